@@ -1,0 +1,82 @@
+//! Spin adapter: translates Spin's request, key-value store and variables into the core's
+//! ports. No behaviour lives here.
+
+use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+use spin_sdk::http::{IntoResponse, Request};
+use spin_sdk::{http_service, key_value, variables};
+
+struct SpinHost {
+    store: key_value::Store,
+}
+
+impl KeyValue for SpinHost {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.store.get(key).await.map_err(|e| KvError(format!("{e:?}")))
+    }
+
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.store.set(key, value).await.map_err(|e| KvError(format!("{e:?}")))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.store.delete(key).await.map_err(|e| KvError(format!("{e:?}")))
+    }
+
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        // Spin's interface lists every key; the prefix is applied here.
+        let mut keys = self.store.get_keys().await;
+        let mut out = Vec::new();
+        while let Some(k) = keys.next().await {
+            if k.starts_with(prefix) {
+                out.push(k);
+            }
+        }
+        keys.result().await.map_err(|e| KvError(format!("{e:?}")))?;
+        Ok(out)
+    }
+}
+
+impl Variables for SpinHost {
+    async fn variable(&self, name: &str) -> Option<String> {
+        // Spin variable names are lower case; an undefined one means unset.
+        variables::get(name.to_ascii_lowercase()).await.ok()
+    }
+}
+
+impl Clock for SpinHost {
+    fn now_micros(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+}
+
+impl Entropy for SpinHost {
+    fn fill(&self, buf: &mut [u8]) {
+        // wasi:random's secure source; a host without one cannot serve tokens safely.
+        getrandom::fill(buf).expect("the host provides wasi:random");
+    }
+}
+
+impl Logger for SpinHost {
+    fn log(&self, line: &str) {
+        eprintln!("{line}");
+    }
+}
+
+#[http_service]
+async fn handle(req: Request) -> impl IntoResponse {
+    let store = match key_value::Store::open_default().await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("key-value store 'default' could not be opened: {e:?}");
+            return nodetool_edge::error::ApiError::Unavailable("Storage is unavailable, try again later")
+                .into_response()
+                .map(http_body_util::Full::new);
+        }
+    };
+    nodetool_edge::handle(req, &SpinHost { store })
+        .await
+        .map(http_body_util::Full::new)
+}

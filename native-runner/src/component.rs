@@ -1,0 +1,71 @@
+//! One engine and one pre-instantiated component for the whole process; each request gets a
+//! cheap fresh store and instance from the pooling allocator.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime_wasi_http::handler::ProxyPre;
+
+use crate::bindings::spin::{key_value::key_value, variables::variables};
+use crate::host_state::HostState;
+use crate::key_value_host::SpinKeyValue;
+use crate::variables_host::SpinVariables;
+
+/// The component `spin up` runs, embedded at build time.
+pub static EMBEDDED: &[u8] = include_bytes!(env!("NODETOOL_EDGE_COMPONENT_PATH"));
+
+/// How often the epoch advances; the request deadline is counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Instances alive at once (and so requests in flight).
+    pub max_instances: u32,
+    pub memory_bytes: usize,
+    pub deadline: Duration,
+}
+
+pub fn engine(limits: &Limits) -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.wasm_component_model_async(true);
+    config.epoch_interruption(true);
+    let n = limits.max_instances;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(n)
+        .total_core_instances(n.saturating_mul(16))
+        .total_memories(n.saturating_mul(2))
+        .total_tables(n.saturating_mul(8))
+        .total_stacks(n)
+        .max_memory_size(limits.memory_bytes);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).map_err(|e| context(e, "creating the wasmtime engine"))
+}
+
+pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
+    key_value::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
+    variables::add_to_linker::<HostState, SpinVariables>(&mut linker, HostState::variables_view)?;
+    Ok(linker)
+}
+
+/// Compiles and links the component once; a component that imports something we do not
+/// provide fails here, at start-up, not on the first request.
+pub fn prepare(engine: &Engine, bytes: &[u8]) -> Result<ProxyPre<HostState>> {
+    let component = Component::new(engine, bytes).map_err(|e| context(e, "compiling the component"))?;
+    let pre = linker(engine)?
+        .instantiate_pre(&component)
+        .map_err(|e| context(e, "linking the component's imports"))?;
+    let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
+        .map_err(|e| context(e, "the component does not export wasi:http/handler@0.3"))?;
+    Ok(ProxyPre::P3(pre))
+}
+
+fn context(e: wasmtime::Error, what: &'static str) -> anyhow::Error {
+    anyhow::Error::from(e).context(what)
+}

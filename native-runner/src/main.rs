@@ -1,0 +1,132 @@
+//! `nodetool-edge`: the native host for the nodetool-edge component.
+
+mod bindings;
+mod component;
+mod deployment_config;
+mod host_state;
+mod key_value_host;
+mod kv;
+mod outbound;
+mod server;
+mod startup;
+mod variables_host;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The platform's secure random source, as the core's `Entropy` port.
+pub struct OsEntropy;
+
+impl nodetool_edge::host::Entropy for OsEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        getrandom::fill(buf).expect("the operating system's random source is available");
+    }
+}
+
+#[derive(Parser)]
+#[command(name = "nodetool-edge", version, about = "NodeTool's deployment server, as one WebAssembly component")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The unified server; mode and auth come from the environment.
+    Serve(ServeArgs),
+    /// The seed's worker: static token auth always on.
+    Worker(WorkerArgs),
+    /// Show or rotate the static server token kept in the deployment config file.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct HostLimits {
+    /// SQLite file for the key-value store (default under the user's data directory).
+    #[arg(long, env = "DB_PATH")]
+    pub db_path: Option<std::path::PathBuf>,
+    /// Requests in flight at once (each has its own instance).
+    #[arg(long, default_value_t = 256)]
+    pub max_concurrency: u32,
+    /// Linear memory cap of one instance, in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub memory_mb: usize,
+    /// Deadline of one request in milliseconds, enforced by epoch interruption.
+    #[arg(long, default_value_t = 30_000)]
+    pub deadline_ms: u64,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 7777)]
+    port: u16,
+    #[command(flatten)]
+    limits: HostLimits,
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    #[command(flatten)]
+    limits: HostLimits,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print the token the server would use (environment, then the config file, else a new one).
+    Show,
+    /// Generate a new token and save it to the config file.
+    Rotate,
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(a) => startup::run(startup::Role::Server, &a.host, a.port, a.limits),
+        Command::Worker(a) => startup::run(startup::Role::Worker, &a.host, a.port, a.limits),
+        Command::Token { action } => token_command(action),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token_command(action: TokenAction) -> anyhow::Result<()> {
+    match action {
+        TokenAction::Show => {
+            let resolved = deployment_config::resolve(&process_env, true)?.expect("generation allowed");
+            eprintln!("Source: {}", resolved.source.describe());
+            println!("{}", resolved.token);
+        }
+        TokenAction::Rotate => {
+            let path = deployment_config::config_path(&process_env)?;
+            let token = deployment_config::generate();
+            deployment_config::store_token(&path, &token)?;
+            eprintln!("Saved a new token to {}", path.display());
+            for name in deployment_config::TOKEN_ENV {
+                if process_env(name).is_some_and(|v| !v.trim().is_empty()) {
+                    eprintln!("warning: {name} is set in the environment and takes precedence over the file");
+                }
+            }
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Start-up: validate the configuration with the core's own rules before anything is bound or
+//! written, resolve the token, open storage, compile the component, then serve.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use nodetool_edge::config::{AuthProvider, Config, Environment, VARIABLE_NAMES};
+use nodetool_edge::token::mask;
+
+use crate::HostLimits;
+use crate::component::{self, Limits};
+use crate::deployment_config::{self, ResolvedToken, TokenSource};
+use crate::host_state::SharedHost;
+use crate::key_value_host::STORE_LABEL;
+use crate::kv::sqlite::SqliteKv;
+use crate::server::{Runner, serve};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Server,
+    Worker,
+}
+
+const RULE: &str = "======================================================================";
+
+/// The variables handed to the component: the environment's values for the names the core
+/// reads, with the worker's fixed settings applied.
+fn collect_variables(role: Role) -> Result<HashMap<String, String>> {
+    let mut vars: HashMap<String, String> = VARIABLE_NAMES
+        .iter()
+        .filter_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()).map(|v| (n.to_string(), v)))
+        .collect();
+    if role == Role::Worker {
+        match vars.get("AUTH_PROVIDER").map(|p| p.trim().to_ascii_lowercase()) {
+            None => {
+                vars.insert("AUTH_PROVIDER".into(), "static".into());
+            }
+            Some(p) if p == "static" => {}
+            Some(p) => bail!("the worker always uses AUTH_PROVIDER=static (found '{p}'); use `serve` for other providers"),
+        }
+        vars.entry("NODETOOL_SERVER_MODE".into()).or_insert_with(|| "private".into());
+    }
+    Ok(vars)
+}
+
+fn default_db_path() -> Result<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("LOCALAPPDATA").filter(|_| cfg!(windows)).map(PathBuf::from))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
+        .context("no data directory: set DB_PATH")?;
+    Ok(base.join("nodetool-edge").join("nodetool-edge.sqlite3"))
+}
+
+pub fn run(role: Role, host: &str, port: u16, limits: HostLimits) -> Result<()> {
+    let mut vars = collect_variables(role)?;
+    let config = Config::from_lookup(|n| vars.get(n).cloned())?;
+
+    // Only `static` may mint a token; the other enforcing providers accept a configured one.
+    let token = if config.auth_provider.enforces_auth() {
+        deployment_config::resolve(&|n: &str| std::env::var(n).ok(), config.auth_provider == AuthProvider::Static)?
+    } else {
+        None
+    };
+    vars.remove("WORKER_AUTH_TOKEN");
+    match &token {
+        Some(t) => {
+            vars.insert("SERVER_AUTH_TOKEN".into(), t.token.clone());
+        }
+        None => {
+            vars.remove("SERVER_AUTH_TOKEN");
+        }
+    }
+
+    let db_path = match limits.db_path.clone() {
+        Some(p) => p,
+        None => default_db_path()?,
+    };
+    let kv = SqliteKv::open(&db_path, STORE_LABEL).with_context(|| format!("opening {}", db_path.display()))?;
+
+    let limits = Limits {
+        max_instances: limits.max_concurrency.max(1),
+        memory_bytes: limits.memory_mb.max(16) << 20,
+        deadline: Duration::from_millis(limits.deadline_ms.max(10)),
+    };
+    let engine = component::engine(&limits)?;
+    let pre = component::prepare(&engine, component::EMBEDDED)?;
+    let shared = SharedHost {
+        kv: Arc::new(kv),
+        variables: Arc::new(vars.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()),
+        memory_limit_bytes: limits.memory_bytes,
+    };
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((host, port))
+            .await
+            .with_context(|| format!("binding {host}:{port}"))?;
+        let addr = listener.local_addr()?;
+        print_banner(role, &config, token.as_ref(), &addr.to_string(), &db_path);
+        let runner = Runner::new(engine, pre, shared, limits);
+        tokio::select! {
+            r = serve(listener, runner) => r,
+            _ = shutdown_signal() => {
+                println!("Shutting down");
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn print_banner(role: Role, config: &Config, token: Option<&ResolvedToken>, addr: &str, db: &std::path::Path) {
+    let what = if role == Role::Worker { "worker" } else { "server" };
+    println!("🚀 Starting NodeTool {what} on {addr}");
+    println!();
+    println!("{RULE}");
+    println!("Environment: {}", if config.env == Environment::Production { "production" } else { "development" });
+    println!("Server mode: {:?}", config.mode);
+    println!("Auth provider: {}", config.auth_provider.as_str());
+    println!("Storage: SQLite at {}", db.display());
+    if config.admin_token.is_some() {
+        println!("Admin Token: configured (X-Admin-Token required on /admin/*)");
+    } else if config.env == Environment::Production {
+        println!("⚠️  Admin Token: Not configured");
+    }
+    if let Some(t) = token {
+        println!("{RULE}");
+        println!("AUTHENTICATION");
+        println!("{RULE}");
+        println!("🔒 Status: ENABLED (all endpoints require authentication)");
+        println!("🔑 Token: {}", mask(&t.token));
+        println!("📍 Source: {}", t.source.describe());
+        if let TokenSource::Generated(path) = &t.source {
+            println!("   💾 Full token saved to: {}", path.display());
+        }
+        println!();
+        println!("🔓 Public endpoints (no auth): /health, /ping");
+        println!("🔐 Protected endpoints: All others (use header below)");
+        println!();
+        // The full token only right after it was generated: nobody else can know it yet.
+        match &t.source {
+            TokenSource::Generated(_) => println!("   Authorization: Bearer {}", t.token),
+            _ => println!("   Authorization: Bearer <token from {}>", t.source.describe()),
+        }
+    } else if !config.auth_provider.enforces_auth() {
+        println!("🔓 Authentication: not enforced (AUTH_PROVIDER={}); every request runs as user \"1\"", config.auth_provider.as_str());
+    }
+    println!("{RULE}");
+    println!("Listening on http://{addr}");
+}

@@ -1,0 +1,172 @@
+//! Authentication as a step that yields an `Identity`: handlers never see a raw token.
+
+use crate::config::{AuthProvider, Config};
+use crate::error::{ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED, ApiError};
+use crate::token::{BearerHeader, SecretToken, parse_bearer};
+
+/// The user every request runs as when auth is not enforced, and the static token's user.
+pub const LOCAL_USER_ID: &str = "1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    User,
+}
+
+/// How the caller proved who they are; kept for logs and role decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// `none`/`local`: nothing was checked.
+    Unenforced,
+    StaticToken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: String,
+    pub role: Role,
+    pub credential: Credential,
+}
+
+impl Identity {
+    fn local() -> Self {
+        // On the desktop the single local user owns the machine, so it is admin (the reference
+        // answers 401 on admin routes here, which makes them unusable).
+        Identity {
+            user_id: LOCAL_USER_ID.to_string(),
+            role: Role::Admin,
+            credential: Credential::Unenforced,
+        }
+    }
+}
+
+/// Checks the bearer token against the configured provider. `static_token` is the resolved
+/// server token (configured, or generated and kept by the host).
+pub fn authenticate(
+    config: &Config,
+    static_token: Option<&SecretToken>,
+    headers: &http::HeaderMap,
+) -> Result<Identity, ApiError> {
+    if !config.auth_provider.enforces_auth() {
+        return Ok(Identity::local());
+    }
+    let token = match parse_bearer(headers) {
+        BearerHeader::Missing => return Err(ApiError::Unauthorized(AUTH_REQUIRED)),
+        BearerHeader::Malformed => return Err(ApiError::Unauthorized(AUTH_MALFORMED)),
+        BearerHeader::Token(t) => t,
+    };
+    match config.auth_provider {
+        AuthProvider::Static | AuthProvider::MultiUser | AuthProvider::Supabase => {
+            if static_token.is_some_and(|s| s.matches(token)) {
+                return Ok(Identity {
+                    user_id: LOCAL_USER_ID.to_string(),
+                    role: Role::Admin,
+                    credential: Credential::StaticToken,
+                });
+            }
+            Err(ApiError::Unauthorized(AUTH_INVALID))
+        }
+        AuthProvider::None | AuthProvider::Local => unreachable!("not enforced"),
+    }
+}
+
+/// `/admin` and everything below it, by whole segments: `/administrator` is not admin, and
+/// `/admin/collections` is covered with or without a trailing slash (the reference's prefix
+/// list misses the bare collection paths).
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+/// `ADMIN_TOKEN`, when configured, is required on every admin path in every environment, after
+/// bearer auth so that an anonymous caller learns nothing about which paths are protected.
+pub fn check_admin_token(config: &Config, headers: &http::HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = &config.admin_token else {
+        return Ok(());
+    };
+    let presented = headers
+        .get("x-admin-token")
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .filter(|v| !v.is_empty());
+    match presented {
+        None => Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)),
+        Some(v) if expected.matches(v.trim()) => Ok(()),
+        Some(_) => Err(ApiError::Forbidden(ADMIN_TOKEN_INVALID)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(provider: &str, admin: Option<&str>) -> Config {
+        Config::from_lookup(|n| match n {
+            "AUTH_PROVIDER" => Some(provider.to_string()),
+            "ADMIN_TOKEN" => admin.map(str::to_string),
+            _ => None,
+        })
+        .unwrap()
+    }
+
+    fn with_auth(v: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::AUTHORIZATION, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn local_provider_is_user_one_without_a_token() {
+        let id = authenticate(&config("local", None), None, &http::HeaderMap::new()).unwrap();
+        assert_eq!(id.user_id, "1");
+        assert_eq!(id.credential, Credential::Unenforced);
+    }
+
+    #[test]
+    fn static_provider_has_the_three_reference_bodies() {
+        let c = config("static", None);
+        let tok = SecretToken::new("tok");
+        let h = http::HeaderMap::new();
+        assert_eq!(authenticate(&c, Some(&tok), &h), Err(ApiError::Unauthorized(AUTH_REQUIRED)));
+        assert_eq!(
+            authenticate(&c, Some(&tok), &with_auth("Token tok")),
+            Err(ApiError::Unauthorized(AUTH_MALFORMED))
+        );
+        assert_eq!(
+            authenticate(&c, Some(&tok), &with_auth("Bearer nope")),
+            Err(ApiError::Unauthorized(AUTH_INVALID))
+        );
+        let id = authenticate(&c, Some(&tok), &with_auth("Bearer tok")).unwrap();
+        assert_eq!((id.user_id.as_str(), id.role), ("1", Role::Admin));
+    }
+
+    #[test]
+    fn static_provider_without_a_token_refuses_everything() {
+        let c = config("static", None);
+        assert_eq!(
+            authenticate(&c, None, &with_auth("Bearer anything")),
+            Err(ApiError::Unauthorized(AUTH_INVALID))
+        );
+    }
+
+    #[test]
+    fn admin_paths_are_matched_by_segment() {
+        assert!(is_admin_path("/admin"));
+        assert!(is_admin_path("/admin/"));
+        assert!(is_admin_path("/admin/collections"));
+        assert!(!is_admin_path("/administrator"));
+        assert!(!is_admin_path("/api/admin"));
+    }
+
+    #[test]
+    fn admin_token_checks() {
+        let c = config("local", Some("adm"));
+        let mut h = http::HeaderMap::new();
+        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)));
+        h.insert("x-admin-token", "".parse().unwrap());
+        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)));
+        h.insert("x-admin-token", "bad".parse().unwrap());
+        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_INVALID)));
+        h.insert("x-admin-token", "adm".parse().unwrap());
+        assert_eq!(check_admin_token(&c, &h), Ok(()));
+        assert_eq!(check_admin_token(&config("local", None), &http::HeaderMap::new()), Ok(()));
+    }
+}

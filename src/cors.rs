@@ -1,0 +1,60 @@
+//! CORS, applied outermost so that 401/403 answers carry it too (the reference puts CORS
+//! innermost, and browsers then report auth failures as network errors). No cookies are used,
+//! so `*` is safe: credentials travel in `Authorization`, which must be allowed explicitly.
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+use crate::config::CorsOrigins;
+use crate::response::Response;
+
+const ALLOWED_HEADERS: &str = "Authorization, Content-Type, X-Admin-Token, Range, If-Modified-Since";
+const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+
+pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS
+        && headers.contains_key(header::ORIGIN)
+        && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+fn allowed_origin(origins: &CorsOrigins, origin: &HeaderValue) -> Option<HeaderValue> {
+    match origins {
+        CorsOrigins::Any => Some(HeaderValue::from_static("*")),
+        CorsOrigins::List(list) => {
+            let o = origin.to_str().ok()?;
+            list.iter().any(|a| a == o).then(|| origin.clone())
+        }
+    }
+}
+
+pub fn preflight(origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Response {
+    let mut resp = http::Response::new(bytes::Bytes::new());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOWED_METHODS));
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOWED_HEADERS));
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+    }
+    decorate_vary(&mut resp, origins);
+    resp
+}
+
+pub fn decorate(mut resp: Response, origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Response {
+    if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Content-Range, Content-Length, Last-Modified, WWW-Authenticate"),
+        );
+    }
+    decorate_vary(&mut resp, origins);
+    resp
+}
+
+fn decorate_vary(resp: &mut Response, origins: &CorsOrigins) {
+    if matches!(origins, CorsOrigins::List(_)) {
+        resp.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}

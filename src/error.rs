@@ -1,0 +1,106 @@
+//! Errors as values that know their status and exact `detail` (the axum `IntoResponse` habit):
+//! handlers return `Result<Response, ApiError>` and this is the one place mapping them.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+use serde_json::json;
+
+use crate::response::{Response, json_response};
+
+/// One failed field of a request body, FastAPI-style (`loc`, `msg`, `type`); the offending input
+/// is never echoed back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub loc: Vec<String>,
+    pub msg: String,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401 with `WWW-Authenticate: Bearer`.
+    Unauthorized(&'static str),
+    Forbidden(&'static str),
+    NotFound(String),
+    MethodNotAllowed { allow: &'static str },
+    BadRequest(String),
+    PayloadTooLarge { limit: usize },
+    UnsupportedMediaType,
+    Validation(Vec<FieldError>),
+    /// A failure of ours or the host's; `detail` is generic, the cause goes to the log.
+    Internal(&'static str),
+    Unavailable(&'static str),
+}
+
+pub const AUTH_REQUIRED: &str =
+    "Authorization header required. Use 'Authorization: Bearer YOUR_TOKEN'";
+pub const AUTH_MALFORMED: &str =
+    "Invalid authorization header format. Use 'Authorization: Bearer YOUR_TOKEN'";
+pub const AUTH_INVALID: &str = "Invalid authentication token";
+pub const ADMIN_TOKEN_REQUIRED: &str = "Admin token required. Use X-Admin-Token header.";
+pub const ADMIN_TOKEN_INVALID: &str = "Invalid admin token.";
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            Self::Unauthorized(d) | Self::Forbidden(d) | Self::Internal(d) | Self::Unavailable(d) => {
+                json!({ "detail": d })
+            }
+            Self::NotFound(d) | Self::BadRequest(d) => json!({ "detail": d }),
+            Self::MethodNotAllowed { .. } => json!({ "detail": "Method Not Allowed" }),
+            Self::PayloadTooLarge { limit } => {
+                json!({ "detail": format!("Request body too large: the limit is {limit} bytes") })
+            }
+            Self::UnsupportedMediaType => {
+                json!({ "detail": "Request body must be JSON (Content-Type: application/json)" })
+            }
+            Self::Validation(errors) => json!({
+                "detail": "Request validation failed",
+                "errors": errors.iter().map(|e| json!({
+                    "type": e.kind, "loc": e.loc, "msg": e.msg,
+                })).collect::<Vec<_>>(),
+            }),
+        };
+        let mut resp = json_response(status, &body);
+        match self {
+            Self::Unauthorized(_) => {
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::MethodNotAllowed { allow } => {
+                resp.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            _ => {}
+        }
+        resp
+    }
+}
+
+impl From<crate::host::KvError> for ApiError {
+    fn from(_: crate::host::KvError) -> Self {
+        ApiError::Unavailable("Storage is unavailable, try again later")
+    }
+}
+
+/// `HEAD` answers carry the headers of `GET` and no body.
+pub fn strip_body(resp: Response) -> Response {
+    let (parts, _) = resp.into_parts();
+    http::Response::from_parts(parts, Bytes::new())
+}

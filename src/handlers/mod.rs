@@ -1,0 +1,32 @@
+//! Route handlers. Each gets a `Ctx` holding the already-authenticated identity.
+
+pub mod health;
+pub mod workflows;
+
+use crate::auth::Identity;
+use crate::config::Config;
+
+pub struct Ctx<'a, H> {
+    pub host: &'a H,
+    pub config: &'a Config,
+    pub identity: Identity,
+}
+
+/// `application/x-www-form-urlencoded` query pairs, decoded; malformed escapes are kept raw.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}

@@ -1,0 +1,55 @@
+//! Ports: the only ways the core touches the world. Each host (Spin, Cloudflare, the native
+//! runner through the component) implements these; the core never does I/O of its own.
+
+use std::fmt;
+
+/// A failure of the host's key-value store. The message is for the server log only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvError(pub String);
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key-value store error: {}", self.0)
+    }
+}
+
+impl std::error::Error for KvError {}
+
+/// Persistent state: Spin key-value, Workers KV, or SQLite behind the native runner.
+#[allow(async_fn_in_trait)] // hosts are single-threaded wasm; futures need not be Send
+pub trait KeyValue {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
+    /// Deleting a missing key is not an error.
+    async fn delete(&self, key: &str) -> Result<(), KvError>;
+    /// Every key starting with `prefix`, in no particular order.
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError>;
+}
+
+/// Configuration values by their canonical (upper-case) name: Spin variables, Workers
+/// vars/secrets, or the native runner's environment. `None` means unset.
+#[allow(async_fn_in_trait)]
+pub trait Variables {
+    async fn variable(&self, name: &str) -> Option<String>;
+}
+
+/// Wall-clock time. Workers have no usable `SystemTime`, so time is a port.
+pub trait Clock {
+    /// Microseconds since the Unix epoch, UTC.
+    fn now_micros(&self) -> i64;
+}
+
+/// Cryptographically secure randomness from the platform.
+pub trait Entropy {
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// The server log. Callers never pass secrets here (see `token::mask`).
+pub trait Logger {
+    fn log(&self, line: &str);
+}
+
+/// Everything a request may need from its host.
+pub trait Host: KeyValue + Variables + Clock + Entropy + Logger {}
+
+impl<T: KeyValue + Variables + Clock + Entropy + Logger> Host for T {}

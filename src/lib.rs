@@ -1,0 +1,104 @@
+//! nodetool-edge core: NodeTool's deployment server API with no I/O of its own.
+//!
+//! A host hands [`handle`] an `http` request and its ports ([`host::Host`]); the core decides
+//! everything else. The same code runs in the Spin component (which the native runner hosts)
+//! and on Cloudflare Workers.
+
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod handlers;
+pub mod host;
+pub mod response;
+pub mod router;
+pub mod static_token;
+pub mod time;
+pub mod token;
+pub mod workflow;
+pub mod workflow_store;
+
+use bytes::Bytes;
+use http::{Method, header};
+
+use crate::config::Config;
+use crate::error::{ApiError, strip_body};
+use crate::handlers::{Ctx, health, workflows};
+use crate::host::Host;
+pub use crate::response::Response;
+use crate::router::Route;
+
+/// Answers one request. Never panics on input; every failure is a JSON `detail`.
+pub async fn handle<B, H>(req: http::Request<B>, host: &H) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    H: Host,
+{
+    let config = match Config::load(host).await {
+        Ok(c) => c,
+        Err(e) => {
+            // Fail closed: a host that could not validate its configuration before serving
+            // (Spin, Workers) refuses every request, and says why only in its log.
+            host.log(&format!("configuration error: {e}"));
+            return ApiError::Internal("Server configuration is invalid; see the server log").into_response();
+        }
+    };
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    if cors::is_preflight(req.method(), req.headers()) {
+        return cors::preflight(&config.cors, origin.as_ref());
+    }
+    let is_head = req.method() == Method::HEAD;
+    let resp = dispatch(req, host, &config)
+        .await
+        .unwrap_or_else(ApiError::into_response);
+    let resp = if is_head { strip_body(resp) } else { resp };
+    cors::decorate(resp, &config.cors, origin.as_ref())
+}
+
+async fn dispatch<B, H>(req: http::Request<B>, host: &H, config: &Config) -> Result<Response, ApiError>
+where
+    B: http_body::Body<Data = Bytes>,
+    H: Host,
+{
+    let path = req.uri().path().to_string();
+    if router::is_public_path(&path) {
+        let route = router::route(req.method(), &path)?;
+        return Ok(match route {
+            Route::Ping => health::ping(host),
+            _ => health::health(),
+        });
+    }
+
+    // Auth comes before routing, so an anonymous caller cannot map the API.
+    let static_token = static_token::resolve(config, host).await?;
+    let identity = auth::authenticate(config, static_token.as_ref(), req.headers())?;
+    if auth::is_admin_path(&path) {
+        auth::check_admin_token(config, req.headers())?;
+    }
+
+    let route = router::route(req.method(), &path)?;
+    let query = req.uri().query().map(str::to_string);
+    let (parts, body) = req.into_parts();
+    let body = if route.takes_body() {
+        body::declared_too_large(&parts.headers, config.max_body_bytes)?;
+        body::read_limited(body, config.max_body_bytes).await?
+    } else {
+        Bytes::new()
+    };
+
+    let ctx = Ctx { host, config, identity };
+    match route {
+        Route::Health | Route::Ping => unreachable!("public routes answered above"),
+        Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,
+        Route::CreateWorkflow => workflows::create(&ctx, &body).await,
+        Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,
+        Route::PutWorkflow(id) => workflows::put(&ctx, &id, &body).await,
+        Route::DeleteWorkflow(id) => workflows::delete(&ctx, &id).await,
+    }
+}
+
+#[cfg(test)]
+mod memory_host;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! An in-memory host for the core's own unit tests (the black-box suite uses real hosts).
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+
+#[derive(Default)]
+pub struct MemoryHost {
+    pub kv: RefCell<BTreeMap<String, Vec<u8>>>,
+    pub vars: HashMap<String, String>,
+    pub clock: Cell<i64>,
+    pub counter: Cell<u8>,
+    pub logs: RefCell<Vec<String>>,
+}
+
+impl MemoryHost {
+    pub fn with_vars(pairs: &[(&str, &str)]) -> Self {
+        MemoryHost {
+            vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            clock: Cell::new(1_700_000_000_000_000),
+            ..Default::default()
+        }
+    }
+}
+
+impl KeyValue for MemoryHost {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.kv.borrow().get(key).cloned())
+    }
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.kv.borrow_mut().insert(key.to_string(), value.to_vec());
+        Ok(())
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.kv.borrow_mut().remove(key);
+        Ok(())
+    }
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        Ok(self.kv.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+}
+
+impl Variables for MemoryHost {
+    async fn variable(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+}
+
+impl Clock for MemoryHost {
+    fn now_micros(&self) -> i64 {
+        // Each reading advances a second, so updates order deterministically.
+        let t = self.clock.get();
+        self.clock.set(t + 1_000_000);
+        t
+    }
+}
+
+impl Entropy for MemoryHost {
+    fn fill(&self, buf: &mut [u8]) {
+        let c = self.counter.get().wrapping_add(1);
+        self.counter.set(c);
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = c.wrapping_mul(31).wrapping_add(i as u8) | 0x40;
+        }
+    }
+}
+
+impl Logger for MemoryHost {
+    fn log(&self, line: &str) {
+        self.logs.borrow_mut().push(line.to_string());
+    }
+}
