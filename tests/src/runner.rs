@@ -1,0 +1,240 @@
+//! Starting the real native runner for a test, or pointing at an external server.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::client::{Reply, request};
+
+pub const STATIC_TOKEN: &str = "conformance-static-token-0123456789";
+pub const ADMIN_TOKEN: &str = "conformance-admin-token-9876543210";
+
+/// A server configuration the suite knows how to start (and how to recognise externally).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// desktop mode, AUTH_PROVIDER=local.
+    Local,
+    /// private mode, AUTH_PROVIDER=static with a known token.
+    Static,
+    /// ENV=production, private/static, with ADMIN_TOKEN and SECRETS_MASTER_KEY.
+    ProductionAdmin,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Local => "local",
+            Profile::Static => "static",
+            Profile::ProductionAdmin => "production-admin",
+        }
+    }
+
+    pub fn env(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Profile::Local => vec![],
+            Profile::Static => vec![
+                ("NODETOOL_SERVER_MODE", "private"),
+                ("AUTH_PROVIDER", "static"),
+                ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
+            ],
+            Profile::ProductionAdmin => vec![
+                ("ENV", "production"),
+                ("NODETOOL_SERVER_MODE", "private"),
+                ("AUTH_PROVIDER", "static"),
+                ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
+                ("SECRETS_MASTER_KEY", "conformance-master-key"),
+                ("ADMIN_TOKEN", ADMIN_TOKEN),
+            ],
+        }
+    }
+}
+
+/// The runner binary: `NODETOOL_EDGE_BIN`, else the workspace's release build.
+pub fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("NODETOOL_EDGE_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/nodetool-edge");
+    assert!(
+        p.exists(),
+        "{} is missing: build it with `cargo build --release -p nodetool-edge-runner` (scripts/test does)",
+        p.display()
+    );
+    p
+}
+
+/// A running `nodetool-edge` process, killed when dropped.
+pub struct Runner {
+    child: Child,
+    pub base: String,
+    /// Everything the runner printed on stdout up to and including its "Listening" line.
+    pub banner: Vec<String>,
+}
+
+/// A start-up the runner refused.
+#[derive(Debug)]
+pub struct Refusal {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Runner {
+    /// Starts `nodetool-edge <args> --port 0` with a clean environment: `HOME`, `DB_PATH` and
+    /// `NODETOOL_CONFIG_PATH` point into `dir` unless `env` says otherwise.
+    pub fn try_start(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Result<Runner, Refusal> {
+        let mut cmd = Command::new(binary());
+        cmd.args(args)
+            .args(["--port", "0"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("DB_PATH", dir.join("nodetool-edge.sqlite3"))
+            .env("NODETOOL_CONFIG_PATH", dir.join("deployment.yaml"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawning nodetool-edge");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut banner = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) => {
+                    let addr = line.strip_prefix("Listening on ").map(str::to_string);
+                    banner.push(line);
+                    if let Some(base) = addr {
+                        // Keep draining stdout so the runner never blocks on a full pipe.
+                        std::thread::spawn(move || while rx.recv().is_ok() {});
+                        return Ok(Runner { child, base, banner });
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    let mut stderr = String::new();
+                    if let Some(mut e) = child.stderr.take() {
+                        let _ = e.read_to_string(&mut stderr);
+                    }
+                    return Err(Refusal {
+                        code: status.and_then(|s| s.code()),
+                        stdout: banner.join("\n"),
+                        stderr,
+                    });
+                }
+            }
+        }
+    }
+
+    pub fn start(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Runner {
+        Runner::try_start(args, env, dir).unwrap_or_else(|r| panic!("runner refused to start: {r:?}"))
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a clean exit; returns the exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a test talks to: a runner it started, or an external server.
+pub struct Target {
+    pub base: String,
+    pub profile: Profile,
+    pub token: Option<String>,
+    pub admin_token: Option<String>,
+    pub runner: Option<Runner>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    /// `None` when the suite runs against an external server of another profile: the caller
+    /// skips.
+    pub fn new(profile: Profile) -> Option<Target> {
+        Target::with_env(profile, &[])
+    }
+
+    pub fn with_env(profile: Profile, extra: &[(&str, &str)]) -> Option<Target> {
+        let (token, admin_token) = match profile {
+            Profile::Local => (None, None),
+            Profile::Static => (Some(STATIC_TOKEN.to_string()), None),
+            Profile::ProductionAdmin => (Some(STATIC_TOKEN.to_string()), Some(ADMIN_TOKEN.to_string())),
+        };
+        if let Ok(base) = std::env::var("NODETOOL_EDGE_BASE_URL") {
+            let wanted = std::env::var("NODETOOL_EDGE_PROFILE").unwrap_or_default();
+            if wanted != profile.name() || !extra.is_empty() {
+                eprintln!("skipped: needs profile {} (external server is {wanted:?})", profile.name());
+                return None;
+            }
+            return Some(Target {
+                base,
+                profile,
+                token: std::env::var("NODETOOL_EDGE_TOKEN").ok().or(token),
+                admin_token: std::env::var("NODETOOL_EDGE_ADMIN_TOKEN").ok().or(admin_token),
+                runner: None,
+                _dir: None,
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = profile.env();
+        env.extend_from_slice(extra);
+        let runner = Runner::start(&["serve"], &env, dir.path());
+        Some(Target {
+            base: runner.base.clone(),
+            profile,
+            token,
+            admin_token,
+            runner: Some(runner),
+            _dir: Some(dir),
+        })
+    }
+
+    /// A request with no credentials.
+    pub fn anon(&self, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Reply {
+        request(&self.base, method, path, headers, body)
+    }
+
+    /// A request with the profile's bearer token (and admin token on admin paths).
+    pub fn call(&self, method: &str, path: &str, body: &[u8]) -> Reply {
+        let bearer = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &[u8])> = vec![("Content-Type", b"application/json")];
+        if let Some(b) = &bearer {
+            headers.push(("Authorization", b.as_bytes()));
+        }
+        if let Some(a) = &self.admin_token
+            && path.starts_with("/admin")
+        {
+            headers.push(("X-Admin-Token", a.as_bytes()));
+        }
+        request(&self.base, method, path, &headers, body)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, b"")
+    }
+}
