@@ -15,7 +15,13 @@ fn main() {
 
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().unwrap().to_path_buf();
-    for watched in ["src", "edge/spin/src", "edge/spin/Cargo.toml", "Cargo.toml", "Cargo.lock"] {
+    for watched in [
+        "src",
+        "edge/spin/src",
+        "edge/spin/Cargo.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
@@ -23,7 +29,16 @@ fn main() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args(["build", "--package", "nodetool-edge-spin", "--target", "wasm32-wasip2", "--profile", "component", "--locked"])
+        .args([
+            "build",
+            "--package",
+            "nodetool-edge-spin",
+            "--target",
+            "wasm32-wasip2",
+            "--profile",
+            "component",
+            "--locked",
+        ])
         .arg("--target-dir")
         .arg(&target_dir);
     // The outer build's flags, wrappers (clippy) and target settings are not the component's.
@@ -46,5 +61,8 @@ fn main() {
         );
     }
     let wasm = target_dir.join("wasm32-wasip2/component/nodetool_edge_spin.wasm");
-    println!("cargo:rustc-env=NODETOOL_EDGE_COMPONENT_PATH={}", wasm.display());
+    println!(
+        "cargo:rustc-env=NODETOOL_EDGE_COMPONENT_PATH={}",
+        wasm.display()
+    );
 }

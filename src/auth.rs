@@ -1,7 +1,10 @@
 //! Authentication as a step that yields an `Identity`: handlers never see a raw token.
 
 use crate::config::{AuthProvider, Config};
-use crate::error::{ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED, ApiError};
+use crate::error::{
+    ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED,
+    ApiError,
+};
 use crate::token::{BearerHeader, SecretToken, parse_bearer};
 
 /// The user every request runs as when auth is not enforced, and the static token's user.
@@ -125,7 +128,10 @@ mod tests {
         let c = config("static", None);
         let tok = SecretToken::new("tok");
         let h = http::HeaderMap::new();
-        assert_eq!(authenticate(&c, Some(&tok), &h), Err(ApiError::Unauthorized(AUTH_REQUIRED)));
+        assert_eq!(
+            authenticate(&c, Some(&tok), &h),
+            Err(ApiError::Unauthorized(AUTH_REQUIRED))
+        );
         assert_eq!(
             authenticate(&c, Some(&tok), &with_auth("Token tok")),
             Err(ApiError::Unauthorized(AUTH_MALFORMED))
@@ -160,13 +166,25 @@ mod tests {
     fn admin_token_checks() {
         let c = config("local", Some("adm"));
         let mut h = http::HeaderMap::new();
-        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)));
+        assert_eq!(
+            check_admin_token(&c, &h),
+            Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED))
+        );
         h.insert("x-admin-token", "".parse().unwrap());
-        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)));
+        assert_eq!(
+            check_admin_token(&c, &h),
+            Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED))
+        );
         h.insert("x-admin-token", "bad".parse().unwrap());
-        assert_eq!(check_admin_token(&c, &h), Err(ApiError::Forbidden(ADMIN_TOKEN_INVALID)));
+        assert_eq!(
+            check_admin_token(&c, &h),
+            Err(ApiError::Forbidden(ADMIN_TOKEN_INVALID))
+        );
         h.insert("x-admin-token", "adm".parse().unwrap());
         assert_eq!(check_admin_token(&c, &h), Ok(()));
-        assert_eq!(check_admin_token(&config("local", None), &http::HeaderMap::new()), Ok(()));
+        assert_eq!(
+            check_admin_token(&config("local", None), &http::HeaderMap::new()),
+            Ok(())
+        );
     }
 }

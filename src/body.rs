@@ -25,7 +25,8 @@ where
     let mut body = std::pin::pin!(body);
     let mut buf = BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| ApiError::BadRequest("Request body could not be read".into()))?;
+        let frame =
+            frame.map_err(|_| ApiError::BadRequest("Request body could not be read".into()))?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 return Err(ApiError::PayloadTooLarge { limit });

@@ -125,7 +125,10 @@ impl fmt::Display for ConfigError {
                 "Invalid AUTH_PROVIDER '{v}'. Expected one of: none, local, static, multi_user, supabase."
             ),
             Self::InvalidEnv(v) => {
-                write!(f, "Invalid ENV '{v}'. Expected one of: development, production.")
+                write!(
+                    f,
+                    "Invalid ENV '{v}'. Expected one of: development, production."
+                )
             }
             Self::PublicNeedsSupabase => {
                 write!(f, "Public server mode requires AUTH_PROVIDER=supabase.")
@@ -139,7 +142,10 @@ impl fmt::Display for ConfigError {
                 "SECRETS_MASTER_KEY environment variable must be set in production. Generate with: python -c \"import secrets; print(secrets.token_urlsafe(32))\""
             ),
             Self::InvalidNumber { name, value } => {
-                write!(f, "Invalid {name} '{value}'. Expected a positive whole number.")
+                write!(
+                    f,
+                    "Invalid {name} '{value}'. Expected a positive whole number."
+                )
             }
             Self::ProviderUnavailable(p) => write!(
                 f,
@@ -219,7 +225,10 @@ impl Config {
         }
 
         // Checked after the mode rules so that their messages (which users look up) win.
-        if matches!(auth_provider, AuthProvider::MultiUser | AuthProvider::Supabase) {
+        if matches!(
+            auth_provider,
+            AuthProvider::MultiUser | AuthProvider::Supabase
+        ) {
             return Err(ConfigError::ProviderUnavailable(auth_provider));
         }
 
@@ -303,14 +312,21 @@ mod tests {
 
     #[test]
     fn values_are_case_insensitive() {
-        let c = cfg(&[("NODETOOL_SERVER_MODE", "PRIVATE"), ("AUTH_PROVIDER", "Static")]).unwrap();
+        let c = cfg(&[
+            ("NODETOOL_SERVER_MODE", "PRIVATE"),
+            ("AUTH_PROVIDER", "Static"),
+        ])
+        .unwrap();
         assert_eq!(c.mode, ServerMode::Private);
         assert_eq!(c.auth_provider, AuthProvider::Static);
     }
 
     #[test]
     fn mode_rules_use_the_reference_messages() {
-        let e = cfg(&[("NODETOOL_SERVER_MODE", "public"), ("AUTH_PROVIDER", "static")]);
+        let e = cfg(&[
+            ("NODETOOL_SERVER_MODE", "public"),
+            ("AUTH_PROVIDER", "static"),
+        ]);
         assert_eq!(
             e.unwrap_err().to_string(),
             "Public server mode requires AUTH_PROVIDER=supabase."
@@ -329,7 +345,10 @@ mod tests {
         let e = cfg(&[("ENV", "production")]).unwrap_err();
         assert_eq!(e, ConfigError::ProductionNeedsMasterKey);
         assert!(cfg(&[("ENV", "production"), ("SECRETS_MASTER_KEY", "k")]).is_ok());
-        assert!(matches!(cfg(&[("ENV", "staging")]), Err(ConfigError::InvalidEnv(_))));
+        assert!(matches!(
+            cfg(&[("ENV", "staging")]),
+            Err(ConfigError::InvalidEnv(_))
+        ));
     }
 
     #[test]
@@ -349,7 +368,11 @@ mod tests {
 
     #[test]
     fn debug_output_hides_secrets() {
-        let c = cfg(&[("SERVER_AUTH_TOKEN", "supersecret"), ("ADMIN_TOKEN", "adm1n")]).unwrap();
+        let c = cfg(&[
+            ("SERVER_AUTH_TOKEN", "supersecret"),
+            ("ADMIN_TOKEN", "adm1n"),
+        ])
+        .unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("supersecret") && !s.contains("adm1n"));
     }

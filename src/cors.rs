@@ -7,7 +7,8 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use crate::config::CorsOrigins;
 use crate::response::Response;
 
-const ALLOWED_HEADERS: &str = "Authorization, Content-Type, X-Admin-Token, Range, If-Modified-Since";
+const ALLOWED_HEADERS: &str =
+    "Authorization, Content-Type, X-Admin-Token, Range, If-Modified-Since";
 const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
 pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
@@ -32,21 +33,36 @@ pub fn preflight(origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Respons
     if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOWED_METHODS));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOWED_HEADERS));
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOWED_METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOWED_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("3600"),
+        );
     }
     decorate_vary(&mut resp, origins);
     resp
 }
 
-pub fn decorate(mut resp: Response, origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Response {
+pub fn decorate(
+    mut resp: Response,
+    origins: &CorsOrigins,
+    origin: Option<&HeaderValue>,
+) -> Response {
     if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Content-Range, Content-Length, Last-Modified, WWW-Authenticate"),
+            HeaderValue::from_static(
+                "Content-Range, Content-Length, Last-Modified, WWW-Authenticate",
+            ),
         );
     }
     decorate_vary(&mut resp, origins);
@@ -55,6 +71,7 @@ pub fn decorate(mut resp: Response, origins: &CorsOrigins, origin: Option<&Heade
 
 fn decorate_vary(resp: &mut Response, origins: &CorsOrigins) {
     if matches!(origins, CorsOrigins::List(_)) {
-        resp.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+        resp.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Origin"));
     }
 }

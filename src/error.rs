@@ -22,9 +22,13 @@ pub enum ApiError {
     Unauthorized(&'static str),
     Forbidden(&'static str),
     NotFound(String),
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     BadRequest(String),
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        limit: usize,
+    },
     UnsupportedMediaType,
     Validation(Vec<FieldError>),
     /// A failure of ours or the host's; `detail` is generic, the cause goes to the log.
@@ -59,7 +63,10 @@ impl ApiError {
     pub fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
-            Self::Unauthorized(d) | Self::Forbidden(d) | Self::Internal(d) | Self::Unavailable(d) => {
+            Self::Unauthorized(d)
+            | Self::Forbidden(d)
+            | Self::Internal(d)
+            | Self::Unavailable(d) => {
                 json!({ "detail": d })
             }
             Self::NotFound(d) | Self::BadRequest(d) => json!({ "detail": d }),

@@ -41,7 +41,8 @@ where
             // Fail closed: a host that could not validate its configuration before serving
             // (Spin, Workers) refuses every request, and says why only in its log.
             host.log(&format!("configuration error: {e}"));
-            return ApiError::Internal("Server configuration is invalid; see the server log").into_response();
+            return ApiError::Internal("Server configuration is invalid; see the server log")
+                .into_response();
         }
     };
     let origin = req.headers().get(header::ORIGIN).cloned();
@@ -56,7 +57,11 @@ where
     cors::decorate(resp, &config.cors, origin.as_ref())
 }
 
-async fn dispatch<B, H>(req: http::Request<B>, host: &H, config: &Config) -> Result<Response, ApiError>
+async fn dispatch<B, H>(
+    req: http::Request<B>,
+    host: &H,
+    config: &Config,
+) -> Result<Response, ApiError>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -87,7 +92,11 @@ where
         Bytes::new()
     };
 
-    let ctx = Ctx { host, config, identity };
+    let ctx = Ctx {
+        host,
+        config,
+        identity,
+    };
     match route {
         Route::Health | Route::Ping => unreachable!("public routes answered above"),
         Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,

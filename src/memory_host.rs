@@ -17,7 +17,10 @@ pub struct MemoryHost {
 impl MemoryHost {
     pub fn with_vars(pairs: &[(&str, &str)]) -> Self {
         MemoryHost {
-            vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            vars: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             clock: Cell::new(1_700_000_000_000_000),
             ..Default::default()
         }
@@ -37,7 +40,13 @@ impl KeyValue for MemoryHost {
         Ok(())
     }
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
-        Ok(self.kv.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+        Ok(self
+            .kv
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
     }
 }
 

@@ -22,7 +22,6 @@ impl Route {
     pub fn takes_body(&self) -> bool {
         matches!(self, Route::CreateWorkflow | Route::PutWorkflow(_))
     }
-
 }
 
 /// Paths that need no auth, by exact match (as the reference's exempt set).
@@ -33,7 +32,10 @@ pub fn is_public_path(path: &str) -> bool {
 /// Matches method and path. Both path families are served alike: the seed's `/workflows...`
 /// and NodeTool's `/api/workflows/...`; a trailing slash is accepted instead of redirected.
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
-    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let trimmed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
     let is = |m: &Method| method == m;
 
@@ -60,7 +62,9 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
                 _ if is(&Method::GET) => Ok(Route::GetWorkflow(id)),
                 _ if is(&Method::PUT) => Ok(Route::PutWorkflow(id)),
                 _ if is(&Method::DELETE) => Ok(Route::DeleteWorkflow(id)),
-                _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT, DELETE" }),
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, PUT, DELETE",
+                }),
             }
         }
         _ => Err(ApiError::NotFound("Not Found".into())),
@@ -73,7 +77,12 @@ mod tests {
 
     #[test]
     fn both_families_and_trailing_slashes() {
-        for p in ["/workflows", "/workflows/", "/api/workflows", "/api/workflows/"] {
+        for p in [
+            "/workflows",
+            "/workflows/",
+            "/api/workflows",
+            "/api/workflows/",
+        ] {
             assert_eq!(route(&Method::GET, p), Ok(Route::ListWorkflows), "{p}");
         }
         assert_eq!(
@@ -88,9 +97,18 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_methods() {
-        assert_eq!(route(&Method::GET, "/nope"), Err(ApiError::NotFound("Not Found".into())));
-        assert_eq!(route(&Method::GET, "/api/workflows//"), Err(ApiError::NotFound("Not Found".into())));
-        assert_eq!(route(&Method::GET, "/health/"), Err(ApiError::NotFound("Not Found".into())));
+        assert_eq!(
+            route(&Method::GET, "/nope"),
+            Err(ApiError::NotFound("Not Found".into()))
+        );
+        assert_eq!(
+            route(&Method::GET, "/api/workflows//"),
+            Err(ApiError::NotFound("Not Found".into()))
+        );
+        assert_eq!(
+            route(&Method::GET, "/health/"),
+            Err(ApiError::NotFound("Not Found".into()))
+        );
         assert!(matches!(
             route(&Method::POST, "/health"),
             Err(ApiError::MethodNotAllowed { .. })
@@ -99,6 +117,9 @@ mod tests {
             route(&Method::PATCH, "/workflows/x"),
             Err(ApiError::MethodNotAllowed { .. })
         ));
-        assert!(matches!(route(&Method::GET, "/workflows/%ff"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            route(&Method::GET, "/workflows/%ff"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 }

@@ -8,7 +8,13 @@ use serde_json::{Value, json};
 use crate::handle;
 use crate::memory_host::MemoryHost;
 
-fn call(host: &MemoryHost, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value, http::HeaderMap) {
+fn call(
+    host: &MemoryHost,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value, http::HeaderMap) {
     let mut b = http::Request::builder().method(method).uri(path);
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -17,7 +23,11 @@ fn call(host: &MemoryHost, method: &str, path: &str, headers: &[(&str, &str)], b
     let resp = block_on(handle(req, host));
     let status = resp.status().as_u16();
     let body = resp.body();
-    let json = if body.is_empty() { Value::Null } else { serde_json::from_slice(body).unwrap() };
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(body).unwrap()
+    };
     (status, json, resp.headers().clone())
 }
 
@@ -40,7 +50,13 @@ fn auth_runs_before_routing() {
     assert_eq!(s, 401);
     assert_eq!(body["detail"], crate::error::AUTH_REQUIRED);
     assert_eq!(h["www-authenticate"], "Bearer");
-    let (s, _, _) = call(&host, "GET", "/no/such/path", &[("authorization", "Bearer t")], "");
+    let (s, _, _) = call(
+        &host,
+        "GET",
+        "/no/such/path",
+        &[("authorization", "Bearer t")],
+        "",
+    );
     assert_eq!(s, 404);
 }
 
@@ -57,25 +73,45 @@ fn workflow_crud_is_owner_scoped_and_upserts() {
 
     let (s, put, _) = call(&host, "PUT", "/workflows/custom-id", &[], WF);
     assert_eq!((s, put["id"].clone()), (200, json!("custom-id")));
-    let (_, put2, _) = call(&host, "PUT", "/api/workflows/custom-id", &[], &WF.replace("\"wf\"", "\"renamed\""));
+    let (_, put2, _) = call(
+        &host,
+        "PUT",
+        "/api/workflows/custom-id",
+        &[],
+        &WF.replace("\"wf\"", "\"renamed\""),
+    );
     assert_eq!(put2["created_at"], put["created_at"]);
     assert_ne!(put2["updated_at"], put["updated_at"]);
 
     let (_, list, _) = call(&host, "GET", "/api/workflows", &[], "");
-    let ids: Vec<_> = list["workflows"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<_> = list["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(ids, vec!["custom-id".to_string(), id.clone()]);
     assert_eq!(list["next"], "");
 
     let (_, page, _) = call(&host, "GET", "/api/workflows?limit=1", &[], "");
     assert_eq!(page["next"], "custom-id");
-    let (_, page2, _) = call(&host, "GET", "/api/workflows?limit=1&cursor=custom-id", &[], "");
+    let (_, page2, _) = call(
+        &host,
+        "GET",
+        "/api/workflows?limit=1&cursor=custom-id",
+        &[],
+        "",
+    );
     assert_eq!(page2["workflows"][0]["id"], json!(id));
     assert_eq!(page2["next"], "");
 
     let (s, body, _) = call(&host, "DELETE", &format!("/workflows/{id}"), &[], "");
     assert_eq!((s, body), (200, Value::Null));
     let (s, body, _) = call(&host, "GET", &format!("/workflows/{id}"), &[], "");
-    assert_eq!((s, body["detail"].clone()), (404, json!("Workflow not found")));
+    assert_eq!(
+        (s, body["detail"].clone()),
+        (404, json!("Workflow not found"))
+    );
 }
 
 #[test]
@@ -86,13 +122,18 @@ fn another_owner_cannot_see_or_overwrite() {
         .unwrap()
         .into_record("theirs".into(), "2".into(), "t".into(), "t".into());
     let bytes = serde_json::to_vec(&record).unwrap();
-    host.kv.borrow_mut().insert("workflows/v1/theirs".into(), bytes);
+    host.kv
+        .borrow_mut()
+        .insert("workflows/v1/theirs".into(), bytes);
     assert_eq!(call(&host, "GET", "/workflows/theirs", &[], "").0, 404);
     assert_eq!(call(&host, "PUT", "/workflows/theirs", &[], WF).0, 404);
     assert_eq!(call(&host, "DELETE", "/workflows/theirs", &[], "").0, 404);
     // A public one can be read, still not written.
     record.access = "public".into();
-    host.kv.borrow_mut().insert("workflows/v1/theirs".into(), serde_json::to_vec(&record).unwrap());
+    host.kv.borrow_mut().insert(
+        "workflows/v1/theirs".into(),
+        serde_json::to_vec(&record).unwrap(),
+    );
     assert_eq!(call(&host, "GET", "/workflows/theirs", &[], "").0, 200);
     assert_eq!(call(&host, "PUT", "/workflows/theirs", &[], WF).0, 404);
 }
@@ -100,7 +141,10 @@ fn another_owner_cannot_see_or_overwrite() {
 #[test]
 fn body_limit_gives_413() {
     let host = MemoryHost::with_vars(&[("MAX_BODY_BYTES", "64")]);
-    let big = format!(r#"{{"name":"{}","access":"private","graph":{{}}}}"#, "x".repeat(100));
+    let big = format!(
+        r#"{{"name":"{}","access":"private","graph":{{}}}}"#,
+        "x".repeat(100)
+    );
     let (s, body, _) = call(&host, "POST", "/workflows", &[], &big);
     assert_eq!(s, 413);
     assert!(body["detail"].as_str().unwrap().contains("64"));
@@ -111,7 +155,10 @@ fn invalid_config_fails_closed() {
     let host = MemoryHost::with_vars(&[("AUTH_PROVIDER", "bogus")]);
     let (s, body, _) = call(&host, "GET", "/workflows", &[], "");
     assert_eq!(s, 500);
-    assert_eq!(body["detail"], "Server configuration is invalid; see the server log");
+    assert_eq!(
+        body["detail"],
+        "Server configuration is invalid; see the server log"
+    );
     assert!(host.logs.borrow()[0].contains("Invalid AUTH_PROVIDER"));
 }
 
@@ -122,30 +169,100 @@ fn static_token_is_generated_once_into_kv_when_unconfigured() {
     let token = String::from_utf8(host.kv.borrow()["auth/v1/static-token"].clone()).unwrap();
     assert_eq!(token.len(), 43);
     let bearer = format!("Bearer {token}");
-    assert_eq!(call(&host, "GET", "/workflows", &[("authorization", &bearer)], "").0, 200);
+    assert_eq!(
+        call(
+            &host,
+            "GET",
+            "/workflows",
+            &[("authorization", &bearer)],
+            ""
+        )
+        .0,
+        200
+    );
     assert_eq!(host.logs.borrow().len(), 1, "announced exactly once");
 }
 
 #[test]
 fn admin_token_guards_admin_paths_after_bearer_auth() {
-    let host = MemoryHost::with_vars(&[("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "t"), ("ADMIN_TOKEN", "a")]);
+    let host = MemoryHost::with_vars(&[
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", "t"),
+        ("ADMIN_TOKEN", "a"),
+    ]);
     // No bearer: 401 first, whatever the admin header says.
-    assert_eq!(call(&host, "GET", "/admin/collections", &[("x-admin-token", "a")], "").0, 401);
-    let (s, body, _) = call(&host, "GET", "/admin/collections", &[("authorization", "Bearer t")], "");
-    assert_eq!((s, body["detail"].clone()), (403, json!("Admin token required. Use X-Admin-Token header.")));
-    let (s, body, _) = call(&host, "GET", "/admin", &[("authorization", "Bearer t"), ("x-admin-token", "b")], "");
-    assert_eq!((s, body["detail"].clone()), (403, json!("Invalid admin token.")));
+    assert_eq!(
+        call(
+            &host,
+            "GET",
+            "/admin/collections",
+            &[("x-admin-token", "a")],
+            ""
+        )
+        .0,
+        401
+    );
+    let (s, body, _) = call(
+        &host,
+        "GET",
+        "/admin/collections",
+        &[("authorization", "Bearer t")],
+        "",
+    );
+    assert_eq!(
+        (s, body["detail"].clone()),
+        (
+            403,
+            json!("Admin token required. Use X-Admin-Token header.")
+        )
+    );
+    let (s, body, _) = call(
+        &host,
+        "GET",
+        "/admin",
+        &[("authorization", "Bearer t"), ("x-admin-token", "b")],
+        "",
+    );
+    assert_eq!(
+        (s, body["detail"].clone()),
+        (403, json!("Invalid admin token."))
+    );
     // Admin routes arrive with the admin issue; until then a passing request is a 404.
-    assert_eq!(call(&host, "GET", "/admin/x", &[("authorization", "Bearer t"), ("x-admin-token", "a")], "").0, 404);
+    assert_eq!(
+        call(
+            &host,
+            "GET",
+            "/admin/x",
+            &[("authorization", "Bearer t"), ("x-admin-token", "a")],
+            ""
+        )
+        .0,
+        404
+    );
 }
 
 #[test]
 fn cors_preflight_is_exempt_and_errors_carry_cors() {
     let host = MemoryHost::with_vars(&[("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "t")]);
-    let (s, _, h) = call(&host, "OPTIONS", "/workflows", &[("origin", "https://app.example"), ("access-control-request-method", "GET")], "");
+    let (s, _, h) = call(
+        &host,
+        "OPTIONS",
+        "/workflows",
+        &[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "GET"),
+        ],
+        "",
+    );
     assert_eq!(s, 204);
     assert_eq!(h["access-control-allow-origin"], "*");
-    let (s, _, h) = call(&host, "GET", "/workflows", &[("origin", "https://app.example")], "");
+    let (s, _, h) = call(
+        &host,
+        "GET",
+        "/workflows",
+        &[("origin", "https://app.example")],
+        "",
+    );
     assert_eq!(s, 401);
     assert_eq!(h["access-control-allow-origin"], "*");
 }
@@ -156,6 +273,9 @@ fn head_has_no_body_and_wrong_method_is_405() {
     let (s, body, _) = call(&host, "HEAD", "/health", &[], "");
     assert_eq!((s, body), (200, Value::Null));
     let (s, body, h) = call(&host, "DELETE", "/workflows", &[], "");
-    assert_eq!((s, body["detail"].clone()), (405, json!("Method Not Allowed")));
+    assert_eq!(
+        (s, body["detail"].clone()),
+        (405, json!("Method Not Allowed"))
+    );
     assert_eq!(h["allow"], "GET, POST");
 }

@@ -42,8 +42,14 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(naive_iso(0), "1970-01-01T00:00:00.000000");
         // 1700000000 s is the reference's Fernet known-answer timestamp.
-        assert_eq!(naive_iso(1_700_000_000_000_000), "2023-11-14T22:13:20.000000");
-        assert_eq!(utc_iso(951_782_400_000_001), "2000-02-29T00:00:00.000001+00:00");
+        assert_eq!(
+            naive_iso(1_700_000_000_000_000),
+            "2023-11-14T22:13:20.000000"
+        );
+        assert_eq!(
+            utc_iso(951_782_400_000_001),
+            "2000-02-29T00:00:00.000001+00:00"
+        );
         assert_eq!(naive_iso(-1), "1969-12-31T23:59:59.999999");
     }
 }

@@ -107,12 +107,30 @@ mod tests {
     fn bearer_parsing_follows_the_reference_split_rule() {
         assert_eq!(parse_bearer(&headers(&[])), BearerHeader::Missing);
         assert_eq!(parse_bearer(&headers(&[b""])), BearerHeader::Missing);
-        assert_eq!(parse_bearer(&headers(&[b"Bearer t"])), BearerHeader::Token("t"));
-        assert_eq!(parse_bearer(&headers(&[b"bEaReR  t "])), BearerHeader::Token("t"));
-        assert_eq!(parse_bearer(&headers(&[b"Bearer"])), BearerHeader::Malformed);
-        assert_eq!(parse_bearer(&headers(&[b"Bearer a b"])), BearerHeader::Malformed);
-        assert_eq!(parse_bearer(&headers(&[b"Basic abc"])), BearerHeader::Malformed);
-        assert_eq!(parse_bearer(&headers(&[b"Bearer \xff"])), BearerHeader::Malformed);
+        assert_eq!(
+            parse_bearer(&headers(&[b"Bearer t"])),
+            BearerHeader::Token("t")
+        );
+        assert_eq!(
+            parse_bearer(&headers(&[b"bEaReR  t "])),
+            BearerHeader::Token("t")
+        );
+        assert_eq!(
+            parse_bearer(&headers(&[b"Bearer"])),
+            BearerHeader::Malformed
+        );
+        assert_eq!(
+            parse_bearer(&headers(&[b"Bearer a b"])),
+            BearerHeader::Malformed
+        );
+        assert_eq!(
+            parse_bearer(&headers(&[b"Basic abc"])),
+            BearerHeader::Malformed
+        );
+        assert_eq!(
+            parse_bearer(&headers(&[b"Bearer \xff"])),
+            BearerHeader::Malformed
+        );
         assert_eq!(
             parse_bearer(&headers(&[b"Bearer a", b"Bearer a"])),
             BearerHeader::Malformed

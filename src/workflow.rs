@@ -74,7 +74,11 @@ fn field(name: &str, msg: &str, kind: &'static str) -> FieldError {
     }
 }
 
-fn opt_string(obj: &Map<String, Value>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+fn opt_string(
+    obj: &Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match obj.get(name) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -91,7 +95,11 @@ impl WorkflowInput {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             ApiError::Validation(vec![FieldError {
                 loc: vec!["body".into()],
-                msg: format!("JSON decode error at line {} column {}", e.line(), e.column()),
+                msg: format!(
+                    "JSON decode error at line {} column {}",
+                    e.line(),
+                    e.column()
+                ),
                 kind: "json_invalid",
             }])
         })?;
@@ -118,7 +126,11 @@ impl WorkflowInput {
             }
             Some(Value::String(a)) if a == "private" || a == "public" => a.clone(),
             Some(_) => {
-                errors.push(field("access", "Input should be 'private' or 'public'", "enum"));
+                errors.push(field(
+                    "access",
+                    "Input should be 'private' or 'public'",
+                    "enum",
+                ));
                 String::new()
             }
         };
@@ -129,7 +141,11 @@ impl WorkflowInput {
                 .filter_map(|t| t.as_str().map(str::to_string))
                 .collect(),
             Some(_) => {
-                errors.push(field("tags", "Input should be a list of strings", "list_type"));
+                errors.push(field(
+                    "tags",
+                    "Input should be a list of strings",
+                    "list_type",
+                ));
                 Vec::new()
             }
         };
@@ -196,7 +212,13 @@ impl WorkflowInput {
         Ok(input)
     }
 
-    pub fn into_record(self, id: String, user_id: String, created_at: String, now: String) -> WorkflowRecord {
+    pub fn into_record(
+        self,
+        id: String,
+        user_id: String,
+        created_at: String,
+        now: String,
+    ) -> WorkflowRecord {
         let mut graph = self.graph;
         remove_connected_slots(&mut graph);
         WorkflowRecord {
@@ -280,7 +302,8 @@ pub fn input_schema(graph: &Value) -> Value {
     let mut required = Vec::new();
     for node in graph["nodes"].as_array().into_iter().flatten() {
         let ty = node["type"].as_str().unwrap_or_default();
-        if !(ty.starts_with("nodetool.input.") || ty.starts_with("nodetool.workflows.test_helper.")) {
+        if !(ty.starts_with("nodetool.input.") || ty.starts_with("nodetool.workflows.test_helper."))
+        {
             continue;
         }
         let data = &node["data"];
@@ -325,7 +348,11 @@ pub fn output_schema(graph: &Value) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
     for node in graph["nodes"].as_array().into_iter().flatten() {
-        if !node["type"].as_str().unwrap_or_default().starts_with("nodetool.output.") {
+        if !node["type"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("nodetool.output.")
+        {
             continue;
         }
         if let Some(name) = node_name(node) {
@@ -392,8 +419,14 @@ mod tests {
 
     #[test]
     fn malformed_json_and_non_objects_are_422() {
-        assert!(matches!(WorkflowInput::parse(b"{"), Err(ApiError::Validation(_))));
-        assert!(matches!(WorkflowInput::parse(b"[]"), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            WorkflowInput::parse(b"{"),
+            Err(ApiError::Validation(_))
+        ));
+        assert!(matches!(
+            WorkflowInput::parse(b"[]"),
+            Err(ApiError::Validation(_))
+        ));
         assert!(matches!(
             WorkflowInput::parse(br#"{"name":1,"access":"private","graph":{}}"#),
             Err(ApiError::Validation(_))

@@ -12,7 +12,11 @@ use crate::error::ApiError;
 use crate::host::KeyValue;
 use crate::workflow::WorkflowRecord;
 
-const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 fn seg(s: &str) -> String {
     utf8_percent_encode(s, KEY_SEGMENT).to_string()
@@ -61,7 +65,11 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
     }
 
     /// The existing record if the caller may write it; 404 when another user owns the id.
-    pub async fn get_writable(&self, user_id: &str, id: &str) -> Result<Option<WorkflowRecord>, ApiError> {
+    pub async fn get_writable(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<WorkflowRecord>, ApiError> {
         match self.load(id).await? {
             Some(w) if w.user_id != user_id => Err(not_found()),
             other => Ok(other),
@@ -71,7 +79,8 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
     pub async fn save(&self, record: &WorkflowRecord) -> Result<(), ApiError> {
         let marker = format!("{}{}", owner_prefix(&record.user_id), seg(&record.id));
         self.kv.set(&marker, b"1").await?;
-        let bytes = serde_json::to_vec(record).map_err(|_| ApiError::Internal("Workflow could not be stored"))?;
+        let bytes = serde_json::to_vec(record)
+            .map_err(|_| ApiError::Internal("Workflow could not be stored"))?;
         self.kv.set(&record_key(&record.id), &bytes).await?;
         Ok(())
     }
@@ -105,7 +114,11 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
                 out.push(w);
             }
         }
-        out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        out.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         Ok(out)
     }
 }

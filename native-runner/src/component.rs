@@ -57,7 +57,8 @@ pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
 /// Compiles and links the component once; a component that imports something we do not
 /// provide fails here, at start-up, not on the first request.
 pub fn prepare(engine: &Engine, bytes: &[u8]) -> Result<ProxyPre<HostState>> {
-    let component = Component::new(engine, bytes).map_err(|e| context(e, "compiling the component"))?;
+    let component =
+        Component::new(engine, bytes).map_err(|e| context(e, "compiling the component"))?;
     let pre = linker(engine)?
         .instantiate_pre(&component)
         .map_err(|e| context(e, "linking the component's imports"))?;

@@ -49,10 +49,13 @@ pub fn config_path(env: &impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
     {
         return Ok(Path::new(&appdata).join("nodetool").join("deployment.yaml"));
     }
-    let home = env("HOME")
-        .filter(|h| !h.is_empty())
-        .context("HOME is not set; set NODETOOL_CONFIG_PATH to choose the deployment config file")?;
-    Ok(Path::new(&home).join(".config").join("nodetool").join("deployment.yaml"))
+    let home = env("HOME").filter(|h| !h.is_empty()).context(
+        "HOME is not set; set NODETOOL_CONFIG_PATH to choose the deployment config file",
+    )?;
+    Ok(Path::new(&home)
+        .join(".config")
+        .join("nodetool")
+        .join("deployment.yaml"))
 }
 
 /// The file's top-level mapping; a missing or empty file is an empty mapping.
@@ -69,7 +72,10 @@ pub fn load(path: &Path) -> Result<Mapping> {
         Ok(Value::Mapping(m)) => Ok(m),
         Ok(Value::Null) => Ok(Mapping::new()),
         Ok(_) => bail!("{} is not a YAML mapping; fix or remove it", path.display()),
-        Err(e) => bail!("{} is not valid YAML ({e}); fix or remove it", path.display()),
+        Err(e) => bail!(
+            "{} is not valid YAML ({e}); fix or remove it",
+            path.display()
+        ),
     }
 }
 
@@ -85,14 +91,19 @@ fn file_token(map: &Mapping) -> Option<String> {
 
 /// Writes the mapping atomically with mode 0600.
 pub fn save(path: &Path, map: &Mapping) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
     let text = serde_yaml::to_string(map).context("serialising the deployment config")?;
     let mut nonce = [0u8; 8];
     getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("deployment.yaml"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("deployment.yaml"),
         nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ));
     let result = (|| -> Result<()> {
@@ -115,12 +126,19 @@ pub fn save(path: &Path, map: &Mapping) -> Result<()> {
 #[cfg(unix)]
 fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
 }
 
 #[cfg(not(unix))]
 fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
@@ -155,9 +173,15 @@ pub fn store_token(path: &Path, token: &str) -> Result<()> {
 }
 
 /// Environment, then the file, then (if `may_generate`) a new token saved to the file.
-pub fn resolve(env: &impl Fn(&str) -> Option<String>, may_generate: bool) -> Result<Option<ResolvedToken>> {
+pub fn resolve(
+    env: &impl Fn(&str) -> Option<String>,
+    may_generate: bool,
+) -> Result<Option<ResolvedToken>> {
     for name in TOKEN_ENV {
-        if let Some(t) = env(name).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        if let Some(t) = env(name)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+        {
             return Ok(Some(ResolvedToken {
                 token: t,
                 source: TokenSource::Environment(name),
@@ -187,7 +211,10 @@ mod tests {
     use super::*;
 
     fn env_with(path: &Path, extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let mut vars: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut vars: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         vars.push(("NODETOOL_CONFIG_PATH".into(), path.display().to_string()));
         move |n: &str| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
     }
@@ -207,11 +234,17 @@ mod tests {
         assert_eq!(again.source, TokenSource::ConfigFile(path.clone()));
         let map = load(&path).unwrap();
         assert!(map.get("deployments").is_some(), "unknown keys survive");
-        assert_eq!(map.get("worker_auth_token").and_then(Value::as_str), Some(first.token.as_str()));
+        assert_eq!(
+            map.get("worker_auth_token").and_then(Value::as_str),
+            Some(first.token.as_str())
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 
@@ -219,10 +252,19 @@ mod tests {
     fn environment_wins_and_server_beats_worker() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deployment.yaml");
-        let env = env_with(&path, &[("WORKER_AUTH_TOKEN", "w"), ("SERVER_AUTH_TOKEN", "s")]);
+        let env = env_with(
+            &path,
+            &[("WORKER_AUTH_TOKEN", "w"), ("SERVER_AUTH_TOKEN", "s")],
+        );
         let r = resolve(&env, true).unwrap().unwrap();
-        assert_eq!((r.token.as_str(), r.source), ("s", TokenSource::Environment("SERVER_AUTH_TOKEN")));
-        assert!(!path.exists(), "nothing written when the environment has the token");
+        assert_eq!(
+            (r.token.as_str(), r.source),
+            ("s", TokenSource::Environment("SERVER_AUTH_TOKEN"))
+        );
+        assert!(
+            !path.exists(),
+            "nothing written when the environment has the token"
+        );
     }
 
     #[test]
@@ -240,7 +282,10 @@ mod tests {
         let path = dir.path().join("deployment.yaml");
         std::fs::write(&path, "deployments: [unclosed\n").unwrap();
         assert!(resolve(&env_with(&path, &[]), true).is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "deployments: [unclosed\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "deployments: [unclosed\n"
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ fn other(e: KvBackendError) -> Error {
     Error::Other("storage backend error".into())
 }
 
-fn backend_of<T>(accessor: &Accessor<T, SpinKeyValue>, store: &Resource<OpenStore>) -> wasmtime::Result<Arc<dyn KvBackend>> {
+fn backend_of<T>(
+    accessor: &Accessor<T, SpinKeyValue>,
+    store: &Resource<OpenStore>,
+) -> wasmtime::Result<Arc<dyn KvBackend>> {
     accessor.with(|mut access| {
         let view = access.get();
         Ok(view.table.get(store)?.backend.clone())
@@ -50,7 +53,10 @@ async fn blocking<R: Send + 'static>(
 }
 
 impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
-    async fn open(accessor: &Accessor<T, Self>, label: String) -> wasmtime::Result<Result<Resource<OpenStore>, Error>> {
+    async fn open(
+        accessor: &Accessor<T, Self>,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<OpenStore>, Error>> {
         if label != STORE_LABEL {
             return Ok(Err(Error::NoSuchStore));
         }
@@ -80,12 +86,20 @@ impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
         blocking(move || backend.set(&key, &value)).await
     }
 
-    async fn delete(accessor: &Accessor<T, Self>, store: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<(), Error>> {
+    async fn delete(
+        accessor: &Accessor<T, Self>,
+        store: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), Error>> {
         let backend = backend_of(accessor, &store)?;
         blocking(move || backend.delete(&key)).await
     }
 
-    async fn exists(accessor: &Accessor<T, Self>, store: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<bool, Error>> {
+    async fn exists(
+        accessor: &Accessor<T, Self>,
+        store: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, Error>> {
         let backend = backend_of(accessor, &store)?;
         blocking(move || backend.exists(&key)).await
     }
@@ -101,7 +115,11 @@ impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
         };
         accessor.with(|mut access| {
             let stream = StreamReader::new(&mut access, keys)?;
-            let future = FutureReader::new(&mut access, async move { wasmtime::Result::<_>::Ok(result) })?;
+            let future =
+                FutureReader::new(
+                    &mut access,
+                    async move { wasmtime::Result::<_>::Ok(result) },
+                )?;
             Ok((stream, future))
         })
     }

@@ -25,7 +25,11 @@ impl nodetool_edge::host::Entropy for OsEntropy {
 }
 
 #[derive(Parser)]
-#[command(name = "nodetool-edge", version, about = "NodeTool's deployment server, as one WebAssembly component")]
+#[command(
+    name = "nodetool-edge",
+    version,
+    about = "NodeTool's deployment server, as one WebAssembly component"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,6 +62,9 @@ pub struct HostLimits {
     /// Deadline of one request in milliseconds, enforced by epoch interruption.
     #[arg(long, default_value_t = 30_000)]
     pub deadline_ms: u64,
+    /// Serve this component file instead of the one built into the binary.
+    #[arg(long, env = "NODETOOL_EDGE_COMPONENT_FILE")]
+    pub component: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -111,7 +118,8 @@ fn main() -> ExitCode {
 fn token_command(action: TokenAction) -> anyhow::Result<()> {
     match action {
         TokenAction::Show => {
-            let resolved = deployment_config::resolve(&process_env, true)?.expect("generation allowed");
+            let resolved =
+                deployment_config::resolve(&process_env, true)?.expect("generation allowed");
             eprintln!("Source: {}", resolved.source.describe());
             println!("{}", resolved.token);
         }
@@ -122,7 +130,9 @@ fn token_command(action: TokenAction) -> anyhow::Result<()> {
             eprintln!("Saved a new token to {}", path.display());
             for name in deployment_config::TOKEN_ENV {
                 if process_env(name).is_some_and(|v| !v.trim().is_empty()) {
-                    eprintln!("warning: {name} is set in the environment and takes precedence over the file");
+                    eprintln!(
+                        "warning: {name} is set in the environment and takes precedence over the file"
+                    );
                 }
             }
             println!("{token}");

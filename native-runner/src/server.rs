@@ -19,7 +19,8 @@ use wasmtime::component::GuestTaskId;
 use wasmtime::{Engine, Store, StoreContextMut};
 use wasmtime_wasi_http::WasiBody;
 use wasmtime_wasi_http::handler::{
-    HandlerState, Instance, ProxyHandler, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
+    HandlerState, Instance, ProxyHandler, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState,
+    WorkerStatus,
 };
 
 use crate::component::{EPOCH_TICK, Limits};
@@ -34,7 +35,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(engine: Engine, pre: ProxyPre<HostState>, shared: SharedHost, limits: Limits) -> Runner {
+    pub fn new(
+        engine: Engine,
+        pre: ProxyPre<HostState>,
+        shared: SharedHost,
+        limits: Limits,
+    ) -> Runner {
         Runner {
             in_flight: Semaphore::new(limits.max_instances as usize),
             pre,
@@ -59,7 +65,11 @@ impl WorkerState for OneShot {
     type RequestData = ();
 
     fn should_accept_request(&self, _concurrent: usize, total: usize) -> ShouldAccept {
-        if total == 0 { ShouldAccept::Yes } else { ShouldAccept::Never }
+        if total == 0 {
+            ShouldAccept::Yes
+        } else {
+            ShouldAccept::Never
+        }
     }
 
     fn on_request_start(
@@ -86,7 +96,12 @@ pub struct Expiry {
 }
 
 impl WorkerExpiration for Expiry {
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>, status: WorkerStatus, start: Instant) -> Poll<()> {
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        status: WorkerStatus,
+        start: Instant,
+    ) -> Poll<()> {
         match status {
             WorkerStatus::Idle => Poll::Ready(()),
             WorkerStatus::Requests | WorkerStatus::PostReturn => {
@@ -139,7 +154,10 @@ fn internal_error() -> HyperResponse {
     resp
 }
 
-async fn handle(handler: ProxyHandler<Runner>, req: hyper::Request<hyper::body::Incoming>) -> HyperResponse {
+async fn handle(
+    handler: ProxyHandler<Runner>,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> HyperResponse {
     let Ok(_permit) = handler.state().in_flight.acquire().await else {
         return internal_error();
     };

@@ -31,17 +31,28 @@ const RULE: &str = "============================================================
 fn collect_variables(role: Role) -> Result<HashMap<String, String>> {
     let mut vars: HashMap<String, String> = VARIABLE_NAMES
         .iter()
-        .filter_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()).map(|v| (n.to_string(), v)))
+        .filter_map(|n| {
+            std::env::var(n)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (n.to_string(), v))
+        })
         .collect();
     if role == Role::Worker {
-        match vars.get("AUTH_PROVIDER").map(|p| p.trim().to_ascii_lowercase()) {
+        match vars
+            .get("AUTH_PROVIDER")
+            .map(|p| p.trim().to_ascii_lowercase())
+        {
             None => {
                 vars.insert("AUTH_PROVIDER".into(), "static".into());
             }
             Some(p) if p == "static" => {}
-            Some(p) => bail!("the worker always uses AUTH_PROVIDER=static (found '{p}'); use `serve` for other providers"),
+            Some(p) => bail!(
+                "the worker always uses AUTH_PROVIDER=static (found '{p}'); use `serve` for other providers"
+            ),
         }
-        vars.entry("NODETOOL_SERVER_MODE".into()).or_insert_with(|| "private".into());
+        vars.entry("NODETOOL_SERVER_MODE".into())
+            .or_insert_with(|| "private".into());
     }
     Ok(vars)
 }
@@ -50,7 +61,11 @@ fn default_db_path() -> Result<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("LOCALAPPDATA").filter(|_| cfg!(windows)).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("LOCALAPPDATA")
+                .filter(|_| cfg!(windows))
+                .map(PathBuf::from)
+        })
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
         .context("no data directory: set DB_PATH")?;
     Ok(base.join("nodetool-edge").join("nodetool-edge.sqlite3"))
@@ -62,7 +77,10 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostLimits) -> Result<()> 
 
     // Only `static` may mint a token; the other enforcing providers accept a configured one.
     let token = if config.auth_provider.enforces_auth() {
-        deployment_config::resolve(&|n: &str| std::env::var(n).ok(), config.auth_provider == AuthProvider::Static)?
+        deployment_config::resolve(
+            &|n: &str| std::env::var(n).ok(),
+            config.auth_provider == AuthProvider::Static,
+        )?
     } else {
         None
     };
@@ -80,18 +98,30 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostLimits) -> Result<()> 
         Some(p) => p,
         None => default_db_path()?,
     };
-    let kv = SqliteKv::open(&db_path, STORE_LABEL).with_context(|| format!("opening {}", db_path.display()))?;
+    let kv = SqliteKv::open(&db_path, STORE_LABEL)
+        .with_context(|| format!("opening {}", db_path.display()))?;
 
+    let component_file = limits.component.clone();
     let limits = Limits {
         max_instances: limits.max_concurrency.max(1),
         memory_bytes: limits.memory_mb.max(16) << 20,
         deadline: Duration::from_millis(limits.deadline_ms.max(10)),
     };
     let engine = component::engine(&limits)?;
-    let pre = component::prepare(&engine, component::EMBEDDED)?;
+    let bytes = match &component_file {
+        Some(path) => std::borrow::Cow::Owned(
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        ),
+        None => std::borrow::Cow::Borrowed(component::EMBEDDED),
+    };
+    let pre = component::prepare(&engine, &bytes)?;
     let shared = SharedHost {
         kv: Arc::new(kv),
-        variables: Arc::new(vars.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()),
+        variables: Arc::new(
+            vars.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        ),
         memory_limit_bytes: limits.memory_bytes,
     };
 
@@ -119,7 +149,8 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostLimits) -> Result<()> 
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -129,12 +160,29 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn print_banner(role: Role, config: &Config, token: Option<&ResolvedToken>, addr: &str, db: &std::path::Path) {
-    let what = if role == Role::Worker { "worker" } else { "server" };
+fn print_banner(
+    role: Role,
+    config: &Config,
+    token: Option<&ResolvedToken>,
+    addr: &str,
+    db: &std::path::Path,
+) {
+    let what = if role == Role::Worker {
+        "worker"
+    } else {
+        "server"
+    };
     println!("🚀 Starting NodeTool {what} on {addr}");
     println!();
     println!("{RULE}");
-    println!("Environment: {}", if config.env == Environment::Production { "production" } else { "development" });
+    println!(
+        "Environment: {}",
+        if config.env == Environment::Production {
+            "production"
+        } else {
+            "development"
+        }
+    );
     println!("Server mode: {:?}", config.mode);
     println!("Auth provider: {}", config.auth_provider.as_str());
     println!("Storage: SQLite at {}", db.display());
@@ -160,10 +208,16 @@ fn print_banner(role: Role, config: &Config, token: Option<&ResolvedToken>, addr
         // The full token only right after it was generated: nobody else can know it yet.
         match &t.source {
             TokenSource::Generated(_) => println!("   Authorization: Bearer {}", t.token),
-            _ => println!("   Authorization: Bearer <token from {}>", t.source.describe()),
+            _ => println!(
+                "   Authorization: Bearer <token from {}>",
+                t.source.describe()
+            ),
         }
     } else if !config.auth_provider.enforces_auth() {
-        println!("🔓 Authentication: not enforced (AUTH_PROVIDER={}); every request runs as user \"1\"", config.auth_provider.as_str());
+        println!(
+            "🔓 Authentication: not enforced (AUTH_PROVIDER={}); every request runs as user \"1\"",
+            config.auth_provider.as_str()
+        );
     }
     println!("{RULE}");
     println!("Listening on http://{addr}");

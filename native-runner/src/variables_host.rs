@@ -19,7 +19,10 @@ impl HasData for SpinVariables {
 }
 
 impl<T: Send> HostWithStore<T> for SpinVariables {
-    async fn get(accessor: &Accessor<T, Self>, name: String) -> wasmtime::Result<Result<String, Error>> {
+    async fn get(
+        accessor: &Accessor<T, Self>,
+        name: String,
+    ) -> wasmtime::Result<Result<String, Error>> {
         Ok(accessor.with(|mut access| {
             access
                 .get()

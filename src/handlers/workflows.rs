@@ -30,7 +30,9 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
                     .ok()
                     .filter(|n| (1..=MAX_PAGE).contains(n))
                     .ok_or_else(|| {
-                        ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}"))
+                        ApiError::BadRequest(format!(
+                            "limit must be a whole number from 1 to {MAX_PAGE}"
+                        ))
                     })?
             }
             "cursor" => cursor = v,
@@ -38,7 +40,9 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
             _ => {}
         }
     }
-    let all = WorkflowStore::new(ctx.host).list(&ctx.identity.user_id).await?;
+    let all = WorkflowStore::new(ctx.host)
+        .list(&ctx.identity.user_id)
+        .await?;
     let mut items = all
         .iter()
         .filter(|w| run_mode.is_none() || w.run_mode == run_mode);
@@ -84,8 +88,15 @@ pub async fn put<H: Host>(ctx: &Ctx<'_, H>, id: &str, body: &[u8]) -> Result<Res
     let store = WorkflowStore::new(ctx.host);
     let existing = store.get_writable(&ctx.identity.user_id, id).await?;
     let now = now(ctx);
-    let created_at = existing.map(|w| w.created_at).unwrap_or_else(|| now.clone());
-    let record = input.into_record(id.to_string(), ctx.identity.user_id.clone(), created_at, now);
+    let created_at = existing
+        .map(|w| w.created_at)
+        .unwrap_or_else(|| now.clone());
+    let record = input.into_record(
+        id.to_string(),
+        ctx.identity.user_id.clone(),
+        created_at,
+        now,
+    );
     store.save(&record).await?;
     Ok(ok_json(&record.to_response()))
 }

@@ -33,7 +33,10 @@ impl Reply {
     }
 
     pub fn detail(&self) -> String {
-        self.json()["detail"].as_str().unwrap_or_default().to_string()
+        self.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn text(&self) -> String {
@@ -42,12 +45,24 @@ impl Reply {
 }
 
 /// `base` is `http://host:port`. `headers` are raw bytes, sent as given.
-pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Reply {
+pub fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+) -> Reply {
     let authority = base.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut stream =
+        TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let mut req = Vec::new();
-    req.extend_from_slice(format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n").as_bytes());
+    req.extend_from_slice(
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n")
+            .as_bytes(),
+    );
     for (k, v) in headers {
         req.extend_from_slice(k.as_bytes());
         req.extend_from_slice(b": ");
@@ -90,7 +105,11 @@ fn parse(raw: &[u8], head_only: bool) -> Reply {
     } else {
         rest.to_vec()
     };
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -100,7 +119,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
             return out;
         };
         let size_str = String::from_utf8_lossy(&data[..eol]);
-        let size = usize::from_str_radix(size_str.split(';').next().unwrap().trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(size_str.split(';').next().unwrap().trim(), 16).unwrap_or(0);
         data = &data[eol + 2..];
         if size == 0 || data.len() < size {
             return out;

@@ -118,7 +118,11 @@ impl Runner {
                     if let Some(base) = addr {
                         // Keep draining stdout so the runner never blocks on a full pipe.
                         std::thread::spawn(move || while rx.recv().is_ok() {});
-                        return Ok(Runner { child, base, banner });
+                        return Ok(Runner {
+                            child,
+                            base,
+                            banner,
+                        });
                     }
                 }
                 Err(_) => {
@@ -139,7 +143,8 @@ impl Runner {
     }
 
     pub fn start(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Runner {
-        Runner::try_start(args, env, dir).unwrap_or_else(|r| panic!("runner refused to start: {r:?}"))
+        Runner::try_start(args, env, dir)
+            .unwrap_or_else(|r| panic!("runner refused to start: {r:?}"))
     }
 
     /// SIGKILL: no chance to flush or clean up.
@@ -150,7 +155,10 @@ impl Runner {
 
     /// SIGTERM and wait for a clean exit; returns the exit code.
     pub fn terminate(mut self) -> Option<i32> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().ok().and_then(|s| s.code())
     }
 }
@@ -183,19 +191,27 @@ impl Target {
         let (token, admin_token) = match profile {
             Profile::Local => (None, None),
             Profile::Static => (Some(STATIC_TOKEN.to_string()), None),
-            Profile::ProductionAdmin => (Some(STATIC_TOKEN.to_string()), Some(ADMIN_TOKEN.to_string())),
+            Profile::ProductionAdmin => (
+                Some(STATIC_TOKEN.to_string()),
+                Some(ADMIN_TOKEN.to_string()),
+            ),
         };
         if let Ok(base) = std::env::var("NODETOOL_EDGE_BASE_URL") {
             let wanted = std::env::var("NODETOOL_EDGE_PROFILE").unwrap_or_default();
             if wanted != profile.name() || !extra.is_empty() {
-                eprintln!("skipped: needs profile {} (external server is {wanted:?})", profile.name());
+                eprintln!(
+                    "skipped: needs profile {} (external server is {wanted:?})",
+                    profile.name()
+                );
                 return None;
             }
             return Some(Target {
                 base,
                 profile,
                 token: std::env::var("NODETOOL_EDGE_TOKEN").ok().or(token),
-                admin_token: std::env::var("NODETOOL_EDGE_ADMIN_TOKEN").ok().or(admin_token),
+                admin_token: std::env::var("NODETOOL_EDGE_ADMIN_TOKEN")
+                    .ok()
+                    .or(admin_token),
                 runner: None,
                 _dir: None,
             });

@@ -3,7 +3,8 @@
 use nodetool_edge_conformance::{Profile, Target};
 
 const REQUIRED: &str = "Authorization header required. Use 'Authorization: Bearer YOUR_TOKEN'";
-const MALFORMED: &str = "Invalid authorization header format. Use 'Authorization: Bearer YOUR_TOKEN'";
+const MALFORMED: &str =
+    "Invalid authorization header format. Use 'Authorization: Bearer YOUR_TOKEN'";
 const INVALID: &str = "Invalid authentication token";
 
 fn assert_401(r: &nodetool_edge_conformance::Reply, detail: &str) {
@@ -14,15 +15,25 @@ fn assert_401(r: &nodetool_edge_conformance::Reply, detail: &str) {
 
 #[test]
 fn missing_header_is_401_with_the_seed_body() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     assert_401(&t.anon("GET", "/workflows", &[], b""), REQUIRED);
-    assert_401(&t.anon("GET", "/api/workflows/", &[("Authorization", b"")], b""), REQUIRED);
-    assert_401(&t.anon("GET", "/workflows", &[("Authorization", b"   ")], b""), REQUIRED);
+    assert_401(
+        &t.anon("GET", "/api/workflows/", &[("Authorization", b"")], b""),
+        REQUIRED,
+    );
+    assert_401(
+        &t.anon("GET", "/workflows", &[("Authorization", b"   ")], b""),
+        REQUIRED,
+    );
 }
 
 #[test]
 fn malformed_headers_are_401_invalid_format() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let token = t.token.clone().unwrap();
     let three_parts = format!("Bearer {token} extra");
     let cases: Vec<Vec<u8>> = vec![
@@ -42,7 +53,10 @@ fn malformed_headers_are_401_invalid_format() {
     let r = t.anon(
         "GET",
         "/workflows",
-        &[("Authorization", good.as_bytes()), ("Authorization", good.as_bytes())],
+        &[
+            ("Authorization", good.as_bytes()),
+            ("Authorization", good.as_bytes()),
+        ],
         b"",
     );
     assert_401(&r, MALFORMED);
@@ -50,21 +64,42 @@ fn malformed_headers_are_401_invalid_format() {
 
 #[test]
 fn wrong_token_is_401_invalid_token() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let token = t.token.clone().unwrap();
     let prefix = format!("Bearer {}", &token[..token.len() - 1]);
     let longer = format!("Bearer {token}x");
     for value in ["Bearer nope", prefix.as_str(), longer.as_str()] {
-        assert_401(&t.anon("GET", "/workflows", &[("Authorization", value.as_bytes())], b""), INVALID);
+        assert_401(
+            &t.anon(
+                "GET",
+                "/workflows",
+                &[("Authorization", value.as_bytes())],
+                b"",
+            ),
+            INVALID,
+        );
     }
 }
 
 #[test]
 fn right_token_in_any_scheme_case_and_spacing_is_accepted() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let token = t.token.clone().unwrap();
-    for value in [format!("Bearer {token}"), format!("bearer {token}"), format!("BEARER  {token} ")] {
-        let r = t.anon("GET", "/workflows", &[("Authorization", value.as_bytes())], b"");
+    for value in [
+        format!("Bearer {token}"),
+        format!("bearer {token}"),
+        format!("BEARER  {token} "),
+    ] {
+        let r = t.anon(
+            "GET",
+            "/workflows",
+            &[("Authorization", value.as_bytes())],
+            b"",
+        );
         assert_eq!(r.status, 200, "{value:?}: {}", r.text());
         assert_eq!(r.json()["workflows"], serde_json::json!([]));
     }
@@ -72,7 +107,9 @@ fn right_token_in_any_scheme_case_and_spacing_is_accepted() {
 
 #[test]
 fn auth_comes_before_routing() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     assert_401(&t.anon("GET", "/definitely/not/here", &[], b""), REQUIRED);
     assert_401(&t.anon("DELETE", "/health/x", &[], b""), REQUIRED);
     let r = t.get("/definitely/not/here");
@@ -81,24 +118,49 @@ fn auth_comes_before_routing() {
 
 #[test]
 fn cors_preflight_is_exempt_and_401s_carry_cors() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let r = t.anon(
         "OPTIONS",
         "/api/workflows/",
-        &[("Origin", b"https://app.example"), ("Access-Control-Request-Method", b"PUT")],
+        &[
+            ("Origin", b"https://app.example"),
+            ("Access-Control-Request-Method", b"PUT"),
+        ],
         b"",
     );
     assert_eq!(r.status, 204);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
-    assert!(r.header("access-control-allow-headers").unwrap().contains("Authorization"));
-    let r = t.anon("GET", "/workflows", &[("Origin", b"https://app.example")], b"");
+    assert!(
+        r.header("access-control-allow-headers")
+            .unwrap()
+            .contains("Authorization")
+    );
+    let r = t.anon(
+        "GET",
+        "/workflows",
+        &[("Origin", b"https://app.example")],
+        b"",
+    );
     assert_eq!(r.status, 401);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }
 
 #[test]
 fn local_mode_needs_no_token_and_ignores_a_wrong_one() {
-    let Some(t) = Target::new(Profile::Local) else { return };
+    let Some(t) = Target::new(Profile::Local) else {
+        return;
+    };
     assert_eq!(t.anon("GET", "/workflows", &[], b"").status, 200);
-    assert_eq!(t.anon("GET", "/workflows", &[("Authorization", b"Bearer whatever")], b"").status, 200);
+    assert_eq!(
+        t.anon(
+            "GET",
+            "/workflows",
+            &[("Authorization", b"Bearer whatever")],
+            b""
+        )
+        .status,
+        200
+    );
 }

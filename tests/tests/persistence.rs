@@ -9,14 +9,28 @@ fn external() -> bool {
 }
 
 fn put(base: &str, id: &str, name: &str) -> u16 {
-    let body = json!({"name": name, "access": "private", "graph": {"nodes": [], "edges": []}}).to_string();
+    let body =
+        json!({"name": name, "access": "private", "graph": {"nodes": [], "edges": []}}).to_string();
     let bearer = format!("Bearer {STATIC_TOKEN}");
-    request(base, "PUT", &format!("/api/workflows/{id}"), &[("Authorization", bearer.as_bytes())], body.as_bytes()).status
+    request(
+        base,
+        "PUT",
+        &format!("/api/workflows/{id}"),
+        &[("Authorization", bearer.as_bytes())],
+        body.as_bytes(),
+    )
+    .status
 }
 
 fn get_name(base: &str, id: &str) -> Option<String> {
     let bearer = format!("Bearer {STATIC_TOKEN}");
-    let r = request(base, "GET", &format!("/workflows/{id}"), &[("Authorization", bearer.as_bytes())], b"");
+    let r = request(
+        base,
+        "GET",
+        &format!("/workflows/{id}"),
+        &[("Authorization", bearer.as_bytes())],
+        b"",
+    );
     (r.status == 200).then(|| r.json()["name"].as_str().unwrap().to_string())
 }
 
@@ -51,6 +65,10 @@ fn sigkill_right_after_acknowledged_puts_loses_nothing() {
     let r = Runner::start(&["serve"], &env, dir.path());
     assert_eq!(get_name(&r.base, "k0").as_deref(), Some("overwritten"));
     for i in 1..25 {
-        assert_eq!(get_name(&r.base, &format!("k{i}")), Some(format!("v{i}")), "k{i}");
+        assert_eq!(
+            get_name(&r.base, &format!("k{i}")),
+            Some(format!("v{i}")),
+            "k{i}"
+        );
     }
 }

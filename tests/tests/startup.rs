@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use nodetool_edge_conformance::runner::{Runner, binary};
 use nodetool_edge_conformance::request;
+use nodetool_edge_conformance::runner::{Runner, binary};
 
 fn external() -> bool {
     std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
@@ -13,12 +13,21 @@ fn external() -> bool {
 
 fn refused(args: &[&str], env: &[(&str, &str)], message: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let r = Runner::try_start(args, env, dir.path()).err().unwrap_or_else(|| panic!("{env:?} should be refused"));
+    let r = Runner::try_start(args, env, dir.path())
+        .err()
+        .unwrap_or_else(|| panic!("{env:?} should be refused"));
     assert_ne!(r.code, Some(0), "{env:?}");
     assert!(r.code.is_some(), "exited on its own, not killed: {r:?}");
     assert!(r.stderr.contains(message), "{env:?}: stderr {:?}", r.stderr);
-    assert!(!r.stdout.contains("Listening"), "never bound: {:?}", r.stdout);
-    assert!(!dir.path().join("deployment.yaml").exists(), "no token generated for a refused start");
+    assert!(
+        !r.stdout.contains("Listening"),
+        "never bound: {:?}",
+        r.stdout
+    );
+    assert!(
+        !dir.path().join("deployment.yaml").exists(),
+        "no token generated for a refused start"
+    );
 }
 
 #[test]
@@ -28,28 +37,73 @@ fn invalid_combinations_refuse_to_start_before_binding() {
     }
     let public = "Public server mode requires AUTH_PROVIDER=supabase.";
     let private = "Private server mode requires AUTH_PROVIDER=static, multi_user, or supabase.";
-    refused(&["serve"], &[("NODETOOL_SERVER_MODE", "public"), ("AUTH_PROVIDER", "static")], public);
+    refused(
+        &["serve"],
+        &[
+            ("NODETOOL_SERVER_MODE", "public"),
+            ("AUTH_PROVIDER", "static"),
+        ],
+        public,
+    );
     refused(&["serve"], &[("NODETOOL_SERVER_MODE", "public")], public);
-    refused(&["serve"], &[("NODETOOL_SERVER_MODE", "private"), ("AUTH_PROVIDER", "local")], private);
-    refused(&["serve"], &[("NODETOOL_SERVER_MODE", "private"), ("AUTH_PROVIDER", "none")], private);
+    refused(
+        &["serve"],
+        &[
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "local"),
+        ],
+        private,
+    );
+    refused(
+        &["serve"],
+        &[
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "none"),
+        ],
+        private,
+    );
     refused(&["serve"], &[("NODETOOL_SERVER_MODE", "private")], private);
     refused(
         &["serve"],
-        &[("ENV", "production"), ("NODETOOL_SERVER_MODE", "private"), ("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "t")],
+        &[
+            ("ENV", "production"),
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", "t"),
+        ],
         "SECRETS_MASTER_KEY environment variable must be set in production",
     );
     refused(&["serve"], &[("ENV", "production")], "SECRETS_MASTER_KEY");
-    refused(&["serve"], &[("AUTH_PROVIDER", "ldap")], "Invalid AUTH_PROVIDER 'ldap'");
-    refused(&["serve"], &[("NODETOOL_SERVER_MODE", "cloud")], "Invalid server mode 'cloud'");
+    refused(
+        &["serve"],
+        &[("AUTH_PROVIDER", "ldap")],
+        "Invalid AUTH_PROVIDER 'ldap'",
+    );
+    refused(
+        &["serve"],
+        &[("NODETOOL_SERVER_MODE", "cloud")],
+        "Invalid server mode 'cloud'",
+    );
     refused(&["serve"], &[("ENV", "staging")], "Invalid ENV 'staging'");
-    refused(&["serve"], &[("MAX_BODY_BYTES", "lots")], "Invalid MAX_BODY_BYTES");
-    refused(&["worker"], &[("AUTH_PROVIDER", "local")], "the worker always uses AUTH_PROVIDER=static");
+    refused(
+        &["serve"],
+        &[("MAX_BODY_BYTES", "lots")],
+        "Invalid MAX_BODY_BYTES",
+    );
+    refused(
+        &["worker"],
+        &[("AUTH_PROVIDER", "local")],
+        "the worker always uses AUTH_PROVIDER=static",
+    );
 }
 
 fn seed_grep_token(config: &Path) -> String {
     // The seed's recipe: grep worker_auth_token | cut -d' ' -f2
     let text = std::fs::read_to_string(config).unwrap();
-    let line = text.lines().find(|l| l.contains("worker_auth_token")).expect("worker_auth_token line");
+    let line = text
+        .lines()
+        .find(|l| l.contains("worker_auth_token"))
+        .expect("worker_auth_token line");
     line.split(' ').nth(1).unwrap().to_string()
 }
 
@@ -62,32 +116,65 @@ fn worker_generates_a_token_once_saves_it_0600_and_reuses_it() {
     let config = dir.path().join("deployment.yaml");
     let first = Runner::start(&["worker"], &[], dir.path());
     let banner = first.banner.join("\n");
-    assert!(banner.contains("🚀 Starting NodeTool worker on"), "{banner}");
+    assert!(
+        banner.contains("🚀 Starting NodeTool worker on"),
+        "{banner}"
+    );
     assert!(banner.contains("AUTHENTICATION"));
     assert!(banner.contains("🔒 Status: ENABLED"));
-    assert!(banner.contains(&format!("📍 Source: Auto-generated and saved to {}", config.display())));
+    assert!(banner.contains(&format!(
+        "📍 Source: Auto-generated and saved to {}",
+        config.display()
+    )));
 
     let token = seed_grep_token(&config);
     assert_eq!(token.len(), 43);
-    assert!(banner.contains(&format!("   Authorization: Bearer {token}")), "full token right after generation");
+    assert!(
+        banner.contains(&format!("   Authorization: Bearer {token}")),
+        "full token right after generation"
+    );
     assert!(banner.contains(&format!("🔑 Token: {}...{}", &token[..8], &token[39..])));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     let bearer = format!("Bearer {token}");
-    let r = request(&first.base, "GET", "/workflows", &[("Authorization", bearer.as_bytes())], b"");
+    let r = request(
+        &first.base,
+        "GET",
+        "/workflows",
+        &[("Authorization", bearer.as_bytes())],
+        b"",
+    );
     assert_eq!(r.status, 200);
-    assert_eq!(request(&first.base, "GET", "/workflows", &[], b"").status, 401);
+    assert_eq!(
+        request(&first.base, "GET", "/workflows", &[], b"").status,
+        401
+    );
     drop(first);
 
     let second = Runner::start(&["worker"], &[], dir.path());
     let banner = second.banner.join("\n");
-    assert!(banner.contains(&format!("📍 Source: Config file ({})", config.display())), "{banner}");
-    assert!(!banner.contains(&token), "the full token is printed only when generated");
-    let r = request(&second.base, "GET", "/workflows", &[("Authorization", bearer.as_bytes())], b"");
+    assert!(
+        banner.contains(&format!("📍 Source: Config file ({})", config.display())),
+        "{banner}"
+    );
+    assert!(
+        !banner.contains(&token),
+        "the full token is printed only when generated"
+    );
+    let r = request(
+        &second.base,
+        "GET",
+        "/workflows",
+        &[("Authorization", bearer.as_bytes())],
+        b"",
+    );
     assert_eq!(r.status, 200);
 }
 
@@ -97,16 +184,35 @@ fn environment_token_wins_and_is_only_shown_masked() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("deployment.yaml"), "worker_auth_token: from-the-file-token\n").unwrap();
+    std::fs::write(
+        dir.path().join("deployment.yaml"),
+        "worker_auth_token: from-the-file-token\n",
+    )
+    .unwrap();
     let secret = "my-custom-secure-token-from-env";
     let r = Runner::start(&["worker"], &[("WORKER_AUTH_TOKEN", secret)], dir.path());
     let banner = r.banner.join("\n");
-    assert!(banner.contains("📍 Source: Environment variable (WORKER_AUTH_TOKEN)"), "{banner}");
+    assert!(
+        banner.contains("📍 Source: Environment variable (WORKER_AUTH_TOKEN)"),
+        "{banner}"
+    );
     assert!(banner.contains("🔑 Token: my-custo...-env"));
     assert!(!banner.contains(secret));
-    let ok = request(&r.base, "GET", "/workflows", &[("Authorization", format!("Bearer {secret}").as_bytes())], b"");
+    let ok = request(
+        &r.base,
+        "GET",
+        "/workflows",
+        &[("Authorization", format!("Bearer {secret}").as_bytes())],
+        b"",
+    );
     assert_eq!(ok.status, 200);
-    let file = request(&r.base, "GET", "/workflows", &[("Authorization", b"Bearer from-the-file-token")], b"");
+    let file = request(
+        &r.base,
+        "GET",
+        "/workflows",
+        &[("Authorization", b"Bearer from-the-file-token")],
+        b"",
+    );
     assert_eq!(file.status, 401);
 }
 
@@ -132,7 +238,10 @@ fn token_cli(dir: &Path, action: &str, env: &[(&str, &str)]) -> (String, String)
     }
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{out:?}");
-    (String::from_utf8(out.stdout).unwrap().trim().to_string(), String::from_utf8(out.stderr).unwrap())
+    (
+        String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -141,7 +250,11 @@ fn token_show_and_rotate_for_scripts() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("deployment.yaml"), "deployments:\n  keep: {type: local, port: 8000}\n").unwrap();
+    std::fs::write(
+        dir.path().join("deployment.yaml"),
+        "deployments:\n  keep: {type: local, port: 8000}\n",
+    )
+    .unwrap();
     let (shown, err) = token_cli(dir.path(), "show", &[]);
     assert_eq!(shown.len(), 43);
     assert!(err.contains("Auto-generated"));
@@ -151,7 +264,10 @@ fn token_show_and_rotate_for_scripts() {
     let (rotated, _) = token_cli(dir.path(), "rotate", &[]);
     assert_ne!(rotated, shown);
     assert_eq!(token_cli(dir.path(), "show", &[]).0, rotated);
-    assert_eq!(seed_grep_token(&dir.path().join("deployment.yaml")), rotated);
+    assert_eq!(
+        seed_grep_token(&dir.path().join("deployment.yaml")),
+        rotated
+    );
     let text = std::fs::read_to_string(dir.path().join("deployment.yaml")).unwrap();
     assert!(text.contains("keep"), "other keys survive rotation: {text}");
     // The environment wins over the file, and rotate says so.

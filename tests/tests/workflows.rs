@@ -49,7 +49,10 @@ fn crud_on(t: &Target, collection: &str) {
     assert!(created["etag"].is_string());
     // Connected slots are dropped on save (reference remove_connected_slots).
     assert_eq!(created["graph"]["nodes"][1]["data"], json!({}));
-    assert_eq!(created["input_schema"]["properties"]["text"]["type"], "string");
+    assert_eq!(
+        created["input_schema"]["properties"]["text"]["type"],
+        "string"
+    );
     assert_eq!(created["output_schema"]["required"], json!(["result"]));
 
     let item = format!("{}/{id}", collection.trim_end_matches('/'));
@@ -80,33 +83,47 @@ fn crud_on(t: &Target, collection: &str) {
     let r = t.call("DELETE", &item, b"");
     assert_eq!((r.status, r.text()), (200, "null".to_string()));
     let r = t.get(&item);
-    assert_eq!((r.status, r.detail()), (404, "Workflow not found".to_string()));
+    assert_eq!(
+        (r.status, r.detail()),
+        (404, "Workflow not found".to_string())
+    );
     let r = t.call("DELETE", &item, b"");
-    assert_eq!((r.status, r.detail()), (404, "Workflow not found".to_string()));
+    assert_eq!(
+        (r.status, r.detail()),
+        (404, "Workflow not found".to_string())
+    );
     assert!(!ids(&t.get(collection).json()).contains(&id));
 }
 
 #[test]
 fn crud_on_nodetool_paths() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     crud_on(&t, "/api/workflows/");
 }
 
 #[test]
 fn crud_on_seed_paths() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     crud_on(&t, "/workflows");
 }
 
 #[test]
 fn crud_in_local_mode() {
-    let Some(t) = Target::new(Profile::Local) else { return };
+    let Some(t) = Target::new(Profile::Local) else {
+        return;
+    };
     crud_on(&t, "/api/workflows");
 }
 
 #[test]
 fn both_families_see_the_same_workflows() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let r = t.call("PUT", "/api/workflows/shared-id", &workflow("shared"));
     assert_eq!(r.status, 200);
     assert_eq!(t.get("/workflows/shared-id").json()["name"], "shared");
@@ -116,16 +133,24 @@ fn both_families_see_the_same_workflows() {
 
 #[test]
 fn listing_pages_newest_first() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     for i in 0..5 {
-        let r = t.call("PUT", &format!("/api/workflows/page-{i}"), &workflow(&format!("w{i}")));
+        let r = t.call(
+            "PUT",
+            &format!("/api/workflows/page-{i}"),
+            &workflow(&format!("w{i}")),
+        );
         assert_eq!(r.status, 200);
     }
     let all = ids(&t.get("/api/workflows/?limit=1000").json());
     let mut seen = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page = t.get(&format!("/api/workflows/?limit=2&cursor={cursor}")).json();
+        let page = t
+            .get(&format!("/api/workflows/?limit=2&cursor={cursor}"))
+            .json();
         seen.extend(ids(&page));
         cursor = page["next"].as_str().unwrap().to_string();
         if cursor.is_empty() {
@@ -134,7 +159,11 @@ fn listing_pages_newest_first() {
     }
     assert_eq!(seen, all);
     assert!(seen.len() >= 5);
-    assert_eq!(&seen[..1], &["page-4".to_string()], "most recently updated first");
+    assert_eq!(
+        &seen[..1],
+        &["page-4".to_string()],
+        "most recently updated first"
+    );
     let r = t.get("/api/workflows/?limit=0");
     assert_eq!(r.status, 400);
     assert!(r.detail().contains("limit"));
@@ -142,13 +171,19 @@ fn listing_pages_newest_first() {
 
 #[test]
 fn invalid_bodies_are_clear_4xx() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let r = t.call("PUT", "/api/workflows/bad", b"{not json");
     assert_eq!(r.status, 422);
     assert_eq!(r.detail(), "Request validation failed");
     assert_eq!(r.json()["errors"][0]["type"], "json_invalid");
 
-    let r = t.call("POST", "/api/workflows/", br#"{"graph": {"nodes": [], "edges": []}}"#);
+    let r = t.call(
+        "POST",
+        "/api/workflows/",
+        br#"{"graph": {"nodes": [], "edges": []}}"#,
+    );
     assert_eq!(r.status, 422);
     let errors = r.json()["errors"].clone();
     assert_eq!(errors[0]["loc"], json!(["body", "name"]));
@@ -156,10 +191,21 @@ fn invalid_bodies_are_clear_4xx() {
     assert_eq!(errors[1]["loc"], json!(["body", "access"]));
     assert!(errors[0].get("input").is_none(), "input is never echoed");
 
-    let r = t.call("PUT", "/api/workflows/bad", br#"{"name": "n", "access": "private"}"#);
-    assert_eq!((r.status, r.detail()), (400, "Invalid workflow".to_string()));
+    let r = t.call(
+        "PUT",
+        "/api/workflows/bad",
+        br#"{"name": "n", "access": "private"}"#,
+    );
+    assert_eq!(
+        (r.status, r.detail()),
+        (400, "Invalid workflow".to_string())
+    );
 
-    let r = t.call("PUT", "/api/workflows/bad", br#"{"name": "n", "access": "everyone", "graph": {}}"#);
+    let r = t.call(
+        "PUT",
+        "/api/workflows/bad",
+        br#"{"name": "n", "access": "everyone", "graph": {}}"#,
+    );
     assert_eq!(r.status, 422);
 
     let r = t.call("PUT", "/api/workflows/bad", b"[1, 2]");
@@ -177,7 +223,9 @@ fn invalid_bodies_are_clear_4xx() {
 
 #[test]
 fn unknown_paths_and_methods_are_json_404_and_405() {
-    let Some(t) = Target::new(Profile::Static) else { return };
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
     let r = t.get("/api/nothing");
     assert_eq!(r.status, 404);
     assert_eq!(r.json(), json!({"detail": "Not Found"}));
@@ -191,7 +239,9 @@ fn unknown_paths_and_methods_are_json_404_and_405() {
 
 #[test]
 fn bodies_over_the_limit_are_413() {
-    let Some(t) = Target::with_env(Profile::Static, &[("MAX_BODY_BYTES", "4096")]) else { return };
+    let Some(t) = Target::with_env(Profile::Static, &[("MAX_BODY_BYTES", "4096")]) else {
+        return;
+    };
     let big = json!({"name": "x".repeat(8192), "access": "private", "graph": {}}).to_string();
     let r = t.call("PUT", "/api/workflows/big", big.as_bytes());
     assert_eq!(r.status, 413);
@@ -199,5 +249,8 @@ fn bodies_over_the_limit_are_413() {
     assert_eq!(t.get("/api/workflows/big").status, 404);
     // Just under the limit is fine.
     let ok = json!({"name": "x".repeat(3000), "access": "private", "graph": {}}).to_string();
-    assert_eq!(t.call("PUT", "/api/workflows/big", ok.as_bytes()).status, 200);
+    assert_eq!(
+        t.call("PUT", "/api/workflows/big", ok.as_bytes()).status,
+        200
+    );
 }

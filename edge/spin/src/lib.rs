@@ -11,15 +11,24 @@ struct SpinHost {
 
 impl KeyValue for SpinHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.store.get(key).await.map_err(|e| KvError(format!("{e:?}")))
+        self.store
+            .get(key)
+            .await
+            .map_err(|e| KvError(format!("{e:?}")))
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store.set(key, value).await.map_err(|e| KvError(format!("{e:?}")))
+        self.store
+            .set(key, value)
+            .await
+            .map_err(|e| KvError(format!("{e:?}")))
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store.delete(key).await.map_err(|e| KvError(format!("{e:?}")))
+        self.store
+            .delete(key)
+            .await
+            .map_err(|e| KvError(format!("{e:?}")))
     }
 
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
@@ -71,9 +80,11 @@ async fn handle(req: Request) -> impl IntoResponse {
         Ok(store) => store,
         Err(e) => {
             eprintln!("key-value store 'default' could not be opened: {e:?}");
-            return nodetool_edge::error::ApiError::Unavailable("Storage is unavailable, try again later")
-                .into_response()
-                .map(http_body_util::Full::new);
+            return nodetool_edge::error::ApiError::Unavailable(
+                "Storage is unavailable, try again later",
+            )
+            .into_response()
+            .map(http_body_util::Full::new);
         }
     };
     nodetool_edge::handle(req, &SpinHost { store })

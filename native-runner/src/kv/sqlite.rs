@@ -28,11 +28,15 @@ fn err(e: impl std::fmt::Display) -> KvBackendError {
 fn open_connection(path: &Path) -> Result<Connection, KvBackendError> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
-    conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(err)?;
     Ok(conn)
 }
 
@@ -48,7 +52,10 @@ impl SqliteKv {
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(KvBackendError(format!("{} cannot use WAL mode (got {mode})", path.display())));
+            return Err(KvBackendError(format!(
+                "{} cannot use WAL mode (got {mode})",
+                path.display()
+            )));
         }
         writer
             .execute_batch(&format!(
@@ -65,7 +72,10 @@ impl SqliteKv {
         })
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, KvBackendError> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, KvBackendError> {
         let pooled = self.readers.lock().map_err(err)?.pop();
         let conn = match pooled {
             Some(c) => c,
@@ -79,7 +89,10 @@ impl SqliteKv {
         out
     }
 
-    fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, KvBackendError> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, KvBackendError> {
         let conn = self.writer.lock().map_err(err)?;
         f(&conn).map_err(err)
     }
@@ -97,7 +110,10 @@ fn create_private(path: &Path) -> Result<(), KvBackendError> {
     {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(KvBackendError(format!("cannot create {}: {e}", path.display()))),
+        Err(e) => Err(KvBackendError(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -109,9 +125,11 @@ fn create_private(_path: &Path) -> Result<(), KvBackendError> {
 impl KvBackend for SqliteKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
         self.read(|c| {
-            c.prepare_cached(&format!("SELECT value FROM {TABLE} WHERE store = ?1 AND key = ?2"))?
-                .query_row(params![self.label, key], |r| r.get(0))
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT value FROM {TABLE} WHERE store = ?1 AND key = ?2"
+            ))?
+            .query_row(params![self.label, key], |r| r.get(0))
+            .optional()
         })
     }
 
@@ -128,9 +146,11 @@ impl KvBackend for SqliteKv {
 
     fn delete(&self, key: &str) -> Result<(), KvBackendError> {
         self.write(|c| {
-            c.prepare_cached(&format!("DELETE FROM {TABLE} WHERE store = ?1 AND key = ?2"))?
-                .execute(params![self.label, key])
-                .map(|_| ())
+            c.prepare_cached(&format!(
+                "DELETE FROM {TABLE} WHERE store = ?1 AND key = ?2"
+            ))?
+            .execute(params![self.label, key])
+            .map(|_| ())
         })
     }
 
@@ -140,7 +160,9 @@ impl KvBackend for SqliteKv {
 
     fn keys(&self) -> Result<Vec<String>, KvBackendError> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!("SELECT key FROM {TABLE} WHERE store = ?1 ORDER BY key"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT key FROM {TABLE} WHERE store = ?1 ORDER BY key"
+            ))?;
             let rows = stmt.query_map(params![self.label], |r| r.get(0))?;
             rows.collect()
         })
@@ -170,7 +192,14 @@ mod tests {
         let kv = SqliteKv::open(&path, "default").unwrap();
         assert_eq!(kv.get("a").unwrap(), Some(b"3".to_vec()));
         // Another label sees nothing of the first.
-        assert_eq!(SqliteKv::open(&path, "other").unwrap().keys().unwrap().len(), 0);
+        assert_eq!(
+            SqliteKv::open(&path, "other")
+                .unwrap()
+                .keys()
+                .unwrap()
+                .len(),
+            0
+        );
     }
 
     #[cfg(unix)]
