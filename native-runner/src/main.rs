@@ -1,28 +1,9 @@
 //! `nodetool-edge`: the native host for the nodetool-edge component.
 
-mod bindings;
-mod component;
-mod deployment_config;
-mod host_state;
-mod key_value_host;
-mod kv;
-mod outbound;
-mod server;
-mod startup;
-mod variables_host;
-
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-
-/// The platform's secure random source, as the core's `Entropy` port.
-pub struct OsEntropy;
-
-impl nodetool_edge::host::Entropy for OsEntropy {
-    fn fill(&self, buf: &mut [u8]) {
-        getrandom::fill(buf).expect("the operating system's random source is available");
-    }
-}
+use nodetool_edge_runner::{deployment_config, startup};
 
 #[derive(Parser)]
 #[command(
@@ -49,7 +30,7 @@ enum Command {
 }
 
 #[derive(Args, Clone)]
-pub struct HostLimits {
+struct HostArgs {
     /// SQLite file for the key-value store (default under the user's data directory).
     #[arg(long, env = "DB_PATH")]
     pub db_path: Option<std::path::PathBuf>,
@@ -74,7 +55,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 7777)]
     port: u16,
     #[command(flatten)]
-    limits: HostLimits,
+    limits: HostArgs,
 }
 
 #[derive(Args)]
@@ -84,7 +65,7 @@ struct WorkerArgs {
     #[arg(long, default_value_t = 8000)]
     port: u16,
     #[command(flatten)]
-    limits: HostLimits,
+    limits: HostArgs,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +76,18 @@ enum TokenAction {
     Rotate,
 }
 
+impl From<HostArgs> for startup::HostOptions {
+    fn from(a: HostArgs) -> Self {
+        startup::HostOptions {
+            db_path: a.db_path,
+            max_concurrency: a.max_concurrency,
+            memory_mb: a.memory_mb,
+            deadline_ms: a.deadline_ms,
+            component: a.component,
+        }
+    }
+}
+
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -102,8 +95,8 @@ fn process_env(name: &str) -> Option<String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(a) => startup::run(startup::Role::Server, &a.host, a.port, a.limits),
-        Command::Worker(a) => startup::run(startup::Role::Worker, &a.host, a.port, a.limits),
+        Command::Serve(a) => startup::run(startup::Role::Server, &a.host, a.port, a.limits.into()),
+        Command::Worker(a) => startup::run(startup::Role::Worker, &a.host, a.port, a.limits.into()),
         Command::Token { action } => token_command(action),
     };
     match result {

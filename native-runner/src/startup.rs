@@ -10,13 +10,24 @@ use anyhow::{Context, Result, bail};
 use nodetool_edge::config::{AuthProvider, Config, Environment, VARIABLE_NAMES};
 use nodetool_edge::token::mask;
 
-use crate::HostLimits;
 use crate::component::{self, Limits};
 use crate::deployment_config::{self, ResolvedToken, TokenSource};
 use crate::host_state::SharedHost;
 use crate::key_value_host::STORE_LABEL;
 use crate::kv::sqlite::SqliteKv;
 use crate::server::{Runner, serve};
+
+/// Host limits and storage, from the command line.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// SQLite file for the key-value store (default under the user's data directory).
+    pub db_path: Option<PathBuf>,
+    pub max_concurrency: u32,
+    pub memory_mb: usize,
+    pub deadline_ms: u64,
+    /// A component file to serve instead of the embedded one.
+    pub component: Option<PathBuf>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -71,7 +82,7 @@ fn default_db_path() -> Result<PathBuf> {
     Ok(base.join("nodetool-edge").join("nodetool-edge.sqlite3"))
 }
 
-pub fn run(role: Role, host: &str, port: u16, limits: HostLimits) -> Result<()> {
+pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()> {
     let mut vars = collect_variables(role)?;
     let config = Config::from_lookup(|n| vars.get(n).cloned())?;
 

@@ -1,0 +1,113 @@
+//! The baseline: the same core crate, the same SQLite key-value store, served natively by
+//! plain hyper with no WebAssembly in between. The ratio against it is the price of the
+//! component path (sandbox, fresh instance per request, host calls).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use anyhow::Result;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use nodetool_edge::config::VARIABLE_NAMES;
+use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+use nodetool_edge_runner::kv::KvBackend;
+use nodetool_edge_runner::kv::sqlite::SqliteKv;
+
+struct NativeHost {
+    kv: SqliteKv,
+    vars: HashMap<String, String>,
+}
+
+fn kv_err(e: impl std::fmt::Display) -> KvError {
+    KvError(e.to_string())
+}
+
+impl KeyValue for NativeHost {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.kv.get(key).map_err(kv_err)
+    }
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.kv.set(key, value).map_err(kv_err)
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.kv.delete(key).map_err(kv_err)
+    }
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        // The same work as the Spin adapter: list every key, keep the prefix.
+        Ok(self
+            .kv
+            .keys()
+            .map_err(kv_err)?
+            .into_iter()
+            .filter(|k| k.starts_with(prefix))
+            .collect())
+    }
+}
+
+impl Variables for NativeHost {
+    async fn variable(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+}
+
+impl Clock for NativeHost {
+    fn now_micros(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+}
+
+impl Entropy for NativeHost {
+    fn fill(&self, buf: &mut [u8]) {
+        getrandom::fill(buf).expect("OS randomness");
+    }
+}
+
+impl Logger for NativeHost {
+    fn log(&self, line: &str) {
+        eprintln!("{line}");
+    }
+}
+
+pub async fn serve(port: u16, db: &std::path::Path) -> Result<()> {
+    let host = Arc::new(NativeHost {
+        kv: SqliteKv::open(db, "default")?,
+        vars: VARIABLE_NAMES
+            .iter()
+            .filter_map(|n| std::env::var(n).ok().map(|v| (n.to_string(), v)))
+            .collect(),
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("Listening on http://{}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let host = host.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let host = host.clone();
+                async move {
+                    let (parts, body) = req.into_parts();
+                    let body = body
+                        .collect()
+                        .await
+                        .map(|c| c.to_bytes())
+                        .unwrap_or_default();
+                    let req = hyper::Request::from_parts(parts, Full::new(body));
+                    // The core's futures are not Send (they are built for single-threaded
+                    // wasm); with this host they never wait, so they complete in place.
+                    let resp = futures::executor::block_on(nodetool_edge::handle(req, &*host));
+                    Ok::<_, Infallible>(resp.map(Full::new))
+                }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

@@ -1,0 +1,190 @@
+//! `nodetool-edge-bench`: requests/s and latency of the native runner against a plain hyper
+//! server running the same core natively, measured in the same run on the same machine, and
+//! printed as ratios. See README, "Benchmarks".
+
+mod baseline;
+mod load;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+const TOKEN: &str = "bench-static-token-000000000000000000000";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(mut cmd: Command, dir: &Path) -> Result<Server> {
+    cmd.env("NODETOOL_SERVER_MODE", "private")
+        .env("AUTH_PROVIDER", "static")
+        .env("SERVER_AUTH_TOKEN", TOKEN)
+        .env("HOME", dir)
+        .env("NODETOOL_CONFIG_PATH", dir.join("deployment.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().context("spawning a server")?;
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        if let Some(base) = line?.strip_prefix("Listening on ") {
+            let base = base.to_string();
+            std::thread::spawn(move || for _ in lines {});
+            return Ok(Server { child, base });
+        }
+    }
+    bail!("server exited before listening")
+}
+
+async fn put_workflow(base: &str, id: &str) -> Result<()> {
+    let addr = base.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let body = serde_json::json!({
+        "name": format!("bench {id}"), "access": "private",
+        "graph": {"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []}
+    });
+    let req = hyper::Request::put(format!("/api/workflows/{id}"))
+        .header("host", addr)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Full::new(Bytes::from(body.to_string())))?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status();
+    resp.into_body().collect().await?;
+    if status != 200 {
+        bail!("seeding {id} answered {status}");
+    }
+    Ok(())
+}
+
+struct Args {
+    duration: Duration,
+    connections: usize,
+    workflows: usize,
+}
+
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
+    let mut a = Args {
+        duration: Duration::from_secs(5),
+        connections: 32,
+        workflows: 20,
+    };
+    while let Some(flag) = it.next() {
+        let value = it.next().context("flag without a value")?;
+        match flag.as_str() {
+            "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
+            "--connections" => a.connections = value.parse()?,
+            "--workflows" => a.workflows = value.parse()?,
+            _ => bail!("unknown flag {flag}; flags: --seconds N --connections N --workflows N"),
+        }
+    }
+    Ok(a)
+}
+
+fn runner_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let p = exe.with_file_name("nodetool-edge");
+    if !p.exists() {
+        bail!(
+            "{} is missing: cargo build --release -p nodetool-edge-runner",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("baseline") {
+        args.next();
+        let db = PathBuf::from(args.next().context("baseline <db-path>")?);
+        return baseline::serve(0, &db).await;
+    }
+    let args = parse_args(args)?;
+
+    let dir = tempfile::tempdir()?;
+    let mut runner_cmd = Command::new(runner_binary()?);
+    runner_cmd
+        .args(["serve", "--port", "0"])
+        .env("DB_PATH", dir.path().join("runner.sqlite3"));
+    let runner = spawn(runner_cmd, dir.path())?;
+    let mut base_cmd = Command::new(std::env::current_exe()?);
+    base_cmd
+        .arg("baseline")
+        .arg(dir.path().join("baseline.sqlite3"));
+    let baseline = spawn(base_cmd, dir.path())?;
+
+    for server in [&runner, &baseline] {
+        for i in 0..args.workflows {
+            put_workflow(&server.base, &format!("bench-{i}")).await?;
+        }
+    }
+
+    let bearer = format!("Bearer {TOKEN}");
+    let cases: [(&str, &str, Option<&str>); 2] = [
+        ("GET /health", "/health", None),
+        (
+            "GET /workflows (authenticated)",
+            "/workflows",
+            Some(bearer.as_str()),
+        ),
+    ];
+    println!(
+        "nodetool-edge benchmark: {} connections, {:?} per measurement, {} workflows stored, {} CPUs",
+        args.connections,
+        args.duration,
+        args.workflows,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!();
+    println!("| case | server | req/s | p50 µs | p99 µs | non-200 |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let mut ratios = Vec::new();
+    for (name, path, auth) in cases {
+        let base = load::run(&baseline.base, path, auth, args.connections, args.duration).await?;
+        let comp = load::run(&runner.base, path, auth, args.connections, args.duration).await?;
+        for (label, o) in [
+            ("plain hyper + native core", &base),
+            ("nodetool-edge runner (component)", &comp),
+        ] {
+            println!(
+                "| {name} | {label} | {:.0} | {} | {} | {} |",
+                o.rps(),
+                o.p50_us,
+                o.p99_us,
+                o.errors
+            );
+        }
+        if base.errors + comp.errors > 0 {
+            bail!("{name}: some requests failed");
+        }
+        ratios.push((
+            name,
+            comp.rps() / base.rps(),
+            comp.p99_us as f64 / base.p99_us.max(1) as f64,
+        ));
+    }
+    println!();
+    for (name, rps, p99) in ratios {
+        println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");
+    }
+    Ok(())
+}

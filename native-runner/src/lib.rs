@@ -1,0 +1,23 @@
+//! The native host for the nodetool-edge component: a wasmtime embedding that serves the
+//! component over HTTP and implements the Spin interfaces it imports (key-value on SQLite,
+//! variables from the environment).
+
+mod bindings;
+pub mod component;
+pub mod deployment_config;
+mod host_state;
+mod key_value_host;
+pub mod kv;
+mod outbound;
+mod server;
+pub mod startup;
+mod variables_host;
+
+/// The platform's secure random source, as the core's `Entropy` port.
+pub struct OsEntropy;
+
+impl nodetool_edge::host::Entropy for OsEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        getrandom::fill(buf).expect("the operating system's random source is available");
+    }
+}
