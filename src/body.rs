@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use http_body::Body;
 use http_body_util::BodyExt;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 pub fn declared_too_large(headers: &http::HeaderMap, limit: usize) -> Result<(), ApiError> {
     let declared = headers
@@ -35,4 +35,27 @@ where
         }
     }
     Ok(buf.freeze())
+}
+
+/// A JSON object body, or FastAPI's 422 shapes for malformed JSON and for non-objects.
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::Validation(vec![FieldError {
+            loc: vec!["body".into()],
+            msg: format!(
+                "JSON decode error at line {} column {}",
+                e.line(),
+                e.column()
+            ),
+            kind: "json_invalid",
+        }])
+    })?;
+    match value {
+        serde_json::Value::Object(obj) => Ok(obj),
+        _ => Err(ApiError::Validation(vec![FieldError {
+            loc: vec!["body".into()],
+            msg: "Input should be a valid dictionary or object".into(),
+            kind: "model_attributes_type",
+        }])),
+    }
 }

@@ -26,6 +26,9 @@ pub enum ApiError {
         allow: &'static str,
     },
     BadRequest(String),
+    /// 422 with a plain `detail`: the request was well-formed but its values cannot be used
+    /// (a workflow run that fails on its inputs).
+    Unprocessable(String),
     PayloadTooLarge {
         limit: usize,
     },
@@ -54,7 +57,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -69,7 +72,9 @@ impl ApiError {
             | Self::Unavailable(d) => {
                 json!({ "detail": d })
             }
-            Self::NotFound(d) | Self::BadRequest(d) => json!({ "detail": d }),
+            Self::NotFound(d) | Self::BadRequest(d) | Self::Unprocessable(d) => {
+                json!({ "detail": d })
+            }
             Self::MethodNotAllowed { .. } => json!({ "detail": "Method Not Allowed" }),
             Self::PayloadTooLarge { limit } => {
                 json!({ "detail": format!("Request body too large: the limit is {limit} bytes") })

@@ -9,6 +9,7 @@ pub mod body;
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod graph;
 pub mod handlers;
 pub mod host;
 pub mod response;
@@ -24,7 +25,7 @@ use http::{Method, header};
 
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
-use crate::handlers::{Ctx, health, workflows};
+use crate::handlers::{Ctx, health, run, workflows};
 use crate::host::Host;
 pub use crate::response::Response;
 use crate::router::Route;
@@ -104,6 +105,7 @@ where
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,
         Route::PutWorkflow(id) => workflows::put(&ctx, &id, &body).await,
         Route::DeleteWorkflow(id) => workflows::delete(&ctx, &id).await,
+        Route::RunWorkflow(id) => run::run(&ctx, &id, query.as_deref(), &body).await,
     }
 }
 

@@ -14,19 +14,30 @@ pub enum Route {
     GetWorkflow(String),
     PutWorkflow(String),
     DeleteWorkflow(String),
+    RunWorkflow(String),
 }
 
 impl Route {
     /// Whether the handler reads a request body (so the body is read, with its limit, only
     /// after auth and routing succeeded).
     pub fn takes_body(&self) -> bool {
-        matches!(self, Route::CreateWorkflow | Route::PutWorkflow(_))
+        matches!(
+            self,
+            Route::CreateWorkflow | Route::PutWorkflow(_) | Route::RunWorkflow(_)
+        )
     }
 }
 
 /// Paths that need no auth, by exact match (as the reference's exempt set).
 pub fn is_public_path(path: &str) -> bool {
     path == "/health" || path == "/ping"
+}
+
+fn decode_id(raw: &str) -> Result<String, ApiError> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|id| id.into_owned())
+        .map_err(|_| ApiError::BadRequest("Workflow id is not valid UTF-8".into()))
 }
 
 /// Matches method and path. Both path families are served alike: the seed's `/workflows...`
@@ -53,11 +64,15 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             _ if is(&Method::POST) => Ok(Route::CreateWorkflow),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
+        ["workflows", id, "run"] | ["api", "workflows", id, "run"] if !id.is_empty() => {
+            let id = decode_id(id)?;
+            match () {
+                _ if is(&Method::POST) => Ok(Route::RunWorkflow(id)),
+                _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+            }
+        }
         ["workflows", id] | ["api", "workflows", id] if !id.is_empty() => {
-            let id = percent_decode_str(id)
-                .decode_utf8()
-                .map_err(|_| ApiError::BadRequest("Workflow id is not valid UTF-8".into()))?
-                .into_owned();
+            let id = decode_id(id)?;
             match () {
                 _ if is(&Method::GET) => Ok(Route::GetWorkflow(id)),
                 _ if is(&Method::PUT) => Ok(Route::PutWorkflow(id)),
@@ -89,6 +104,14 @@ mod tests {
             route(&Method::PUT, "/api/workflows/a%20b"),
             Ok(Route::PutWorkflow("a b".into()))
         );
+        assert_eq!(
+            route(&Method::POST, "/api/workflows/x/run/"),
+            Ok(Route::RunWorkflow("x".into()))
+        );
+        assert!(matches!(
+            route(&Method::GET, "/workflows/x/run"),
+            Err(ApiError::MethodNotAllowed { allow: "POST" })
+        ));
         assert_eq!(
             route(&Method::DELETE, "/workflows/x/"),
             Ok(Route::DeleteWorkflow("x".into()))

@@ -92,24 +92,7 @@ fn opt_string(
 impl WorkflowInput {
     /// Parses and validates a request body, collecting every field error at once.
     pub fn parse(body: &[u8]) -> Result<WorkflowInput, ApiError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::Validation(vec![FieldError {
-                loc: vec!["body".into()],
-                msg: format!(
-                    "JSON decode error at line {} column {}",
-                    e.line(),
-                    e.column()
-                ),
-                kind: "json_invalid",
-            }])
-        })?;
-        let Value::Object(obj) = value else {
-            return Err(ApiError::Validation(vec![FieldError {
-                loc: vec!["body".into()],
-                msg: "Input should be a valid dictionary or object".into(),
-                kind: "model_attributes_type",
-            }]));
-        };
+        let obj = crate::body::json_object(body)?;
         let mut errors = Vec::new();
 
         let name = match obj.get("name") {

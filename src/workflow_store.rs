@@ -22,7 +22,8 @@ fn seg(s: &str) -> String {
     utf8_percent_encode(s, KEY_SEGMENT).to_string()
 }
 
-fn record_key(id: &str) -> String {
+/// Where a workflow record lives in the key-value store (hosts that read it directly use this).
+pub fn record_key(id: &str) -> String {
     format!("workflows/v1/{}", seg(id))
 }
 

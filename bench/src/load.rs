@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
 #[derive(Debug, Clone)]
@@ -24,12 +24,16 @@ impl Outcome {
     }
 }
 
-async fn connection(
-    addr: String,
-    path: String,
-    auth: Option<String>,
-    until: Instant,
-) -> Result<(Vec<u64>, usize)> {
+/// What each request of a measurement sends.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    pub method: hyper::Method,
+    pub path: String,
+    pub auth: Option<String>,
+    pub body: Bytes,
+}
+
+async fn connection(addr: String, shape: Shape, until: Instant) -> Result<(Vec<u64>, usize)> {
     let stream = tokio::net::TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
@@ -37,11 +41,17 @@ async fn connection(
     let mut latencies = Vec::with_capacity(1 << 16);
     let mut errors = 0;
     while Instant::now() < until {
-        let mut req = hyper::Request::get(&path).header("host", &addr);
-        if let Some(a) = &auth {
+        let mut req = hyper::Request::builder()
+            .method(shape.method.clone())
+            .uri(&shape.path)
+            .header("host", &addr);
+        if let Some(a) = &shape.auth {
             req = req.header("authorization", a);
         }
-        let req = req.body(Empty::<Bytes>::new())?;
+        if !shape.body.is_empty() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.body(Full::new(shape.body.clone()))?;
         sender.ready().await?;
         let start = Instant::now();
         let resp = sender.send_request(req).await?;
@@ -57,33 +67,19 @@ async fn connection(
 
 pub async fn run(
     base: &str,
-    path: &str,
-    auth: Option<&str>,
+    shape: &Shape,
     connections: usize,
     duration: Duration,
 ) -> Result<Outcome> {
     let addr = base.trim_start_matches("http://").to_string();
     // Warm up: the first requests pay for page faults and connection set-up.
     let warm = Instant::now() + Duration::from_millis(300);
-    connection(
-        addr.clone(),
-        path.to_string(),
-        auth.map(str::to_string),
-        warm,
-    )
-    .await?;
+    connection(addr.clone(), shape.clone(), warm).await?;
 
     let started = Instant::now();
     let until = started + duration;
     let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            tokio::spawn(connection(
-                addr.clone(),
-                path.to_string(),
-                auth.map(str::to_string),
-                until,
-            ))
-        })
+        .map(|_| tokio::spawn(connection(addr.clone(), shape.clone(), until)))
         .collect();
     let mut all = Vec::new();
     let mut errors = 0;

@@ -50,15 +50,50 @@ fn spawn(mut cmd: Command, dir: &Path) -> Result<Server> {
     bail!("server exited before listening")
 }
 
+/// The run benchmark's graph: ten nodes of text and math (input -> format -> upper -> concat
+/// -> length; two integers -> add -> multiply -> modulus; two outputs).
+fn run_graph() -> serde_json::Value {
+    let n = |id: &str, ty: &str, data: serde_json::Value| serde_json::json!({"id": id, "type": ty, "data": data});
+    let e = |s: &str, sh: &str, t: &str, th: &str| serde_json::json!({"id": format!("{s}-{t}-{th}"), "source": s, "sourceHandle": sh, "target": t, "targetHandle": th});
+    serde_json::json!({
+        "nodes": [
+            n("name", "nodetool.input.StringInput", serde_json::json!({"name": "name", "value": "edge"})),
+            n("fmt", "nodetool.text.FormatText", serde_json::json!({"template": "Hello, {{ name }}!"})),
+            n("up", "nodetool.text.ToUppercase", serde_json::json!({})),
+            n("cat", "nodetool.text.Concat", serde_json::json!({"b": " ok"})),
+            n("len", "nodetool.text.Length", serde_json::json!({})),
+            n("x", "nodetool.input.IntegerInput", serde_json::json!({"name": "x", "value": 6})),
+            n("add", "lib.math.Add", serde_json::json!({})),
+            n("mul", "lib.math.Multiply", serde_json::json!({"b": 3})),
+            n("text", "nodetool.output.Output", serde_json::json!({"name": "text"})),
+            n("number", "nodetool.output.Output", serde_json::json!({"name": "number"})),
+        ],
+        "edges": [
+            e("name", "output", "fmt", "name"), e("fmt", "output", "up", "text"),
+            e("up", "output", "cat", "a"), e("cat", "output", "text", "value"),
+            e("cat", "output", "len", "text"), e("len", "output", "add", "a"),
+            e("x", "output", "add", "b"), e("add", "output", "mul", "a"),
+            e("mul", "output", "number", "value"),
+        ],
+    })
+}
+
 async fn put_workflow(base: &str, id: &str) -> Result<()> {
+    put_graph(
+        base,
+        id,
+        serde_json::json!({"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []}),
+    )
+    .await
+}
+
+async fn put_graph(base: &str, id: &str, graph: serde_json::Value) -> Result<()> {
     let addr = base.trim_start_matches("http://");
     let stream = tokio::net::TcpStream::connect(addr).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let body = serde_json::json!({
-        "name": format!("bench {id}"), "access": "private",
-        "graph": {"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []}
-    });
+    let body =
+        serde_json::json!({"name": format!("bench {id}"), "access": "private", "graph": graph});
     let req = hyper::Request::put(format!("/api/workflows/{id}"))
         .header("host", addr)
         .header("authorization", format!("Bearer {TOKEN}"))
@@ -134,15 +169,30 @@ async fn main() -> Result<()> {
         for i in 0..args.workflows {
             put_workflow(&server.base, &format!("bench-{i}")).await?;
         }
+        put_graph(&server.base, "bench-run", run_graph()).await?;
     }
 
-    let bearer = format!("Bearer {TOKEN}");
-    let cases: [(&str, &str, Option<&str>); 2] = [
-        ("GET /health", "/health", None),
+    let bearer = Some(format!("Bearer {TOKEN}"));
+    let get = |path: &str, auth: Option<String>| load::Shape {
+        method: hyper::Method::GET,
+        path: path.into(),
+        auth,
+        body: Bytes::new(),
+    };
+    let cases = [
+        ("GET /health", get("/health", None)),
         (
             "GET /workflows (authenticated)",
-            "/workflows",
-            Some(bearer.as_str()),
+            get("/workflows", bearer.clone()),
+        ),
+        (
+            "POST /workflows/{id}/run (10-node text+math graph)",
+            load::Shape {
+                method: hyper::Method::POST,
+                path: "/workflows/bench-run/run".into(),
+                auth: bearer.clone(),
+                body: Bytes::from_static(br#"{"params": {"name": "bench", "x": 4}}"#),
+            },
         ),
     ];
     println!(
@@ -158,9 +208,9 @@ async fn main() -> Result<()> {
     println!("| case | server | req/s | p50 µs | p99 µs | non-200 |");
     println!("|---|---|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
-    for (name, path, auth) in cases {
-        let base = load::run(&baseline.base, path, auth, args.connections, args.duration).await?;
-        let comp = load::run(&runner.base, path, auth, args.connections, args.duration).await?;
+    for (name, shape) in cases {
+        let base = load::run(&baseline.base, &shape, args.connections, args.duration).await?;
+        let comp = load::run(&runner.base, &shape, args.connections, args.duration).await?;
         for (label, o) in [
             ("plain hyper + native core", &base),
             ("nodetool-edge runner (component)", &comp),

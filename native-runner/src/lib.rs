@@ -4,6 +4,7 @@
 
 mod bindings;
 pub mod component;
+pub mod deploy;
 pub mod deployment_config;
 mod host_state;
 mod key_value_host;

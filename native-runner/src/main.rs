@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use nodetool_edge_runner::{deployment_config, startup};
+use nodetool_edge_runner::{deploy, deployment_config, startup};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +26,65 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Sync and run workflows on deployments listed in the deployment config file
+    /// (NodeTool's `deploy workflows` protocol).
+    Deploy {
+        #[command(subcommand)]
+        action: DeployAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeployAction {
+    /// Workflows on a deployment.
+    Workflows {
+        #[command(subcommand)]
+        action: WorkflowsAction,
+    },
+    /// Add or replace a deployment reachable at a URL.
+    Add {
+        name: String,
+        #[arg(long)]
+        url: String,
+        /// Bearer token the deployment expects.
+        #[arg(long, env = "NODETOOL_DEPLOY_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Admin token, sent as X-Admin-Token (for production deployments with ADMIN_TOKEN).
+        #[arg(long, env = "NODETOOL_DEPLOY_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkflowsAction {
+    /// Copy a workflow from the local database (or a JSON file) to the deployment.
+    Sync {
+        deployment: String,
+        workflow_id: String,
+        /// Read the workflow from this JSON file instead of the local database.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// The local database (default: the one `serve` uses).
+        #[arg(long, env = "DB_PATH")]
+        db_path: Option<std::path::PathBuf>,
+    },
+    /// List the deployment's workflows.
+    List { deployment: String },
+    /// Run a workflow on the deployment with `-p name=value` params.
+    Run {
+        deployment: String,
+        workflow_id: String,
+        #[arg(short = 'p', long = "param")]
+        params: Vec<String>,
+    },
+    /// Delete a workflow from the deployment.
+    Delete {
+        deployment: String,
+        workflow_id: String,
+        /// Accepted for compatibility with NodeTool's CLI; there is no prompt.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -98,6 +157,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => startup::run(startup::Role::Server, &a.host, a.port, a.limits.into()),
         Command::Worker(a) => startup::run(startup::Role::Worker, &a.host, a.port, a.limits.into()),
         Command::Token { action } => token_command(action),
+        Command::Deploy { action } => deploy_command(action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,4 +192,42 @@ fn token_command(action: TokenAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn deploy_command(action: DeployAction) -> anyhow::Result<()> {
+    let env = process_env;
+    match action {
+        DeployAction::Add {
+            name,
+            url,
+            token,
+            admin_token,
+        } => deploy::add(&name, &url, token.as_deref(), admin_token.as_deref(), &env),
+        DeployAction::Workflows { action } => match action {
+            WorkflowsAction::Sync {
+                deployment,
+                workflow_id,
+                file,
+                db_path,
+            } => {
+                let source = match (file, db_path) {
+                    (Some(f), _) => deploy::Source::File(f),
+                    (None, Some(db)) => deploy::Source::Database(db),
+                    (None, None) => deploy::Source::Database(startup::default_db_path()?),
+                };
+                deploy::sync(&deployment, &workflow_id, &source, &env)
+            }
+            WorkflowsAction::List { deployment } => deploy::list(&deployment, &env),
+            WorkflowsAction::Run {
+                deployment,
+                workflow_id,
+                params,
+            } => deploy::run(&deployment, &workflow_id, &params, &env),
+            WorkflowsAction::Delete {
+                deployment,
+                workflow_id,
+                force: _,
+            } => deploy::delete(&deployment, &workflow_id, &env),
+        },
+    }
 }

@@ -68,7 +68,7 @@ fn collect_variables(role: Role) -> Result<HashMap<String, String>> {
     Ok(vars)
 }
 
-fn default_db_path() -> Result<PathBuf> {
+pub fn default_db_path() -> Result<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

@@ -1,6 +1,7 @@
 //! Route handlers. Each gets a `Ctx` holding the already-authenticated identity.
 
 pub mod health;
+pub mod run;
 pub mod workflows;
 
 use crate::auth::Identity;
@@ -29,4 +30,16 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
             None => (decode(p), String::new()),
         })
         .collect()
+}
+
+/// `n` random bytes as lower-case hex (NodeTool's `uuid.hex` ids are 32 such characters).
+pub fn random_hex<H: crate::host::Entropy>(host: &H, n: usize) -> String {
+    let mut raw = vec![0u8; n];
+    host.fill(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Query-string truthiness as FastAPI parses a `bool` (`true/1/yes/on`).
+pub fn truthy_param(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
 }

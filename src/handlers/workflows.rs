@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Ctx, query_pairs};
+use super::{Ctx, query_pairs, random_hex};
 use crate::error::ApiError;
+use crate::graph;
 use crate::host::Host;
 use crate::response::{Response, ok_json};
 use crate::time::naive_iso;
@@ -65,13 +66,27 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
 /// `POST`: a new workflow with a fresh 32-hex-character id.
 pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, ApiError> {
     let input = WorkflowInput::parse(body)?;
-    let mut raw = [0u8; 16];
-    ctx.host.fill(&mut raw);
-    let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let warnings = check_graph(&input.graph)?;
+    let id = random_hex(ctx.host, 16);
     let now = now(ctx);
     let record = input.into_record(id, ctx.identity.user_id.clone(), now.clone(), now);
     WorkflowStore::new(ctx.host).save(&record).await?;
-    Ok(ok_json(&record.to_response()))
+    Ok(ok_json(&with_warnings(record.to_response(), warnings)))
+}
+
+/// A graph must be sound to be saved; node types we cannot run are only warned about, so a
+/// workflow can be stored before the server learns its nodes.
+fn check_graph(graph: &Value) -> Result<Vec<String>, ApiError> {
+    graph::check(graph, &graph::LIMITS)
+        .map(|c| c.warnings)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn with_warnings(mut response: Value, warnings: Vec<String>) -> Value {
+    if !warnings.is_empty() {
+        response["warnings"] = json!(warnings);
+    }
+    response
 }
 
 pub async fn get<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, ApiError> {
@@ -85,6 +100,7 @@ pub async fn get<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, ApiErr
 pub async fn put<H: Host>(ctx: &Ctx<'_, H>, id: &str, body: &[u8]) -> Result<Response, ApiError> {
     validate_id(id)?;
     let input = WorkflowInput::parse(body)?;
+    let warnings = check_graph(&input.graph)?;
     let store = WorkflowStore::new(ctx.host);
     let existing = store.get_writable(&ctx.identity.user_id, id).await?;
     let now = now(ctx);
@@ -98,7 +114,7 @@ pub async fn put<H: Host>(ctx: &Ctx<'_, H>, id: &str, body: &[u8]) -> Result<Res
         now,
     );
     store.save(&record).await?;
-    Ok(ok_json(&record.to_response()))
+    Ok(ok_json(&with_warnings(record.to_response(), warnings)))
 }
 
 /// `DELETE`: `null`, as the reference.

@@ -1,0 +1,74 @@
+//! `POST .../workflows/{id}/run` (reference 4.3): the bare result map, or with `?stream=true`
+//! the NDJSON message stream ending in `job_completed` or `job_failed`.
+
+use serde_json::{Map, Value};
+
+use super::{Ctx, query_pairs, random_hex, truthy_param};
+use crate::body::json_object;
+use crate::error::{ApiError, FieldError};
+use crate::graph::{self, run::RunError, run::RunSpec};
+use crate::host::Host;
+use crate::response::{Response, ndjson_response, ok_json};
+use crate::workflow_store::WorkflowStore;
+
+/// `{"params": {...}}`; an empty body means no params (the seed's curl sends `{}`).
+fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let mut obj = json_object(body)?;
+    match obj.remove("params") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(p)) => Ok(p),
+        Some(_) => Err(ApiError::Validation(vec![FieldError {
+            loc: vec!["body".into(), "params".into()],
+            msg: "Input should be a valid dictionary".into(),
+            kind: "dict_type",
+        }])),
+    }
+}
+
+pub async fn run<H: Host>(
+    ctx: &Ctx<'_, H>,
+    id: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let stream = query_pairs(query)
+        .iter()
+        .any(|(k, v)| k == "stream" && truthy_param(v));
+    let params = parse_params(body)?;
+    let workflow = WorkflowStore::new(ctx.host)
+        .get_readable(&ctx.identity.user_id, id)
+        .await?;
+    let plan = graph::compile(&workflow.graph, &graph::LIMITS)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+
+    graph::run::check_params(&plan, &params).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+
+    let job_id = random_hex(ctx.host, 16);
+    let clock = || ctx.host.now_micros();
+    let spec = RunSpec {
+        job_id: &job_id,
+        workflow_id: &workflow.id,
+        limits: graph::LIMITS,
+        messages: stream,
+        now_micros: &clock,
+    };
+    let outcome = graph::run::run(&plan, &params, &spec);
+    if let Err(e) = &outcome.result
+        && !matches!(e, RunError::Param { .. })
+    {
+        ctx.host.log(&format!(
+            "workflow {} run {job_id} failed: {e}",
+            workflow.id
+        ));
+    }
+    if stream {
+        return Ok(ndjson_response(&outcome.messages));
+    }
+    match outcome.result {
+        Ok(result) => Ok(ok_json(&result)),
+        Err(e) => Err(ApiError::Unprocessable(e.to_string())),
+    }
+}
