@@ -19,8 +19,12 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "ADMIN_TOKEN",
     "SECRETS_MASTER_KEY",
     "MAX_BODY_BYTES",
+    "MAX_UPLOAD_BYTES",
     "CORS_ORIGINS",
 ];
+
+/// Default size limit of one stored object (`PUT /admin/storage/...`).
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Default request body limit for JSON endpoints.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -81,6 +85,7 @@ pub struct Config {
     pub admin_token: Option<SecretToken>,
     pub secrets_master_key: Option<String>,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: u64,
     pub cors: CorsOrigins,
 }
 
@@ -95,6 +100,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &self.admin_token.is_some())
             .field("secrets_master_key", &self.secrets_master_key.is_some())
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_upload_bytes", &self.max_upload_bytes)
             .field("cors", &self.cors)
             .finish()
     }
@@ -245,6 +251,19 @@ impl Config {
             },
         };
 
+        let max_upload_bytes = match get("MAX_UPLOAD_BYTES") {
+            None => DEFAULT_MAX_UPLOAD_BYTES,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(ConfigError::InvalidNumber {
+                        name: "MAX_UPLOAD_BYTES",
+                        value: v,
+                    });
+                }
+            },
+        };
+
         let cors = match get("CORS_ORIGINS") {
             None => CorsOrigins::Any,
             Some(v) if v.trim() == "*" => CorsOrigins::Any,
@@ -269,6 +288,7 @@ impl Config {
             admin_token,
             secrets_master_key,
             max_body_bytes,
+            max_upload_bytes,
             cors,
         })
     }

@@ -15,6 +15,7 @@ pub mod host;
 pub mod response;
 pub mod router;
 pub mod static_token;
+pub mod storage;
 pub mod time;
 pub mod token;
 pub mod workflow;
@@ -25,10 +26,10 @@ use http::{Method, header};
 
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
-use crate::handlers::{Ctx, health, run, workflows};
+use crate::handlers::{Ctx, health, run, storage as storage_api, workflows};
 use crate::host::Host;
 pub use crate::response::Response;
-use crate::router::Route;
+use crate::router::{Route, StorageOp};
 
 /// Answers one request. Never panics on input; every failure is a JSON `detail`.
 pub async fn handle<B, H>(req: http::Request<B>, host: &H) -> Response
@@ -81,11 +82,28 @@ where
     let identity = auth::authenticate(config, static_token.as_ref(), req.headers())?;
     if auth::is_admin_path(&path) {
         auth::check_admin_token(config, req.headers())?;
+        if identity.role != auth::Role::Admin {
+            return Err(ApiError::Forbidden("Admin access required"));
+        }
     }
 
     let route = router::route(req.method(), &path)?;
     let query = req.uri().query().map(str::to_string);
     let (parts, body) = req.into_parts();
+    let ctx = Ctx {
+        host,
+        config,
+        identity,
+    };
+    if let Route::Storage { bucket, key, op } = &route {
+        // Storage bodies stream into the store chunk by chunk instead of being buffered.
+        return match op {
+            StorageOp::Head => storage_api::read(&ctx, *bucket, key, &parts.headers, true).await,
+            StorageOp::Get => storage_api::read(&ctx, *bucket, key, &parts.headers, false).await,
+            StorageOp::Put => storage_api::write(&ctx, *bucket, key, &parts.headers, body).await,
+            StorageOp::Delete => storage_api::delete(&ctx, *bucket, key).await,
+        };
+    }
     let body = if route.takes_body() {
         body::declared_too_large(&parts.headers, config.max_body_bytes)?;
         body::read_limited(body, config.max_body_bytes).await?
@@ -93,13 +111,10 @@ where
         Bytes::new()
     };
 
-    let ctx = Ctx {
-        host,
-        config,
-        identity,
-    };
     match route {
-        Route::Health | Route::Ping => unreachable!("public routes answered above"),
+        Route::Health | Route::Ping | Route::Storage { .. } => {
+            unreachable!("answered above")
+        }
         Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,
         Route::CreateWorkflow => workflows::create(&ctx, &body).await,
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,

@@ -4,6 +4,15 @@ use http::Method;
 use percent_encoding::percent_decode_str;
 
 use crate::error::ApiError;
+use crate::storage::Bucket;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageOp {
+    Head,
+    Get,
+    Put,
+    Delete,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -15,6 +24,13 @@ pub enum Route {
     PutWorkflow(String),
     DeleteWorkflow(String),
     RunWorkflow(String),
+    /// `key` is percent-decoded but not yet validated (the handler answers with the
+    /// reference's messages).
+    Storage {
+        bucket: Bucket,
+        key: String,
+        op: StorageOp,
+    },
 }
 
 impl Route {
@@ -40,9 +56,46 @@ fn decode_id(raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::BadRequest("Workflow id is not valid UTF-8".into()))
 }
 
+/// `/admin/storage/{bucket}/{key...}` (read-write) and `/storage/{bucket}/{key...}` (read-only).
+/// Keys may span segments (`{key:path}`), so they are matched on the raw path.
+fn storage_route(method: &Method, path: &str) -> Option<Result<Route, ApiError>> {
+    let (writable, rest) = match path.strip_prefix("/admin/storage/") {
+        Some(rest) => (true, rest),
+        None => (false, path.strip_prefix("/storage/")?),
+    };
+    let (bucket, raw_key) = rest.split_once('/').unwrap_or((rest, ""));
+    let Some(bucket) = Bucket::parse(bucket) else {
+        return Some(Err(ApiError::NotFound("Not Found".into())));
+    };
+    let key = match percent_decode_str(raw_key).decode_utf8() {
+        Ok(k) => k.into_owned(),
+        Err(_) => {
+            return Some(Err(ApiError::BadRequest(
+                "Invalid key: not valid UTF-8".into(),
+            )));
+        }
+    };
+    let op = match *method {
+        Method::HEAD => StorageOp::Head,
+        Method::GET => StorageOp::Get,
+        Method::PUT if writable => StorageOp::Put,
+        Method::DELETE if writable => StorageOp::Delete,
+        _ if writable => {
+            return Some(Err(ApiError::MethodNotAllowed {
+                allow: "GET, HEAD, PUT, DELETE",
+            }));
+        }
+        _ => return Some(Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" })),
+    };
+    Some(Ok(Route::Storage { bucket, key, op }))
+}
+
 /// Matches method and path. Both path families are served alike: the seed's `/workflows...`
 /// and NodeTool's `/api/workflows/...`; a trailing slash is accepted instead of redirected.
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    if let Some(r) = storage_route(method, path) {
+        return r;
+    }
     let trimmed = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
@@ -116,6 +169,34 @@ mod tests {
             route(&Method::DELETE, "/workflows/x/"),
             Ok(Route::DeleteWorkflow("x".into()))
         );
+    }
+
+    #[test]
+    fn storage_keys_span_segments() {
+        assert_eq!(
+            route(&Method::PUT, "/admin/storage/assets/a/b%2Fc.png"),
+            Ok(Route::Storage {
+                bucket: Bucket::Assets,
+                key: "a/b/c.png".into(),
+                op: StorageOp::Put
+            })
+        );
+        assert_eq!(
+            route(&Method::GET, "/storage/temp/x"),
+            Ok(Route::Storage {
+                bucket: Bucket::Temp,
+                key: "x".into(),
+                op: StorageOp::Get
+            })
+        );
+        assert!(matches!(
+            route(&Method::PUT, "/storage/temp/x"),
+            Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" })
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/admin/storage/other/x"),
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -18,7 +18,9 @@ const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-fn seg(s: &str) -> String {
+/// A string as one key segment: `/` and everything unusual percent-encoded, so segments
+/// never collide and prefixes stay exact.
+pub fn seg(s: &str) -> String {
     utf8_percent_encode(s, KEY_SEGMENT).to_string()
 }
 

@@ -1,0 +1,399 @@
+//! `/admin/storage/{assets,temp}/{key}` and the read-only `/storage/...` (reference 4.5), with
+//! RFC 9110 ranges and conditional GETs, through the real runner and its SQLite store.
+
+use nodetool_edge_conformance::runner::{ADMIN_TOKEN, Runner, STATIC_TOKEN};
+use nodetool_edge_conformance::{Profile, Reply, Target, request};
+
+fn bytes(n: usize) -> Vec<u8> {
+    // Not all one byte value, so an off-by-one in a range shows.
+    (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+fn with(t: &Target, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> Reply {
+    let bearer = t.token.as_ref().map(|tok| format!("Bearer {tok}"));
+    let mut headers: Vec<(&str, &[u8])> = extra.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+    if let Some(b) = &bearer {
+        headers.push(("Authorization", b.as_bytes()));
+    }
+    if let Some(a) = &t.admin_token {
+        headers.push(("X-Admin-Token", a.as_bytes()));
+    }
+    t.anon(method, path, &headers, body)
+}
+
+#[test]
+fn seed_upload_then_read_it_back_in_every_way() {
+    let Some(t) = Target::new(Profile::ProductionAdmin) else {
+        return;
+    };
+    let data = bytes(3000);
+    // The seed: PUT /admin/storage/assets/image.png --data-binary @image.png
+    let r = with(&t, "PUT", "/admin/storage/assets/image.png", &[], &data);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.body.is_empty());
+
+    let r = with(&t, "GET", "/admin/storage/assets/image.png", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, data);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
+    assert_eq!(r.header("content-length"), Some("3000"));
+    let modified = r.header("last-modified").unwrap().to_string();
+    assert!(modified.ends_with(" GMT"), "{modified}");
+    let etag = r.header("etag").unwrap().to_string();
+
+    let r = with(&t, "HEAD", "/admin/storage/assets/image.png", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("last-modified"), Some(modified.as_str()));
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+
+    // The read-only family, with only the bearer token.
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let r = t.anon(
+        "GET",
+        "/storage/assets/image.png",
+        &[("Authorization", bearer.as_bytes())],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, data);
+    let r = t.anon(
+        "PUT",
+        "/storage/assets/image.png",
+        &[("Authorization", bearer.as_bytes())],
+        b"x",
+    );
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    assert_eq!(
+        t.anon("GET", "/storage/assets/image.png", &[], b"").status,
+        401
+    );
+
+    // Ranges.
+    let range = |spec: &str| {
+        with(
+            &t,
+            "GET",
+            "/admin/storage/assets/image.png",
+            &[("Range", spec)],
+            b"",
+        )
+    };
+    let r = range("bytes=0-9");
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, &data[..10]);
+    assert_eq!(r.header("content-range"), Some("bytes 0-9/3000"));
+    let r = range("bytes=2990-");
+    assert_eq!((r.status, r.body.as_slice()), (206, &data[2990..]));
+    let r = range("bytes=-5");
+    assert_eq!((r.status, r.body.as_slice()), (206, &data[2995..]));
+    assert_eq!(r.header("content-range"), Some("bytes 2995-2999/3000"));
+    let r = range("bytes=100-99999");
+    assert_eq!(r.header("content-range"), Some("bytes 100-2999/3000"));
+    assert_eq!(r.body, &data[100..]);
+    for unsatisfiable in ["bytes=3000-", "bytes=5000-6000", "bytes=-0"] {
+        let r = range(unsatisfiable);
+        assert_eq!(r.status, 416, "{unsatisfiable}");
+        assert_eq!(r.header("content-range"), Some("bytes */3000"));
+        assert_eq!(r.detail(), "Range Not Satisfiable");
+    }
+    for ignored in ["bytes=9-1", "bytes=abc", "pages=1-2", "bytes=0-1,5-6"] {
+        let r = range(ignored);
+        assert_eq!((r.status, r.body.len()), (200, 3000), "{ignored}");
+    }
+
+    // Conditional GET.
+    let r = with(
+        &t,
+        "GET",
+        "/admin/storage/assets/image.png",
+        &[("If-Modified-Since", &modified)],
+        b"",
+    );
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    let old = "Sun, 06 Nov 1994 08:49:37 GMT";
+    assert_eq!(
+        with(
+            &t,
+            "GET",
+            "/admin/storage/assets/image.png",
+            &[("If-Modified-Since", old)],
+            b""
+        )
+        .status,
+        200
+    );
+    let bad = "yesterday";
+    assert_eq!(
+        with(
+            &t,
+            "GET",
+            "/admin/storage/assets/image.png",
+            &[("If-Modified-Since", bad)],
+            b""
+        )
+        .status,
+        200
+    );
+
+    // Overwrite, then delete.
+    assert_eq!(
+        with(&t, "PUT", "/admin/storage/assets/image.png", &[], b"new").status,
+        200
+    );
+    let r = with(&t, "GET", "/admin/storage/assets/image.png", &[], b"");
+    assert_eq!(r.body, b"new");
+    assert_ne!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        with(&t, "DELETE", "/admin/storage/assets/image.png", &[], b"").status,
+        204
+    );
+    let r = with(&t, "GET", "/admin/storage/assets/image.png", &[], b"");
+    assert_eq!((r.status, r.detail()), (404, "Not Found".to_string()));
+    let r = with(&t, "DELETE", "/admin/storage/assets/image.png", &[], b"");
+    assert_eq!((r.status, r.detail()), (404, "Not Found".to_string()));
+}
+
+#[test]
+fn keys_nest_and_bad_keys_get_the_reference_messages() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    let put = |path: &str, body: &[u8]| with(&t, "PUT", path, &[], body);
+    let get = |path: &str| with(&t, "GET", path, &[], b"");
+    assert_eq!(
+        put("/admin/storage/assets/folder/sub/file.txt", b"nested").status,
+        200
+    );
+    assert_eq!(
+        get("/admin/storage/assets/folder%2Fsub%2Ffile.txt").body,
+        b"nested"
+    );
+    assert_eq!(
+        get("/admin/storage/assets/folder/./sub//file.txt").body,
+        b"nested"
+    );
+    assert_eq!(
+        get("/admin/storage/assets/folder/sub/file.txt").header("content-type"),
+        Some("text/plain")
+    );
+    // Backslashes are separators, as in NodeTool.
+    assert_eq!(
+        put("/admin/storage/assets/win%5Cdir%5Cf.bin", b"w").status,
+        200
+    );
+    assert_eq!(get("/admin/storage/assets/win/dir/f.bin").body, b"w");
+    // The buckets are separate.
+    assert_eq!(
+        put("/admin/storage/temp/folder/sub/file.txt", b"temp").status,
+        200
+    );
+    assert_eq!(get("/admin/storage/temp/folder/sub/file.txt").body, b"temp");
+    assert_eq!(
+        get("/admin/storage/assets/folder/sub/file.txt").body,
+        b"nested"
+    );
+
+    let cases = [
+        (
+            "/admin/storage/assets/..%2Ffile.txt",
+            "Invalid key: path traversal is not allowed",
+        ),
+        (
+            "/admin/storage/assets/a/../../secret.txt",
+            "Invalid key: path traversal is not allowed",
+        ),
+        (
+            "/admin/storage/assets/%2e%2e/x",
+            "Invalid key: path traversal is not allowed",
+        ),
+        (
+            "/admin/storage/assets/..%5Cfile.txt",
+            "Invalid key: path traversal is not allowed",
+        ),
+        (
+            "/admin/storage/assets//etc/passwd",
+            "Invalid key: absolute paths are not allowed",
+        ),
+        (
+            "/admin/storage/assets/%5Cwindows%5Csystem32",
+            "Invalid key: absolute paths are not allowed",
+        ),
+        (
+            "/admin/storage/assets/",
+            "Invalid key: key must not be empty",
+        ),
+        (
+            "/admin/storage/assets/.",
+            "Invalid key: key must not be empty",
+        ),
+        (
+            "/admin/storage/assets/a%00b",
+            "Invalid key: control characters are not allowed",
+        ),
+        (
+            "/admin/storage/assets/a%0Ab",
+            "Invalid key: control characters are not allowed",
+        ),
+        ("/admin/storage/assets/%ff", "Invalid key: not valid UTF-8"),
+    ];
+    for (path, detail) in cases {
+        for method in ["PUT", "GET", "DELETE"] {
+            let r = with(&t, method, path, &[], b"x");
+            assert_eq!(r.status, 400, "{method} {path}: {}", r.text());
+            assert_eq!(r.detail(), detail, "{method} {path}");
+        }
+    }
+    assert_eq!(get("/admin/storage/elsewhere/x").status, 404);
+    let r = with(&t, "POST", "/admin/storage/assets/x", &[], b"x");
+    assert_eq!(r.status, 405);
+}
+
+#[test]
+fn admin_token_guards_storage_in_production() {
+    let Some(t) = Target::new(Profile::ProductionAdmin) else {
+        return;
+    };
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let auth = ("Authorization", bearer.as_bytes());
+    let r = t.anon("PUT", "/admin/storage/assets/a.txt", &[auth], b"x");
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.detail(),
+        "Admin token required. Use X-Admin-Token header."
+    );
+    let r = t.anon(
+        "PUT",
+        "/admin/storage/assets/a.txt",
+        &[auth, ("X-Admin-Token", b"wrong")],
+        b"x",
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.detail(), "Invalid admin token.");
+    let r = t.anon(
+        "PUT",
+        "/admin/storage/assets/a.txt",
+        &[auth, ("X-Admin-Token", ADMIN_TOKEN.as_bytes())],
+        b"x",
+    );
+    assert_eq!(r.status, 200);
+    // The admin token alone is not enough.
+    let r = t.anon(
+        "GET",
+        "/admin/storage/assets/a.txt",
+        &[("X-Admin-Token", ADMIN_TOKEN.as_bytes())],
+        b"",
+    );
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn uploads_over_the_limit_are_413_and_change_nothing() {
+    let Some(t) = Target::with_env(Profile::Static, &[("MAX_UPLOAD_BYTES", "2500000")]) else {
+        return;
+    };
+    assert_eq!(
+        with(&t, "PUT", "/admin/storage/assets/keep.bin", &[], b"old").status,
+        200
+    );
+    // Over the limit after two full chunks were already written: they are discarded.
+    let r = with(
+        &t,
+        "PUT",
+        "/admin/storage/assets/keep.bin",
+        &[],
+        &bytes(2_600_000),
+    );
+    assert_eq!(r.status, 413);
+    assert_eq!(
+        r.detail(),
+        "Request body too large: the limit is 2500000 bytes"
+    );
+    assert_eq!(
+        with(&t, "GET", "/admin/storage/assets/keep.bin", &[], b"").body,
+        b"old"
+    );
+    let r = with(
+        &t,
+        "PUT",
+        "/admin/storage/assets/new.bin",
+        &[],
+        &bytes(2_500_000),
+    );
+    assert_eq!(r.status, 200);
+    // An empty object is fine.
+    assert_eq!(
+        with(&t, "PUT", "/admin/storage/temp/empty.txt", &[], b"").status,
+        200
+    );
+    let r = with(&t, "GET", "/admin/storage/temp/empty.txt", &[], b"");
+    assert_eq!((r.status, r.body.len()), (200, 0));
+    assert_eq!(
+        with(
+            &t,
+            "GET",
+            "/admin/storage/temp/empty.txt",
+            &[("Range", "bytes=0-")],
+            b""
+        )
+        .status,
+        416
+    );
+}
+
+#[test]
+fn fifty_mib_survive_a_restart_and_serve_their_last_byte() {
+    if std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = Profile::Static.env();
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let auth = ("Authorization", bearer.as_bytes());
+    let data = bytes(50 * 1024 * 1024);
+    let r = Runner::start(&["serve"], &env, dir.path());
+    let put = request(
+        &r.base,
+        "PUT",
+        "/admin/storage/assets/big.bin",
+        &[auth],
+        &data,
+    );
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(r.terminate(), Some(0));
+
+    let r = Runner::start(&["serve"], &env, dir.path());
+    let last = request(
+        &r.base,
+        "GET",
+        "/admin/storage/assets/big.bin",
+        &[auth, ("Range", b"bytes=-1")],
+        b"",
+    );
+    assert_eq!(last.status, 206);
+    assert_eq!(last.body, &data[data.len() - 1..]);
+    assert_eq!(
+        last.header("content-range"),
+        Some("bytes 52428799-52428799/52428800")
+    );
+    // A range across a chunk boundary.
+    let mid = request(
+        &r.base,
+        "GET",
+        "/admin/storage/assets/big.bin",
+        &[auth, ("Range", b"bytes=1048570-1048585")],
+        b"",
+    );
+    assert_eq!(mid.body, &data[1_048_570..=1_048_585]);
+    let all = request(
+        &r.base,
+        "GET",
+        "/admin/storage/assets/big.bin",
+        &[auth],
+        b"",
+    );
+    assert_eq!(all.status, 200);
+    assert!(all.body == data, "whole object differs");
+}
