@@ -37,9 +37,9 @@ where
     Ok(buf.freeze())
 }
 
-/// A JSON object body, or FastAPI's 422 shapes for malformed JSON and for non-objects.
-pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+/// Any JSON body, or FastAPI's 422 shape for malformed JSON.
+pub fn json_value(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
         ApiError::Validation(vec![FieldError {
             loc: vec!["body".into()],
             msg: format!(
@@ -49,8 +49,12 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Va
             ),
             kind: "json_invalid",
         }])
-    })?;
-    match value {
+    })
+}
+
+/// A JSON object body, or FastAPI's 422 shapes for malformed JSON and for non-objects.
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    match json_value(body)? {
         serde_json::Value::Object(obj) => Ok(obj),
         _ => Err(ApiError::Validation(vec![FieldError {
             loc: vec!["body".into()],

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod host;
 pub mod response;
 pub mod router;
+pub mod secrets;
 pub mod static_token;
 pub mod storage;
 pub mod time;
@@ -26,7 +27,9 @@ use http::{Method, header};
 
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
-use crate::handlers::{Ctx, health, run, storage as storage_api, workflows};
+use crate::handlers::{
+    Ctx, health, run, secrets as secrets_api, storage as storage_api, workflows,
+};
 use crate::host::Host;
 pub use crate::response::Response;
 use crate::router::{Route, StorageOp};
@@ -121,6 +124,11 @@ where
         Route::PutWorkflow(id) => workflows::put(&ctx, &id, &body).await,
         Route::DeleteWorkflow(id) => workflows::delete(&ctx, &id).await,
         Route::RunWorkflow(id) => run::run(&ctx, &id, query.as_deref(), &body).await,
+        Route::ListSecrets => secrets_api::list(&ctx, query.as_deref()).await,
+        Route::GetSecret(key) => secrets_api::get(&ctx, &key, query.as_deref()).await,
+        Route::PutSecret(key) => secrets_api::put(&ctx, &key, &body).await,
+        Route::DeleteSecret(key) => secrets_api::delete(&ctx, &key).await,
+        Route::ImportSecrets => secrets_api::import(&ctx, &body).await,
     }
 }
 

@@ -24,6 +24,11 @@ pub enum Route {
     PutWorkflow(String),
     DeleteWorkflow(String),
     RunWorkflow(String),
+    ListSecrets,
+    GetSecret(String),
+    PutSecret(String),
+    DeleteSecret(String),
+    ImportSecrets,
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -39,7 +44,11 @@ impl Route {
     pub fn takes_body(&self) -> bool {
         matches!(
             self,
-            Route::CreateWorkflow | Route::PutWorkflow(_) | Route::RunWorkflow(_)
+            Route::CreateWorkflow
+                | Route::PutWorkflow(_)
+                | Route::RunWorkflow(_)
+                | Route::PutSecret(_)
+                | Route::ImportSecrets
         )
     }
 }
@@ -135,6 +144,28 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
                 }),
             }
         }
+        ["api", "settings", "secrets"] => match () {
+            _ if is(&Method::GET) => Ok(Route::ListSecrets),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        },
+        ["api", "settings", "secrets", key] if !key.is_empty() => {
+            let key = percent_decode_str(key)
+                .decode_utf8()
+                .map_err(|_| ApiError::BadRequest("Secret key is not valid UTF-8".into()))?
+                .into_owned();
+            match () {
+                _ if is(&Method::GET) => Ok(Route::GetSecret(key)),
+                _ if is(&Method::PUT) => Ok(Route::PutSecret(key)),
+                _ if is(&Method::DELETE) => Ok(Route::DeleteSecret(key)),
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, PUT, DELETE",
+                }),
+            }
+        }
+        ["admin", "secrets", "import"] => match () {
+            _ if is(&Method::POST) => Ok(Route::ImportSecrets),
+            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
         _ => Err(ApiError::NotFound("Not Found".into())),
     }
 }

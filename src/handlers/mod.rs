@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod run;
+pub mod secrets;
 pub mod storage;
 pub mod workflows;
 

@@ -62,7 +62,8 @@ fn admin_paths_need_the_admin_token_after_bearer_auth() {
             "{path}"
         );
 
-        // Both tokens: the guard passes (the admin routes themselves arrive later: 404).
+        // Both tokens: the guard passes; what answers then is the route itself (a listing, a
+        // 404 for a route not built yet, a 405 for GET on a POST-only route).
         let r = t.anon(
             "GET",
             path,
@@ -72,7 +73,7 @@ fn admin_paths_need_the_admin_token_after_bearer_auth() {
             ],
             b"",
         );
-        assert_eq!(r.status, 404, "{path}");
+        assert!(![401, 403].contains(&r.status), "{path}: {}", r.status);
     }
 }
 

@@ -1,0 +1,96 @@
+//! Secret records through the KV port: `secrets/v1/{user}/{key}`, one record per user and key
+//! (NodeTool's unique `(user_id, key)`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::host::KeyValue;
+use crate::workflow_store::seg;
+
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRecord {
+    pub format: u32,
+    pub id: String,
+    pub user_id: String,
+    pub key: String,
+    /// A Fernet token (reference 5.2); never sent back by the API.
+    pub encrypted_value: String,
+    pub description: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl SecretRecord {
+    /// NodeTool's `to_dict_safe` shape: everything but the ciphertext.
+    pub fn to_response(&self) -> Value {
+        json!({
+            "id": self.id, "user_id": self.user_id, "key": self.key,
+            "description": self.description, "created_at": self.created_at,
+            "updated_at": self.updated_at, "is_configured": true,
+        })
+    }
+}
+
+fn prefix(user_id: &str) -> String {
+    format!("secrets/v1/{}/", seg(user_id))
+}
+
+fn record_key(user_id: &str, key: &str) -> String {
+    format!("{}{}", prefix(user_id), seg(key))
+}
+
+fn unreadable() -> ApiError {
+    ApiError::Internal("A stored secret could not be read")
+}
+
+pub struct SecretStore<'a, K: KeyValue> {
+    kv: &'a K,
+}
+
+impl<'a, K: KeyValue> SecretStore<'a, K> {
+    pub fn new(kv: &'a K) -> Self {
+        SecretStore { kv }
+    }
+
+    pub async fn get(&self, user_id: &str, key: &str) -> Result<Option<SecretRecord>, ApiError> {
+        match self.kv.get(&record_key(user_id, key)).await? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|_| unreadable()),
+        }
+    }
+
+    pub async fn put(&self, record: &SecretRecord) -> Result<(), ApiError> {
+        let bytes = serde_json::to_vec(record).map_err(|_| unreadable())?;
+        self.kv
+            .set(&record_key(&record.user_id, &record.key), &bytes)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, user_id: &str, key: &str) -> Result<bool, ApiError> {
+        if self.get(user_id, key).await?.is_none() {
+            return Ok(false);
+        }
+        self.kv.delete(&record_key(user_id, key)).await?;
+        Ok(true)
+    }
+
+    /// The user's secrets, by key.
+    pub async fn list(&self, user_id: &str) -> Result<Vec<SecretRecord>, ApiError> {
+        let mut keys = self.kv.list_prefix(&prefix(user_id)).await?;
+        keys.sort();
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(b) = self.kv.get(&k).await? {
+                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
+            }
+        }
+        out.sort_by(|a: &SecretRecord, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+}
