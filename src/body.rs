@@ -63,3 +63,29 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Va
         }])),
     }
 }
+
+/// An optional string field of a JSON object body (`null` counts as absent).
+pub fn opt_str(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    match obj.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::body_field(
+            &[name],
+            "Input should be a valid string",
+            "string_type",
+        )),
+    }
+}
+
+/// A required, non-empty string field of a JSON object body.
+pub fn req_str(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<String, ApiError> {
+    opt_str(obj, name)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::body_field(&[name], "Field required", "missing"))
+}

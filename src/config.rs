@@ -21,6 +21,7 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "MAX_UPLOAD_BYTES",
     "CORS_ORIGINS",
+    "HF_HUB_CACHE",
 ];
 
 /// Default size limit of one stored object (`PUT /admin/storage/...`).
@@ -87,6 +88,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_upload_bytes: u64,
     pub cors: CorsOrigins,
+    /// Where the model cache is, as the operator knows it (shown by `/admin/cache/size`; the
+    /// host decides what is actually measured).
+    pub model_cache_dir: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -102,6 +106,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("cors", &self.cors)
+            .field("model_cache_dir", &self.model_cache_dir)
             .finish()
     }
 }
@@ -290,6 +295,7 @@ impl Config {
             max_body_bytes,
             max_upload_bytes,
             cors,
+            model_cache_dir: get("HF_HUB_CACHE").map(|d| d.trim().to_string()),
         })
     }
 }

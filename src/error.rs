@@ -26,6 +26,8 @@ pub enum ApiError {
         allow: &'static str,
     },
     BadRequest(String),
+    /// 409: the target exists (a collection name, an asset id of another user).
+    Conflict(String),
     /// 422 with a plain `detail`: the request was well-formed but its values cannot be used
     /// (a workflow run that fails on its inputs).
     Unprocessable(String),
@@ -48,6 +50,17 @@ pub const ADMIN_TOKEN_REQUIRED: &str = "Admin token required. Use X-Admin-Token 
 pub const ADMIN_TOKEN_INVALID: &str = "Invalid admin token.";
 
 impl ApiError {
+    /// A 422 for one field of the JSON body (`loc` = `["body", ...path]`).
+    pub fn body_field(path: &[&str], msg: impl Into<String>, kind: &'static str) -> Self {
+        let mut loc = vec!["body".to_string()];
+        loc.extend(path.iter().map(|p| p.to_string()));
+        ApiError::Validation(vec![FieldError {
+            loc,
+            msg: msg.into(),
+            kind,
+        }])
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -55,6 +68,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -72,7 +86,10 @@ impl ApiError {
             | Self::Unavailable(d) => {
                 json!({ "detail": d })
             }
-            Self::NotFound(d) | Self::BadRequest(d) | Self::Unprocessable(d) => {
+            Self::NotFound(d)
+            | Self::BadRequest(d)
+            | Self::Conflict(d)
+            | Self::Unprocessable(d) => {
                 json!({ "detail": d })
             }
             Self::MethodNotAllowed { .. } => json!({ "detail": "Method Not Allowed" }),

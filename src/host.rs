@@ -49,7 +49,16 @@ pub trait Logger {
     fn log(&self, line: &str);
 }
 
-/// Everything a request may need from its host.
-pub trait Host: KeyValue + Variables + Clock + Entropy + Logger {}
+/// The model cache (Hugging Face's hub directory) as far as the host exposes it: the native
+/// runner maps it read-only into the component, Spin can mount it, Workers have none.
+pub trait ModelCache {
+    /// Total bytes of the regular files in the cache (symbolic links are not followed, so
+    /// Hugging Face's snapshot links do not count their blobs twice); `None` when this host
+    /// exposes no model cache. The error text is for the server log only.
+    fn model_cache_size(&self) -> Option<Result<u64, String>>;
+}
 
-impl<T: KeyValue + Variables + Clock + Entropy + Logger> Host for T {}
+/// Everything a request may need from its host.
+pub trait Host: KeyValue + Variables + Clock + Entropy + Logger + ModelCache {}
+
+impl<T: KeyValue + Variables + Clock + Entropy + Logger + ModelCache> Host for T {}

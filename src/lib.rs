@@ -4,8 +4,10 @@
 //! everything else. The same code runs in the Spin component (which the native runner hosts)
 //! and on Cloudflare Workers.
 
+pub mod assets;
 pub mod auth;
 pub mod body;
+pub mod collections;
 pub mod config;
 pub mod cors;
 pub mod error;
@@ -28,7 +30,8 @@ use http::{Method, header};
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
 use crate::handlers::{
-    Ctx, health, run, secrets as secrets_api, storage as storage_api, workflows,
+    Ctx, assets as assets_api, cache, collections as collections_api, health, run,
+    secrets as secrets_api, storage as storage_api, workflows,
 };
 use crate::host::Host;
 pub use crate::response::Response;
@@ -129,6 +132,18 @@ where
         Route::PutSecret(key) => secrets_api::put(&ctx, &key, &body).await,
         Route::DeleteSecret(key) => secrets_api::delete(&ctx, &key).await,
         Route::ImportSecrets => secrets_api::import(&ctx, &body).await,
+        Route::ListAssets => assets_api::list(&ctx, query.as_deref()).await,
+        Route::CreateAsset => assets_api::create(&ctx, &body).await,
+        Route::GetAsset(id) => assets_api::get(&ctx, &id, query.as_deref()).await,
+        Route::DeleteAsset(id) => assets_api::delete(&ctx, &id, query.as_deref()).await,
+        Route::CacheSize => cache::size(&ctx, query.as_deref()).await,
+        Route::ListCollections => collections_api::list(&ctx).await,
+        Route::CreateCollection => collections_api::create(&ctx, &body).await,
+        Route::GetCollection(n) => collections_api::get(&ctx, &n).await,
+        Route::UpdateCollection(n) => collections_api::update(&ctx, &n, &body).await,
+        Route::DeleteCollection(n) => collections_api::delete(&ctx, &n).await,
+        Route::AddToCollection(n) => collections_api::add(&ctx, &n, &body).await,
+        Route::QueryCollection(n) => collections_api::query(&ctx, &n, &body).await,
     }
 }
 

@@ -75,6 +75,12 @@ impl Entropy for MemoryHost {
     }
 }
 
+impl crate::host::ModelCache for MemoryHost {
+    fn model_cache_size(&self) -> Option<Result<u64, String>> {
+        None
+    }
+}
+
 impl Logger for MemoryHost {
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_string());

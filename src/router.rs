@@ -29,6 +29,18 @@ pub enum Route {
     PutSecret(String),
     DeleteSecret(String),
     ImportSecrets,
+    ListAssets,
+    CreateAsset,
+    GetAsset(String),
+    DeleteAsset(String),
+    CacheSize,
+    ListCollections,
+    CreateCollection,
+    GetCollection(String),
+    UpdateCollection(String),
+    DeleteCollection(String),
+    AddToCollection(String),
+    QueryCollection(String),
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -49,6 +61,11 @@ impl Route {
                 | Route::RunWorkflow(_)
                 | Route::PutSecret(_)
                 | Route::ImportSecrets
+                | Route::CreateAsset
+                | Route::CreateCollection
+                | Route::UpdateCollection(_)
+                | Route::AddToCollection(_)
+                | Route::QueryCollection(_)
         )
     }
 }
@@ -59,10 +76,15 @@ pub fn is_public_path(path: &str) -> bool {
 }
 
 fn decode_id(raw: &str) -> Result<String, ApiError> {
+    decode_segment(raw, "Workflow id")
+}
+
+/// One percent-decoded path segment; `what` names it in the 400.
+fn decode_segment(raw: &str, what: &str) -> Result<String, ApiError> {
     percent_decode_str(raw)
         .decode_utf8()
         .map(|id| id.into_owned())
-        .map_err(|_| ApiError::BadRequest("Workflow id is not valid UTF-8".into()))
+        .map_err(|_| ApiError::BadRequest(format!("{what} is not valid UTF-8")))
 }
 
 /// `/admin/storage/{bucket}/{key...}` (read-write) and `/storage/{bucket}/{key...}` (read-only).
@@ -149,10 +171,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
         },
         ["api", "settings", "secrets", key] if !key.is_empty() => {
-            let key = percent_decode_str(key)
-                .decode_utf8()
-                .map_err(|_| ApiError::BadRequest("Secret key is not valid UTF-8".into()))?
-                .into_owned();
+            let key = decode_segment(key, "Secret key")?;
             match () {
                 _ if is(&Method::GET) => Ok(Route::GetSecret(key)),
                 _ if is(&Method::PUT) => Ok(Route::PutSecret(key)),
@@ -166,6 +185,49 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             _ if is(&Method::POST) => Ok(Route::ImportSecrets),
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
+        ["admin", "assets"] => match () {
+            _ if is(&Method::GET) => Ok(Route::ListAssets),
+            _ if is(&Method::POST) => Ok(Route::CreateAsset),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["admin", "assets", id] if !id.is_empty() => {
+            let id = decode_segment(id, "Asset id")?;
+            match () {
+                _ if is(&Method::GET) => Ok(Route::GetAsset(id)),
+                _ if is(&Method::DELETE) => Ok(Route::DeleteAsset(id)),
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, DELETE",
+                }),
+            }
+        }
+        ["admin", "cache", "size"] => match () {
+            _ if is(&Method::GET) => Ok(Route::CacheSize),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        },
+        ["admin", "collections"] => match () {
+            _ if is(&Method::GET) => Ok(Route::ListCollections),
+            _ if is(&Method::POST) => Ok(Route::CreateCollection),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["admin", "collections", name] if !name.is_empty() => {
+            let name = decode_segment(name, "Collection name")?;
+            match () {
+                _ if is(&Method::GET) => Ok(Route::GetCollection(name)),
+                _ if is(&Method::PUT) => Ok(Route::UpdateCollection(name)),
+                _ if is(&Method::DELETE) => Ok(Route::DeleteCollection(name)),
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, PUT, DELETE",
+                }),
+            }
+        }
+        ["admin", "collections", name, action @ ("add" | "query")] if !name.is_empty() => {
+            let name = decode_segment(name, "Collection name")?;
+            match () {
+                _ if !is(&Method::POST) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+                _ if *action == "add" => Ok(Route::AddToCollection(name)),
+                _ => Ok(Route::QueryCollection(name)),
+            }
+        }
         _ => Err(ApiError::NotFound("Not Found".into())),
     }
 }
@@ -226,6 +288,34 @@ mod tests {
         ));
         assert!(matches!(
             route(&Method::GET, "/admin/storage/other/x"),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn admin_routes() {
+        let r = |m: Method, p: &str| route(&m, p);
+        assert_eq!(r(Method::GET, "/admin/assets/"), Ok(Route::ListAssets));
+        assert_eq!(r(Method::POST, "/admin/assets"), Ok(Route::CreateAsset));
+        assert_eq!(
+            r(Method::DELETE, "/admin/assets/a1"),
+            Ok(Route::DeleteAsset("a1".into()))
+        );
+        assert_eq!(r(Method::GET, "/admin/cache/size"), Ok(Route::CacheSize));
+        assert_eq!(
+            r(Method::POST, "/admin/collections/docs/query"),
+            Ok(Route::QueryCollection("docs".into()))
+        );
+        assert_eq!(
+            r(Method::PUT, "/admin/collections/docs/"),
+            Ok(Route::UpdateCollection("docs".into()))
+        );
+        assert!(matches!(
+            r(Method::GET, "/admin/collections/docs/add"),
+            Err(ApiError::MethodNotAllowed { allow: "POST" })
+        ));
+        assert!(matches!(
+            r(Method::GET, "/admin/collections/docs/other"),
             Err(ApiError::NotFound(_))
         ));
     }

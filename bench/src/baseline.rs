@@ -68,6 +68,12 @@ impl Entropy for NativeHost {
     }
 }
 
+impl nodetool_edge::host::ModelCache for NativeHost {
+    fn model_cache_size(&self) -> Option<Result<u64, String>> {
+        None
+    }
+}
+
 impl Logger for NativeHost {
     fn log(&self, line: &str) {
         eprintln!("{line}");

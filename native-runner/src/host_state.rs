@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::key_value_host::KvView;
 use crate::kv::KvBackend;
+use crate::model_cache::GUEST_PATH;
 use crate::outbound::OutboundPolicy;
 use crate::variables_host::VariablesView;
 
@@ -19,6 +20,8 @@ pub struct SharedHost {
     pub kv: Arc<dyn KvBackend>,
     pub variables: Arc<HashMap<String, String>>,
     pub memory_limit_bytes: usize,
+    /// The model cache directory, when it existed at start-up; mapped read-only.
+    pub model_cache: Option<std::path::PathBuf>,
 }
 
 pub struct HostState {
@@ -32,10 +35,16 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// Built in one place for every request: no preopened directories, no environment, no
-    /// sockets; stdout and stderr go to the runner's own.
+    /// Built in one place for every request: no environment, no sockets, no directory but
+    /// the model cache (read-only); stdout and stderr go to the runner's own.
     pub fn new(shared: &SharedHost) -> HostState {
-        let wasi = WasiCtx::builder().inherit_stdout().inherit_stderr().build();
+        let mut builder = WasiCtx::builder();
+        builder.inherit_stdout().inherit_stderr();
+        if let Some(dir) = &shared.model_cache {
+            // A cache removed while running is simply absent (the component reports 0).
+            let _ = builder.preopened_dir(dir, GUEST_PATH, FsPerms::ReadOnly);
+        }
+        let wasi = builder.build();
         HostState {
             wasi,
             http: WasiHttpCtx::new(),

@@ -9,6 +9,7 @@ pub mod deployment_config;
 mod host_state;
 mod key_value_host;
 pub mod kv;
+pub mod model_cache;
 mod outbound;
 mod server;
 pub mod startup;

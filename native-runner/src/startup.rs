@@ -15,6 +15,7 @@ use crate::deployment_config::{self, ResolvedToken, TokenSource};
 use crate::host_state::SharedHost;
 use crate::key_value_host::STORE_LABEL;
 use crate::kv::sqlite::SqliteKv;
+use crate::model_cache;
 use crate::server::{Runner, serve};
 
 /// Host limits and storage, from the command line.
@@ -105,6 +106,17 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         }
     }
 
+    // The component shows this path and measures what is mapped at /hf-cache.
+    let model_cache = model_cache::resolve(&|n: &str| std::env::var(n).ok());
+    match &model_cache {
+        Some(dir) => {
+            vars.insert("HF_HUB_CACHE".into(), dir.display().to_string());
+        }
+        None => {
+            vars.remove("HF_HUB_CACHE");
+        }
+    }
+
     let db_path = match limits.db_path.clone() {
         Some(p) => p,
         None => default_db_path()?,
@@ -134,6 +146,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
                 .collect(),
         ),
         memory_limit_bytes: limits.memory_bytes,
+        model_cache: model_cache.filter(|d| d.is_dir()),
     };
 
     let rt = tokio::runtime::Builder::new_multi_thread()

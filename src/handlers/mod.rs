@@ -1,5 +1,8 @@
 //! Route handlers. Each gets a `Ctx` holding the already-authenticated identity.
 
+pub mod assets;
+pub mod cache;
+pub mod collections;
 pub mod health;
 pub mod run;
 pub mod secrets;

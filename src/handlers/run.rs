@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
 use crate::body::json_object;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::graph::{self, run::RunError, run::RunSpec};
 use crate::host::Host;
 use crate::response::{Response, ndjson_response, ok_json};
@@ -20,11 +20,11 @@ fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match obj.remove("params") {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(p)) => Ok(p),
-        Some(_) => Err(ApiError::Validation(vec![FieldError {
-            loc: vec!["body".into(), "params".into()],
-            msg: "Input should be a valid dictionary".into(),
-            kind: "dict_type",
-        }])),
+        Some(_) => Err(ApiError::body_field(
+            &["params"],
+            "Input should be a valid dictionary",
+            "dict_type",
+        )),
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
 use crate::body::{json_object, json_value};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::host::Host;
 use crate::response::{Response, ok_json};
 use crate::secrets::registry::{REGISTRY, is_registered};
@@ -36,11 +36,7 @@ fn now<H: Host>(ctx: &Ctx<'_, H>) -> String {
 }
 
 fn field_error(loc: &str, msg: &str, kind: &'static str) -> ApiError {
-    ApiError::Validation(vec![FieldError {
-        loc: vec!["body".into(), loc.into()],
-        msg: msg.into(),
-        kind,
-    }])
+    ApiError::body_field(&[loc], msg, kind)
 }
 
 /// `GET /api/settings/secrets`: one entry per registry key (configured or not), then any
@@ -205,22 +201,17 @@ fn item_str(item: &Map<String, Value>, name: &str, i: usize) -> Result<Option<St
     match item.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::Validation(vec![FieldError {
-            loc: vec!["body".into(), i.to_string(), name.into()],
-            msg: "Input should be a valid string".into(),
-            kind: "string_type",
-        }])),
+        Some(_) => Err(ApiError::body_field(
+            &[&i.to_string(), name],
+            "Input should be a valid string",
+            "string_type",
+        )),
     }
 }
 
 fn required(v: Option<String>, name: &str, i: usize) -> Result<String, ApiError> {
-    v.filter(|s| !s.is_empty()).ok_or_else(|| {
-        ApiError::Validation(vec![FieldError {
-            loc: vec!["body".into(), i.to_string(), name.into()],
-            msg: "Field required".into(),
-            kind: "missing",
-        }])
-    })
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::body_field(&[&i.to_string(), name], "Field required", "missing"))
 }
 
 /// `POST /admin/secrets/import`: NodeTool's deploy-time export (reference 5.4). Every item
@@ -230,11 +221,11 @@ pub async fn import<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
     let items: Vec<Value> = match json_value(body)? {
         Value::Array(items) => items,
         _ => {
-            return Err(ApiError::Validation(vec![FieldError {
-                loc: vec!["body".into()],
-                msg: "Input should be a valid list".into(),
-                kind: "list_type",
-            }]));
+            return Err(ApiError::body_field(
+                &[],
+                "Input should be a valid list",
+                "list_type",
+            ));
         }
     };
     let master = master_key(ctx)?;
@@ -242,11 +233,11 @@ pub async fn import<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
     let mut records = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Value::Object(item) = item else {
-            return Err(ApiError::Validation(vec![FieldError {
-                loc: vec!["body".into(), i.to_string()],
-                msg: "Input should be a valid dictionary".into(),
-                kind: "dict_type",
-            }]));
+            return Err(ApiError::body_field(
+                &[&i.to_string()],
+                "Input should be a valid dictionary",
+                "dict_type",
+            ));
         };
         let user_id = required(item_str(item, "user_id", i)?, "user_id", i)?;
         let key = required(item_str(item, "key", i)?, "key", i)?;

@@ -1,7 +1,7 @@
 //! Spin adapter: translates Spin's request, key-value store and variables into the core's
 //! ports. No behaviour lives here.
 
-use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Variables};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::{http_service, key_value, variables};
 
@@ -66,6 +66,39 @@ impl Entropy for SpinHost {
         // wasi:random's secure source; a host without one cannot serve tokens safely.
         getrandom::fill(buf).expect("the host provides wasi:random");
     }
+}
+
+/// Where the host maps the model cache into the component: the native runner preopens it
+/// read-only; on Spin it is a `files` mount in spin.toml.
+const MODEL_CACHE: &str = "/hf-cache";
+
+impl ModelCache for SpinHost {
+    fn model_cache_size(&self) -> Option<Result<u64, String>> {
+        let root = std::path::Path::new(MODEL_CACHE);
+        if !root.is_dir() {
+            return None;
+        }
+        Some(regular_file_bytes(root).map_err(|e| e.to_string()))
+    }
+}
+
+/// Bytes of the regular files below `root`, without following symbolic links (Hugging Face's
+/// snapshots link to blobs, which are counted once, where they are).
+fn regular_file_bytes(root: &std::path::Path) -> std::io::Result<u64> {
+    let mut total = 0u64;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let meta = std::fs::symlink_metadata(entry.path())?;
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else if meta.is_file() {
+                total = total.saturating_add(meta.len());
+            }
+        }
+    }
+    Ok(total)
 }
 
 impl Logger for SpinHost {

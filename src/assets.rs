@@ -1,0 +1,232 @@
+//! Asset records (NodeTool's `Asset` model, reference 4.6) through the KV port.
+//!
+//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and a marker at
+//! `owners/v1/{user}/assets/{id}` lets a user's assets be listed without scanning everyone's.
+//! The file itself is an object in the `assets` storage bucket named `{id}.{ext}`, which is
+//! what NodeTool's sync uploads after creating the record.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::host::KeyValue;
+use crate::workflow_store::seg;
+
+pub const FORMAT: u32 = 1;
+pub const FOLDER: &str = "folder";
+/// Ids become storage object names, so they are restricted to what NodeTool generates
+/// (hex uuids) and other plain identifiers.
+pub const MAX_ID_LEN: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetRecord {
+    pub format: u32,
+    pub id: String,
+    pub user_id: String,
+    pub parent_id: String,
+    pub workflow_id: Option<String>,
+    pub name: String,
+    pub content_type: String,
+    pub metadata: Option<Value>,
+    pub created_at: String,
+}
+
+/// NodeTool's extension for a content type (its `CONTENT_TYPE_TO_EXTENSION` table), else `bin`.
+pub fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/svg+xml" => "svg",
+        "image/webp" => "webp",
+        "image/tiff" => "tiff",
+        "image/bmp" => "bmp",
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "text/html" => "html",
+        "text/css" => "css",
+        "text/javascript" => "js",
+        "text/xml" => "xml",
+        "application/json" => "json",
+        "application/pdf" => "pdf",
+        "application/zip" => "zip",
+        "application/x-7z-compressed" => "7z",
+        "application/x-rar-compressed" => "rar",
+        "application/x-tar" => "tar",
+        "application/x-bzip" => "bz",
+        "application/x-bzip2" => "bz2",
+        "application/x-xz" => "xz",
+        "application/x-lzip" => "lz",
+        "application/x-lzma" => "lzma",
+        "application/x-compress" => "Z",
+        "application/x-gzip" => "gz",
+        "audio/midi" => "midi",
+        "audio/mpeg" => "mp3",
+        "audio/webm" => "webm",
+        "audio/ogg" => "ogg",
+        "audio/wav" | "audio/x-wav" => "wav",
+        "audio/aac" => "aac",
+        "audio/wave" => "wave",
+        "audio/x-aiff" => "aiff",
+        "audio/x-flac" => "flac",
+        "audio/x-m4a" => "m4a",
+        "video/mpeg" => "mpeg",
+        "video/mp4" => "mp4",
+        "video/webm" => "webm",
+        "video/ogg" => "ogg",
+        "video/quicktime" => "mov",
+        "video/x-msvideo" => "avi",
+        "video/x-flv" => "flv",
+        "video/x-m4v" => "m4v",
+        "video/3gpp" => "3gp",
+        "video/3gpp2" => "3g2",
+        _ => "bin",
+    }
+}
+
+/// Whether `id` may name an asset: 1..=128 ASCII letters, digits, `-` and `_`.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl AssetRecord {
+    pub fn is_folder(&self) -> bool {
+        self.content_type == FOLDER
+    }
+
+    /// The storage object holding the file (`None` for folders).
+    pub fn file_name(&self) -> Option<String> {
+        (!self.is_folder()).then(|| format!("{}.{}", self.id, extension(&self.content_type)))
+    }
+
+    /// NodeTool keeps a thumbnail next to images and videos.
+    pub fn thumb_file_name(&self) -> Option<String> {
+        let visual =
+            self.content_type.starts_with("image/") || self.content_type.starts_with("video/");
+        visual.then(|| format!("{}_thumb.jpg", self.id))
+    }
+
+    /// NodeTool's `Asset` JSON. URLs point at our read-only storage route; `size` is the
+    /// stored file's length once it was uploaded.
+    pub fn to_response(&self, size: Option<u64>) -> Value {
+        let url = |name: String| format!("/storage/assets/{name}");
+        json!({
+            "id": self.id, "user_id": self.user_id, "workflow_id": self.workflow_id,
+            "parent_id": self.parent_id, "name": self.name, "content_type": self.content_type,
+            "size": size, "metadata": self.metadata, "created_at": self.created_at,
+            "get_url": self.file_name().map(url), "thumb_url": self.thumb_file_name().map(url),
+            "duration": null, "node_id": null, "job_id": null, "etag": null,
+        })
+    }
+}
+
+/// The synthetic root folder NodeTool answers for `GET /admin/assets/{user_id}`.
+pub fn home_folder(user_id: &str) -> Value {
+    json!({
+        "id": user_id, "user_id": user_id, "workflow_id": null, "parent_id": "",
+        "name": "Home", "content_type": FOLDER, "size": null, "metadata": null,
+        "created_at": "", "get_url": null, "thumb_url": null, "duration": null,
+        "node_id": null, "job_id": null, "etag": null,
+    })
+}
+
+fn record_key(id: &str) -> String {
+    format!("assets/v1/{}", seg(id))
+}
+
+fn owner_prefix(user_id: &str) -> String {
+    format!("owners/v1/{}/assets/", seg(user_id))
+}
+
+fn unreadable() -> ApiError {
+    ApiError::Internal("A stored asset could not be read")
+}
+
+pub struct AssetStore<'a, K: KeyValue> {
+    kv: &'a K,
+}
+
+impl<'a, K: KeyValue> AssetStore<'a, K> {
+    pub fn new(kv: &'a K) -> Self {
+        AssetStore { kv }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<AssetRecord>, ApiError> {
+        match self.kv.get(&record_key(id)).await? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|_| unreadable()),
+        }
+    }
+
+    /// The owner marker is written first: a crash in between leaves a marker without a
+    /// record, which listing skips, never a record that cannot be listed.
+    pub async fn put(&self, record: &AssetRecord) -> Result<(), ApiError> {
+        let marker = format!("{}{}", owner_prefix(&record.user_id), seg(&record.id));
+        self.kv.set(&marker, b"1").await?;
+        let bytes = serde_json::to_vec(record).map_err(|_| unreadable())?;
+        self.kv.set(&record_key(&record.id), &bytes).await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, record: &AssetRecord) -> Result<(), ApiError> {
+        self.kv.delete(&record_key(&record.id)).await?;
+        let marker = format!("{}{}", owner_prefix(&record.user_id), seg(&record.id));
+        self.kv.delete(&marker).await?;
+        Ok(())
+    }
+
+    /// All of a user's assets, ordered by id (NodeTool's ids are time-ordered).
+    pub async fn list(&self, user_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
+        let prefix = owner_prefix(user_id);
+        let mut out = Vec::new();
+        for key in self.kv.list_prefix(&prefix).await? {
+            let id = percent_encoding::percent_decode_str(&key[prefix.len()..])
+                .decode_utf8_lossy()
+                .into_owned();
+            if let Some(r) = self.get(&id).await?
+                && r.user_id == user_id
+            {
+                out.push(r);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_file_names() {
+        assert!(valid_id("0f3c9a2b4d5e6f708192a3b4c5d6e7f8"));
+        for bad in ["", "../x", "a/b", "a.b", "a b", &"x".repeat(129)] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+        let mut r = AssetRecord {
+            format: FORMAT,
+            id: "abc".into(),
+            user_id: "1".into(),
+            parent_id: "1".into(),
+            workflow_id: None,
+            name: "cat.jpg".into(),
+            content_type: "image/jpeg".into(),
+            metadata: None,
+            created_at: String::new(),
+        };
+        assert_eq!(r.file_name().as_deref(), Some("abc.jpg"));
+        assert_eq!(r.thumb_file_name().as_deref(), Some("abc_thumb.jpg"));
+        r.content_type = "application/x-unknown".into();
+        assert_eq!(r.file_name().as_deref(), Some("abc.bin"));
+        assert_eq!(r.thumb_file_name(), None);
+        r.content_type = FOLDER.into();
+        assert_eq!(r.file_name(), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! Vector collections (what NodeTool keeps in Chroma, reference 4.6) through the KV port, so a
+//! synced RAG workflow finds its documents on any host.
+//!
+//! `collections/v1/names/{name}` holds the collection record; its documents live under
+//! `collections/v1/docs/{cid}/{doc id}`, keyed by an internal id so a rename touches one record.
+//! Embeddings are stored as little-endian `f32` in base64 with their norm, so a query decodes
+//! bytes instead of parsing thousands of JSON numbers per document.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::host::KeyValue;
+use crate::workflow_store::seg;
+
+pub const FORMAT: u32 = 1;
+pub const MAX_DIMENSION: usize = 16_384;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionRecord {
+    pub format: u32,
+    /// Internal id naming the document keys; stable across renames.
+    pub cid: String,
+    pub name: String,
+    pub metadata: Map<String, Value>,
+    /// Fixed by the first embedding added; every later one must match.
+    pub dimension: Option<usize>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocRecord {
+    pub id: String,
+    pub document: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+    embedding: String,
+    norm: f32,
+}
+
+impl DocRecord {
+    pub fn new(
+        id: String,
+        document: Option<String>,
+        metadata: Option<Map<String, Value>>,
+        embedding: &[f32],
+    ) -> Self {
+        let bytes: Vec<u8> = embedding.iter().flat_map(|f| f.to_le_bytes()).collect();
+        DocRecord {
+            id,
+            document,
+            metadata,
+            embedding: STANDARD.encode(bytes),
+            norm: norm(embedding),
+        }
+    }
+
+    pub fn embedding(&self) -> Option<Vec<f32>> {
+        let bytes = STANDARD.decode(&self.embedding).ok()?;
+        (bytes.len() % 4 == 0).then(|| {
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        })
+    }
+
+    /// Cosine similarity with a query of norm `query_norm` (both norms are non-zero: zero
+    /// vectors are refused on the way in).
+    pub fn similarity(&self, query: &[f32], query_norm: f32) -> Option<f32> {
+        let e = self.embedding()?;
+        if e.len() != query.len() {
+            return None;
+        }
+        let dot: f32 = e.iter().zip(query).map(|(a, b)| a * b).sum();
+        Some(dot / (self.norm * query_norm))
+    }
+}
+
+pub fn norm(v: &[f32]) -> f32 {
+    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+/// Chroma's naming rules, so a name that works in NodeTool works here: 3 to 63 characters of
+/// ASCII letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit, no `..`.
+pub fn validate_name(name: &str) -> Result<(), ApiError> {
+    let b = name.as_bytes();
+    let ok = (3..=63).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && !name.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "Invalid collection name: use 3 to 63 letters, digits, '.', '_' or '-', starting and \
+             ending with a letter or digit, without '..'"
+                .into(),
+        ))
+    }
+}
+
+fn name_key(name: &str) -> String {
+    format!("collections/v1/names/{}", seg(name))
+}
+
+fn docs_prefix(cid: &str) -> String {
+    format!("collections/v1/docs/{cid}/")
+}
+
+fn doc_key(cid: &str, id: &str) -> String {
+    format!("{}{}", docs_prefix(cid), seg(id))
+}
+
+fn unreadable() -> ApiError {
+    ApiError::Internal("A stored collection could not be read")
+}
+
+pub struct CollectionStore<'a, K: KeyValue> {
+    kv: &'a K,
+}
+
+impl<'a, K: KeyValue> CollectionStore<'a, K> {
+    pub fn new(kv: &'a K) -> Self {
+        CollectionStore { kv }
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Option<CollectionRecord>, ApiError> {
+        match self.kv.get(&name_key(name)).await? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|_| unreadable()),
+        }
+    }
+
+    pub async fn put(&self, c: &CollectionRecord) -> Result<(), ApiError> {
+        let bytes = serde_json::to_vec(c).map_err(|_| unreadable())?;
+        self.kv.set(&name_key(&c.name), &bytes).await?;
+        Ok(())
+    }
+
+    /// Renames by writing the new name before removing the old one: a crash in between
+    /// leaves the collection reachable under both names, never under none.
+    pub async fn rename(&self, c: &mut CollectionRecord, new_name: &str) -> Result<(), ApiError> {
+        let old = std::mem::replace(&mut c.name, new_name.to_string());
+        self.put(c).await?;
+        self.kv.delete(&name_key(&old)).await?;
+        Ok(())
+    }
+
+    /// The name goes first, so the collection is gone at once; its documents follow.
+    pub async fn delete(&self, c: &CollectionRecord) -> Result<(), ApiError> {
+        self.kv.delete(&name_key(&c.name)).await?;
+        for key in self.kv.list_prefix(&docs_prefix(&c.cid)).await? {
+            self.kv.delete(&key).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn list(&self) -> Result<Vec<CollectionRecord>, ApiError> {
+        let mut out = Vec::new();
+        for key in self.kv.list_prefix("collections/v1/names/").await? {
+            if let Some(b) = self.kv.get(&key).await? {
+                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
+            }
+        }
+        out.sort_by(|a: &CollectionRecord, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    pub async fn count(&self, c: &CollectionRecord) -> Result<usize, ApiError> {
+        Ok(self.kv.list_prefix(&docs_prefix(&c.cid)).await?.len())
+    }
+
+    pub async fn put_doc(&self, c: &CollectionRecord, d: &DocRecord) -> Result<(), ApiError> {
+        let bytes = serde_json::to_vec(d).map_err(|_| unreadable())?;
+        self.kv.set(&doc_key(&c.cid, &d.id), &bytes).await?;
+        Ok(())
+    }
+
+    pub async fn docs(&self, c: &CollectionRecord) -> Result<Vec<DocRecord>, ApiError> {
+        let mut out = Vec::new();
+        for key in self.kv.list_prefix(&docs_prefix(&c.cid)).await? {
+            if let Some(b) = self.kv.get(&key).await? {
+                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_chroma() {
+        for ok in ["docs", "my-collection_1.v2", "abc"] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "a..b",
+            "a/b",
+            "a b",
+            "ünï",
+            &"x".repeat(64),
+        ] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn embeddings_round_trip_and_cosine() {
+        let d = DocRecord::new("a".into(), None, None, &[3.0, 4.0]);
+        assert_eq!(d.embedding(), Some(vec![3.0, 4.0]));
+        let q = [6.0, 8.0];
+        assert!((d.similarity(&q, norm(&q)).unwrap() - 1.0).abs() < 1e-6);
+        let q = [-4.0, 3.0];
+        assert!(d.similarity(&q, norm(&q)).unwrap().abs() < 1e-6);
+        assert_eq!(d.similarity(&[1.0], 1.0), None);
+    }
+}

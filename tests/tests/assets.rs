@@ -1,0 +1,228 @@
+//! `/admin/assets` (reference 4.6): the calls NodeTool's `deploy workflows sync` makes for the
+//! assets a workflow references, then listing, folders and deletion with the stored files.
+
+use nodetool_edge_conformance::{Profile, Target};
+use serde_json::{Value, json};
+
+fn post(t: &Target, body: Value) -> nodetool_edge_conformance::Reply {
+    t.call("POST", "/admin/assets", body.to_string().as_bytes())
+}
+
+#[test]
+fn nodetool_sync_sequence_then_read_and_delete() {
+    let Some(t) = Target::new(Profile::ProductionAdmin) else {
+        return;
+    };
+    let id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    // 1. The syncer asks whether the asset exists.
+    let r = t.get(&format!("/admin/assets/{id}?user_id=1"));
+    assert_eq!((r.status, r.detail()), (404, "Asset not found".into()));
+
+    // 2. It creates the record with the local id.
+    let r = post(
+        &t,
+        json!({"id": id, "user_id": "1", "name": "cat.png", "content_type": "image/png",
+               "workflow_id": "wf1", "metadata": {"width": 2}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let a = r.json();
+    assert_eq!(a["id"], id);
+    assert_eq!(a["user_id"], "1");
+    assert_eq!(a["parent_id"], "1");
+    assert_eq!(a["workflow_id"], "wf1");
+    assert_eq!(a["metadata"], json!({"width": 2}));
+    assert_eq!(a["size"], Value::Null);
+    assert_eq!(a["get_url"], format!("/storage/assets/{id}.png"));
+    assert_eq!(a["thumb_url"], format!("/storage/assets/{id}_thumb.jpg"));
+    for k in ["duration", "node_id", "job_id", "etag"] {
+        assert!(a.get(k).is_some_and(Value::is_null), "{k}");
+    }
+    let created = a["created_at"].as_str().unwrap().to_string();
+
+    // 3. It uploads the file as `{id}.{ext}` (still labelled JSON, as NodeTool's client does).
+    let file = vec![7u8; 1234];
+    let r = t.call("PUT", &format!("/admin/storage/assets/{id}.png"), &file);
+    assert_eq!(r.status, 200);
+
+    let r = t.get(&format!("/admin/assets/{id}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["size"], 1234);
+    assert_eq!(r.json()["created_at"], created.as_str());
+    let r = t.get(&format!("/storage/assets/{id}.png"));
+    assert_eq!((r.status, r.body.len()), (200, 1234));
+
+    // A repeated sync replaces the record and keeps its creation time.
+    let r = post(
+        &t,
+        json!({"id": id, "name": "cat2.png", "content_type": "image/png"}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["name"], "cat2.png");
+    assert_eq!(r.json()["created_at"], created.as_str());
+
+    // The listing of the user's top level holds it.
+    let r = t.get("/admin/assets");
+    assert_eq!(r.status, 200);
+    let list = r.json();
+    assert_eq!(list["next"], "");
+    assert_eq!(list["assets"].as_array().unwrap().len(), 1);
+    assert_eq!(list["assets"][0]["size"], 1234);
+
+    // Deleting removes the record and the file.
+    let r = t.call("DELETE", &format!("/admin/assets/{id}"), b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({"deleted_asset_ids": [id]}));
+    assert_eq!(t.get(&format!("/admin/assets/{id}")).status, 404);
+    assert_eq!(t.get(&format!("/storage/assets/{id}.png")).status, 404);
+    assert_eq!(
+        t.call("DELETE", &format!("/admin/assets/{id}"), b"").status,
+        404
+    );
+}
+
+#[test]
+fn home_folder_listing_filters_and_paging() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    let r = t.get("/admin/assets/1");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["name"], "Home");
+    assert_eq!(r.json()["content_type"], "folder");
+    assert_eq!(r.json()["parent_id"], "");
+
+    let folder = post(
+        &t,
+        json!({"id": "f1", "name": "pics", "content_type": "folder"}),
+    );
+    assert_eq!(folder.status, 200);
+    assert_eq!(folder.json()["get_url"], Value::Null);
+    for (id, ct, parent) in [
+        ("a1", "image/png", "f1"),
+        ("a2", "image/jpeg", "f1"),
+        ("a3", "text/plain", "f1"),
+        ("a4", "audio/mpeg", "1"),
+    ] {
+        let r = post(
+            &t,
+            json!({"id": id, "name": id, "content_type": ct, "parent_id": parent}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let ids = |v: &Value| -> Vec<String> {
+        v["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Top level by default; a folder's children with parent_id; a content type prefix.
+    assert_eq!(ids(&t.get("/admin/assets").json()), ["a4", "f1"]);
+    assert_eq!(
+        ids(&t.get("/admin/assets?parent_id=f1").json()),
+        ["a1", "a2", "a3"]
+    );
+    assert_eq!(
+        ids(&t.get("/admin/assets?content_type=image").json()),
+        ["a1", "a2"]
+    );
+    // Pages of two, resumed with the cursor.
+    let p1 = t.get("/admin/assets?parent_id=f1&page_size=2").json();
+    assert_eq!(ids(&p1), ["a1", "a2"]);
+    assert_eq!(p1["next"], "a2");
+    let p2 = t
+        .get("/admin/assets?parent_id=f1&page_size=2&cursor=a2")
+        .json();
+    assert_eq!(
+        (ids(&p2), p2["next"].clone()),
+        (vec!["a3".into()], json!(""))
+    );
+    // Another user's view is empty.
+    assert_eq!(
+        ids(&t.get("/admin/assets?user_id=2").json()),
+        Vec::<String>::new()
+    );
+
+    // Upload files, then delete the folder: children first, files gone, the sibling stays.
+    for id in ["a1", "a3"] {
+        let ext = if id == "a1" { "png" } else { "txt" };
+        let r = t.call("PUT", &format!("/admin/storage/assets/{id}.{ext}"), b"data");
+        assert_eq!(r.status, 200);
+    }
+    let r = t.call("PUT", "/admin/storage/assets/a1_thumb.jpg", b"thumb");
+    assert_eq!(r.status, 200);
+    let r = t.call("DELETE", "/admin/assets/f1", b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut deleted: Vec<String> = r.json()["deleted_asset_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(deleted.pop().as_deref(), Some("f1"), "the folder goes last");
+    deleted.sort();
+    assert_eq!(deleted, ["a1", "a2", "a3"]);
+    for key in ["a1.png", "a1_thumb.jpg", "a3.txt"] {
+        assert_eq!(
+            t.get(&format!("/storage/assets/{key}")).status,
+            404,
+            "{key}"
+        );
+    }
+    assert_eq!(ids(&t.get("/admin/assets").json()), ["a4"]);
+}
+
+#[test]
+fn bad_requests_are_refused_clearly() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    let field = |r: &nodetool_edge_conformance::Reply| -> (u16, Value) {
+        (r.status, r.json()["errors"][0]["loc"].clone())
+    };
+    let r = post(&t, json!({"content_type": "image/png"}));
+    assert_eq!(field(&r), (422, json!(["body", "name"])));
+    let r = post(&t, json!({"name": "x"}));
+    assert_eq!(field(&r), (422, json!(["body", "content_type"])));
+    let r = post(
+        &t,
+        json!({"name": "x", "content_type": "image/png", "id": "../etc"}),
+    );
+    assert_eq!(field(&r), (422, json!(["body", "id"])));
+    let r = post(
+        &t,
+        json!({"name": "x", "content_type": "image/png", "metadata": [1]}),
+    );
+    assert_eq!(field(&r), (422, json!(["body", "metadata"])));
+    let r = post(&t, json!({"name": "x", "content_type": 5}));
+    assert_eq!(field(&r), (422, json!(["body", "content_type"])));
+    let r = t.call("POST", "/admin/assets", b"{not json");
+    assert_eq!(r.status, 422);
+    let r = t.get("/admin/assets?page_size=0");
+    assert_eq!(r.status, 400);
+    assert!(r.detail().contains("page_size"), "{}", r.detail());
+    let r = t.call("PUT", "/admin/assets/x", b"{}");
+    assert_eq!(r.status, 405);
+
+    // An id belongs to one user: another user's create is a conflict, their delete is denied.
+    let r = post(
+        &t,
+        json!({"id": "shared", "user_id": "2", "name": "x", "content_type": "text/plain"}),
+    );
+    assert_eq!(r.status, 200);
+    let r = post(
+        &t,
+        json!({"id": "shared", "name": "y", "content_type": "text/plain"}),
+    );
+    assert_eq!(
+        (r.status, r.detail()),
+        (409, "Asset id 'shared' is already in use".into())
+    );
+    assert_eq!(t.get("/admin/assets/shared").status, 404);
+    assert_eq!(t.get("/admin/assets/shared?user_id=2").status, 200);
+    let r = t.call("DELETE", "/admin/assets/shared", b"");
+    assert_eq!((r.status, r.detail()), (403, "Asset access denied".into()));
+    let r = t.call("DELETE", "/admin/assets/shared?user_id=2", b"");
+    assert_eq!(r.status, 200);
+}
