@@ -242,3 +242,146 @@ fn sync_list_run_delete_through_the_cli() {
         stderr(&o)
     );
 }
+
+#[test]
+fn sync_copies_referenced_assets_with_their_files() {
+    if std::env::var("NODETOOL_EDGE_BASE_URL").is_ok() {
+        eprintln!("skipped: starts its own runners");
+        return;
+    }
+    use nodetool_edge_conformance::runner::ADMIN_TOKEN;
+    // The desktop holds an image asset (record, file, thumbnail) and a workflow using it.
+    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = Runner::start(&["serve"], &Profile::Local.env(), desk_dir.path());
+    let id = "5e1f0c2a9b8d4e7f8a6b5c4d3e2f1a0b";
+    let put = |path: &str, body: &[u8]| request(&desk.base, "PUT", path, &[], body);
+    let r = request(
+        &desk.base,
+        "POST",
+        "/admin/assets",
+        &[],
+        json!({"id": id, "name": "cat.png", "content_type": "image/png", "metadata": {"w": 3}})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let image: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(
+        put(&format!("/admin/storage/assets/{id}.png"), &image).status,
+        200
+    );
+    assert_eq!(
+        put(&format!("/admin/storage/assets/{id}_thumb.jpg"), b"thumb").status,
+        200
+    );
+    let graph = |asset: &str| {
+        json!({"name": "pic", "access": "private", "graph": {"nodes": [
+            {"id": "img", "type": "nodetool.constant.Image",
+             "data": {"value": {"type": "image", "asset_id": asset, "uri": ""}}}
+        ], "edges": []}})
+    };
+    assert_eq!(
+        put("/api/workflows/pic", graph(id).to_string().as_bytes()).status,
+        200
+    );
+    let missing = "0000aaaa";
+    assert_eq!(
+        put(
+            "/api/workflows/broken",
+            graph(missing).to_string().as_bytes()
+        )
+        .status,
+        200
+    );
+    let db = desk_dir.path().join("nodetool-edge.sqlite3");
+    let db = db.to_str().unwrap();
+
+    // The deployment: production with an admin token, which the CLI sends.
+    let dep_dir = tempfile::tempdir().unwrap();
+    let dep = Runner::start(&["serve"], &Profile::ProductionAdmin.env(), dep_dir.path());
+    let cfg_dir = tempfile::tempdir().unwrap();
+    let config = cfg_dir.path().join("deployment.yaml");
+    let o = cli(
+        &config,
+        &[
+            "deploy",
+            "add",
+            "prod",
+            "--url",
+            &dep.base,
+            "--token",
+            STATIC_TOKEN,
+            "--admin-token",
+            ADMIN_TOKEN,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let sync = |wf: &str| {
+        cli(
+            &config,
+            &["deploy", "workflows", "sync", "prod", wf, "--db-path", db],
+        )
+    };
+    let o = sync("pic");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("Asset {id} copied")),
+        "{}",
+        stdout(&o)
+    );
+
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let auth = [
+        ("Authorization", bearer.as_bytes()),
+        ("X-Admin-Token", ADMIN_TOKEN.as_bytes()),
+    ];
+    let r = request(&dep.base, "GET", &format!("/admin/assets/{id}"), &auth, b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let a = r.json();
+    assert_eq!(
+        (a["name"].clone(), a["size"].clone(), a["metadata"].clone()),
+        (json!("cat.png"), json!(200_000), json!({"w": 3}))
+    );
+    let r = request(
+        &dep.base,
+        "GET",
+        &format!("/storage/assets/{id}.png"),
+        &auth,
+        b"",
+    );
+    assert_eq!(r.body, image);
+    let r = request(
+        &dep.base,
+        "GET",
+        &format!("/storage/assets/{id}_thumb.jpg"),
+        &auth,
+        b"",
+    );
+    assert_eq!(r.body, b"thumb");
+
+    // Again: nothing to copy.
+    let o = sync("pic");
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("already on the deployment"),
+        "{}",
+        stdout(&o)
+    );
+
+    // An asset the desktop does not have: the workflow is synced, the command fails, saying so.
+    let o = sync("broken");
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains(&format!("Asset {missing} (node img) was not copied")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("1 asset(s) were not copied"),
+        "{}",
+        stderr(&o)
+    );
+    let r = request(&dep.base, "GET", "/api/workflows/broken", &auth, b"");
+    assert_eq!(r.status, 200);
+}

@@ -52,6 +52,18 @@ impl Client {
     }
 
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Reply> {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.send(method, path, bytes)
+    }
+
+    /// `PUT` of raw bytes (a storage object); anything but 200 is an error.
+    pub fn put_bytes(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
+        self.send("PUT", path, bytes)?
+            .ok(&format!("Uploading {path}"))
+            .map(|_| ())
+    }
+
+    fn send(&self, method: &str, path: &str, bytes: Vec<u8>) -> Result<Reply> {
         let url = format!("{}{path}", self.deployment.url);
         let mut req = http::Request::builder()
             .method(method)
@@ -64,7 +76,6 @@ impl Client {
         if let Some(a) = &self.deployment.admin_token {
             req = req.header("X-Admin-Token", a);
         }
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let req = req.body(bytes).context("building the request")?;
         let mut resp = self
             .agent

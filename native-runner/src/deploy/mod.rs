@@ -1,6 +1,7 @@
 //! `nodetool-edge deploy ...`: NodeTool's `deploy workflows` protocol (reference 7.3, 7.4)
 //! against any deployment in the deployment config file.
 
+mod assets;
 pub mod client;
 pub mod targets;
 
@@ -73,21 +74,43 @@ pub fn load_workflow(source: &Source, id: &str) -> Result<Value> {
     }
 }
 
-/// NodeTool's sync scans constants for assets; until this server keeps assets locally, say
-/// plainly which ones were not copied instead of skipping them silently.
-fn report_assets(workflow: &Value) {
-    for node in workflow["graph"]["nodes"].as_array().into_iter().flatten() {
-        let ty = node["type"].as_str().unwrap_or_default();
-        let asset = node["data"]["value"]["asset_id"]
-            .as_str()
-            .unwrap_or_default();
-        if ty.starts_with("nodetool.constant.") && !asset.is_empty() {
-            println!(
-                "Asset {asset} (node {}) was not copied: sync it with the storage API",
-                node["id"].as_str().unwrap_or_default()
-            );
+/// Copies the referenced assets that the deployment lacks. Each failure is reported and the
+/// sync goes on (as NodeTool's), but it is counted so the command can fail at the end.
+fn sync_assets(client: &Client, source: &Source, workflow: &Value) -> Result<usize> {
+    let refs = assets::referenced(workflow);
+    if refs.is_empty() {
+        return Ok(0);
+    }
+    let kv = match source {
+        Source::Database(db) => Some(
+            SqliteKv::open(db, STORE_LABEL)
+                .map_err(|e| anyhow::anyhow!("opening {}: {e}", db.display()))?,
+        ),
+        Source::File(_) => None,
+    };
+    let mut failed = 0;
+    for (node, asset) in &refs {
+        // A --file source has no local assets: they must already be on the deployment.
+        let outcome = match &kv {
+            Some(kv) => assets::copy(client, kv, asset),
+            None => assets::present(client, asset, None).and_then(|there| {
+                if there {
+                    Ok(false)
+                } else {
+                    bail!("a --file source has no assets to copy; sync from the database")
+                }
+            }),
+        };
+        match outcome {
+            Ok(true) => println!("Asset {asset} copied"),
+            Ok(false) => println!("Asset {asset} already on the deployment"),
+            Err(e) => {
+                failed += 1;
+                println!("Asset {asset} (node {node}) was not copied: {e:#}");
+            }
         }
     }
+    Ok(failed)
 }
 
 pub fn sync(
@@ -98,7 +121,7 @@ pub fn sync(
 ) -> Result<()> {
     let client = client_for(deployment, env)?;
     let workflow = load_workflow(source, id)?;
-    report_assets(&workflow);
+    let failed_assets = sync_assets(&client, source, &workflow)?;
     let reply = client.call(
         "PUT",
         &format!("/api/workflows/{}", id_segment(id)),
@@ -109,6 +132,9 @@ pub fn sync(
         for w in warnings {
             println!("Warning: {}", w.as_str().unwrap_or_default());
         }
+    }
+    if failed_assets > 0 {
+        bail!("Workflow synced, but {failed_assets} asset(s) were not copied");
     }
     println!("Workflow synced successfully");
     Ok(())
