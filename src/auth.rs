@@ -80,6 +80,24 @@ pub fn is_admin_path(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
 
+/// The gate in front of `/admin` and everything below it: the admin token when configured,
+/// then the admin role (the static-token holder, an admin user, the desktop's local user).
+pub fn require_admin(
+    config: &Config,
+    identity: &Identity,
+    path: &str,
+    headers: &http::HeaderMap,
+) -> Result<(), ApiError> {
+    if !is_admin_path(path) {
+        return Ok(());
+    }
+    check_admin_token(config, headers)?;
+    if identity.role != Role::Admin {
+        return Err(ApiError::Forbidden("Admin access required"));
+    }
+    Ok(())
+}
+
 /// `ADMIN_TOKEN`, when configured, is required on every admin path in every environment, after
 /// bearer auth so that an anonymous caller learns nothing about which paths are protected.
 pub fn check_admin_token(config: &Config, headers: &http::HeaderMap) -> Result<(), ApiError> {
@@ -114,6 +132,60 @@ mod tests {
         let mut h = http::HeaderMap::new();
         h.insert(http::header::AUTHORIZATION, v.parse().unwrap());
         h
+    }
+
+    #[test]
+    fn admin_paths_need_the_admin_role_and_token() {
+        let user = Identity {
+            user_id: "7".into(),
+            role: Role::User,
+            credential: Credential::StaticToken,
+        };
+        let admin = Identity {
+            role: Role::Admin,
+            ..user.clone()
+        };
+        let none = http::HeaderMap::new();
+        let mut good = http::HeaderMap::new();
+        good.insert("x-admin-token", "adm".parse().unwrap());
+        let open = config("static", None);
+        let guarded = config("static", Some("adm"));
+        let forbidden = Err(ApiError::Forbidden("Admin access required"));
+        for path in [
+            "/admin",
+            "/admin/",
+            "/admin/assets",
+            "/admin/collections/x/query",
+        ] {
+            assert_eq!(
+                require_admin(&open, &user, path, &none),
+                forbidden,
+                "{path}"
+            );
+            assert_eq!(
+                require_admin(&guarded, &user, path, &good),
+                forbidden,
+                "{path}"
+            );
+            assert_eq!(require_admin(&open, &admin, path, &none), Ok(()), "{path}");
+            assert_eq!(
+                require_admin(&guarded, &admin, path, &good),
+                Ok(()),
+                "{path}"
+            );
+            assert_eq!(
+                require_admin(&guarded, &admin, path, &none),
+                Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)),
+                "{path}"
+            );
+        }
+        for path in ["/administrator", "/api/admin", "/workflows"] {
+            assert_eq!(
+                require_admin(&guarded, &user, path, &none),
+                Ok(()),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -86,12 +86,7 @@ where
     // Auth comes before routing, so an anonymous caller cannot map the API.
     let static_token = static_token::resolve(config, host).await?;
     let identity = auth::authenticate(config, static_token.as_ref(), req.headers())?;
-    if auth::is_admin_path(&path) {
-        auth::check_admin_token(config, req.headers())?;
-        if identity.role != auth::Role::Admin {
-            return Err(ApiError::Forbidden("Admin access required"));
-        }
-    }
+    auth::require_admin(config, &identity, &path, req.headers())?;
 
     let route = router::route(req.method(), &path)?;
     let query = req.uri().query().map(str::to_string);
