@@ -1,7 +1,7 @@
 //! Asset records (NodeTool's `Asset` model, reference 4.6) through the KV port.
 //!
-//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and a marker at
-//! `owners/v1/{user}/assets/{id}` lets a user's assets be listed without scanning everyone's.
+//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and an owner
+//! marker (`records::owner_marker`) lets a user's assets be listed without scanning everyone's.
 //! The file itself is an object in the `assets` storage bucket named `{id}.{ext}`, which is
 //! what NodeTool's sync uploads after creating the record.
 
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::workflow_store::seg;
+use crate::records::{get_json, owned_ids, owner_marker, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const FOLDER: &str = "folder";
@@ -138,13 +138,8 @@ fn record_key(id: &str) -> String {
     format!("assets/v1/{}", seg(id))
 }
 
-fn owner_prefix(user_id: &str) -> String {
-    format!("owners/v1/{}/assets/", seg(user_id))
-}
-
-fn unreadable() -> ApiError {
-    ApiError::Internal("A stored asset could not be read")
-}
+const KIND: &str = "assets";
+const UNREADABLE: &str = "A stored asset could not be read";
 
 pub struct AssetStore<'a, K: KeyValue> {
     kv: &'a K,
@@ -156,39 +151,28 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<AssetRecord>, ApiError> {
-        match self.kv.get(&record_key(id)).await? {
-            None => Ok(None),
-            Some(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|_| unreadable()),
-        }
+        get_json(self.kv, &record_key(id), UNREADABLE).await
     }
 
     /// The owner marker is written first: a crash in between leaves a marker without a
     /// record, which listing skips, never a record that cannot be listed.
     pub async fn put(&self, record: &AssetRecord) -> Result<(), ApiError> {
-        let marker = format!("{}{}", owner_prefix(&record.user_id), seg(&record.id));
+        let marker = owner_marker(KIND, &record.user_id, &record.id);
         self.kv.set(&marker, b"1").await?;
-        let bytes = serde_json::to_vec(record).map_err(|_| unreadable())?;
-        self.kv.set(&record_key(&record.id), &bytes).await?;
-        Ok(())
+        put_json(self.kv, &record_key(&record.id), record, UNREADABLE).await
     }
 
     pub async fn delete(&self, record: &AssetRecord) -> Result<(), ApiError> {
         self.kv.delete(&record_key(&record.id)).await?;
-        let marker = format!("{}{}", owner_prefix(&record.user_id), seg(&record.id));
+        let marker = owner_marker(KIND, &record.user_id, &record.id);
         self.kv.delete(&marker).await?;
         Ok(())
     }
 
     /// All of a user's assets, ordered by id (NodeTool's ids are time-ordered).
     pub async fn list(&self, user_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
-        let prefix = owner_prefix(user_id);
         let mut out = Vec::new();
-        for key in self.kv.list_prefix(&prefix).await? {
-            let id = percent_encoding::percent_decode_str(&key[prefix.len()..])
-                .decode_utf8_lossy()
-                .into_owned();
+        for id in owned_ids(self.kv, KIND, user_id).await? {
             if let Some(r) = self.get(&id).await?
                 && r.user_id == user_id
             {

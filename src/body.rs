@@ -69,15 +69,7 @@ pub fn opt_str(
     obj: &serde_json::Map<String, serde_json::Value>,
     name: &str,
 ) -> Result<Option<String>, ApiError> {
-    match obj.get(name) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::body_field(
-            &[name],
-            "Input should be a valid string",
-            "string_type",
-        )),
-    }
+    opt_str_at(obj, &[name])
 }
 
 /// A required, non-empty string field of a JSON object body.
@@ -85,7 +77,48 @@ pub fn req_str(
     obj: &serde_json::Map<String, serde_json::Value>,
     name: &str,
 ) -> Result<String, ApiError> {
-    opt_str(obj, name)?
+    req_str_at(obj, &[name])
+}
+
+/// `opt_str` for an object nested in the body: `loc` is the field's path, ending in its name.
+pub fn opt_str_at(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    loc: &[&str],
+) -> Result<Option<String>, ApiError> {
+    let name = loc.last().copied().unwrap_or_default();
+    match obj.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::body_field(
+            loc,
+            "Input should be a valid string",
+            "string_type",
+        )),
+    }
+}
+
+/// `req_str` for an object nested in the body.
+pub fn req_str_at(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    loc: &[&str],
+) -> Result<String, ApiError> {
+    opt_str_at(obj, loc)?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::body_field(&[name], "Field required", "missing"))
+        .ok_or_else(|| ApiError::body_field(loc, "Field required", "missing"))
+}
+
+/// An optional list field of a JSON object body (`null` counts as absent).
+pub fn opt_list<'a>(
+    obj: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<Option<&'a [serde_json::Value]>, ApiError> {
+    match obj.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Array(a)) => Ok(Some(a)),
+        Some(_) => Err(ApiError::body_field(
+            &[name],
+            "Input should be a valid list",
+            "list_type",
+        )),
+    }
 }

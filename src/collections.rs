@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::workflow_store::seg;
+use crate::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const MAX_DIMENSION: usize = 16_384;
@@ -66,16 +66,20 @@ impl DocRecord {
         })
     }
 
-    /// Cosine similarity with a query of norm `query_norm` (both norms are non-zero: zero
-    /// vectors are refused on the way in).
-    pub fn similarity(&self, query: &[f32], query_norm: f32) -> Option<f32> {
-        let e = self.embedding()?;
-        if e.len() != query.len() {
-            return None;
-        }
-        let dot: f32 = e.iter().zip(query).map(|(a, b)| a * b).sum();
-        Some(dot / (self.norm * query_norm))
+    /// The embedding's length, kept so a query need not recompute it per document.
+    pub fn norm(&self) -> f32 {
+        self.norm
     }
+}
+
+/// Cosine similarity of two vectors with known non-zero norms (zero vectors are refused on the
+/// way in); `None` when their dimensions differ.
+pub fn cosine(a: &[f32], a_norm: f32, b: &[f32], b_norm: f32) -> Option<f32> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    Some(dot / (a_norm * b_norm))
 }
 
 pub fn norm(v: &[f32]) -> f32 {
@@ -115,9 +119,7 @@ fn doc_key(cid: &str, id: &str) -> String {
     format!("{}{}", docs_prefix(cid), seg(id))
 }
 
-fn unreadable() -> ApiError {
-    ApiError::Internal("A stored collection could not be read")
-}
+const UNREADABLE: &str = "A stored collection could not be read";
 
 pub struct CollectionStore<'a, K: KeyValue> {
     kv: &'a K,
@@ -129,18 +131,11 @@ impl<'a, K: KeyValue> CollectionStore<'a, K> {
     }
 
     pub async fn get(&self, name: &str) -> Result<Option<CollectionRecord>, ApiError> {
-        match self.kv.get(&name_key(name)).await? {
-            None => Ok(None),
-            Some(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|_| unreadable()),
-        }
+        get_json(self.kv, &name_key(name), UNREADABLE).await
     }
 
     pub async fn put(&self, c: &CollectionRecord) -> Result<(), ApiError> {
-        let bytes = serde_json::to_vec(c).map_err(|_| unreadable())?;
-        self.kv.set(&name_key(&c.name), &bytes).await?;
-        Ok(())
+        put_json(self.kv, &name_key(&c.name), c, UNREADABLE).await
     }
 
     /// Renames by writing the new name before removing the old one: a crash in between
@@ -162,13 +157,9 @@ impl<'a, K: KeyValue> CollectionStore<'a, K> {
     }
 
     pub async fn list(&self) -> Result<Vec<CollectionRecord>, ApiError> {
-        let mut out = Vec::new();
-        for key in self.kv.list_prefix("collections/v1/names/").await? {
-            if let Some(b) = self.kv.get(&key).await? {
-                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
-            }
-        }
-        out.sort_by(|a: &CollectionRecord, b| a.name.cmp(&b.name));
+        let mut out: Vec<CollectionRecord> =
+            list_json(self.kv, "collections/v1/names/", UNREADABLE).await?;
+        out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
@@ -177,19 +168,11 @@ impl<'a, K: KeyValue> CollectionStore<'a, K> {
     }
 
     pub async fn put_doc(&self, c: &CollectionRecord, d: &DocRecord) -> Result<(), ApiError> {
-        let bytes = serde_json::to_vec(d).map_err(|_| unreadable())?;
-        self.kv.set(&doc_key(&c.cid, &d.id), &bytes).await?;
-        Ok(())
+        put_json(self.kv, &doc_key(&c.cid, &d.id), d, UNREADABLE).await
     }
 
     pub async fn docs(&self, c: &CollectionRecord) -> Result<Vec<DocRecord>, ApiError> {
-        let mut out = Vec::new();
-        for key in self.kv.list_prefix(&docs_prefix(&c.cid)).await? {
-            if let Some(b) = self.kv.get(&key).await? {
-                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
-            }
-        }
-        Ok(out)
+        list_json(self.kv, &docs_prefix(&c.cid), UNREADABLE).await
     }
 }
 
@@ -220,10 +203,12 @@ mod tests {
     fn embeddings_round_trip_and_cosine() {
         let d = DocRecord::new("a".into(), None, None, &[3.0, 4.0]);
         assert_eq!(d.embedding(), Some(vec![3.0, 4.0]));
+        let e = d.embedding().unwrap();
+        let similarity = |q: &[f32], qn: f32| cosine(&e, d.norm(), q, qn);
         let q = [6.0, 8.0];
-        assert!((d.similarity(&q, norm(&q)).unwrap() - 1.0).abs() < 1e-6);
+        assert!((similarity(&q, norm(&q)).unwrap() - 1.0).abs() < 1e-6);
         let q = [-4.0, 3.0];
-        assert!(d.similarity(&q, norm(&q)).unwrap().abs() < 1e-6);
-        assert_eq!(d.similarity(&[1.0], 1.0), None);
+        assert!(similarity(&q, norm(&q)).unwrap().abs() < 1e-6);
+        assert_eq!(similarity(&[1.0], 1.0), None);
     }
 }

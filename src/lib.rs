@@ -14,6 +14,7 @@ pub mod error;
 pub mod graph;
 pub mod handlers;
 pub mod host;
+pub mod records;
 pub mod response;
 pub mod router;
 pub mod secrets;

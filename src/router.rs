@@ -75,10 +75,6 @@ pub fn is_public_path(path: &str) -> bool {
     path == "/health" || path == "/ping"
 }
 
-fn decode_id(raw: &str) -> Result<String, ApiError> {
-    decode_segment(raw, "Workflow id")
-}
-
 /// One percent-decoded path segment; `what` names it in the 400.
 fn decode_segment(raw: &str, what: &str) -> Result<String, ApiError> {
     percent_decode_str(raw)
@@ -121,9 +117,24 @@ fn storage_route(method: &Method, path: &str) -> Option<Result<Route, ApiError>>
     Some(Ok(Route::Storage { bucket, key, op }))
 }
 
+/// The route `method` selects among `choices`; otherwise 405 with `allow`, which lists the
+/// same methods.
+fn pick<const N: usize>(
+    method: &Method,
+    allow: &'static str,
+    choices: [(Method, Route); N],
+) -> Result<Route, ApiError> {
+    choices
+        .into_iter()
+        .find(|(m, _)| m == method)
+        .map(|(_, r)| r)
+        .ok_or(ApiError::MethodNotAllowed { allow })
+}
+
 /// Matches method and path. Both path families are served alike: the seed's `/workflows...`
 /// and NodeTool's `/api/workflows/...`; a trailing slash is accepted instead of redirected.
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    use Method as M;
     if let Some(r) = storage_route(method, path) {
         return r;
     }
@@ -132,101 +143,101 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
     let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
-    let is = |m: &Method| method == m;
+    let m = method;
 
     match segments.as_slice() {
-        ["health"] if path == "/health" => match () {
-            _ if is(&Method::GET) || is(&Method::HEAD) => Ok(Route::Health),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
-        },
-        ["ping"] if path == "/ping" => match () {
-            _ if is(&Method::GET) || is(&Method::HEAD) => Ok(Route::Ping),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
-        },
-        ["workflows"] | ["api", "workflows"] => match () {
-            _ if is(&Method::GET) => Ok(Route::ListWorkflows),
-            _ if is(&Method::POST) => Ok(Route::CreateWorkflow),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        },
+        ["health"] if path == "/health" => pick(
+            m,
+            "GET, HEAD",
+            [(M::GET, Route::Health), (M::HEAD, Route::Health)],
+        ),
+        ["ping"] if path == "/ping" => pick(
+            m,
+            "GET, HEAD",
+            [(M::GET, Route::Ping), (M::HEAD, Route::Ping)],
+        ),
+        ["workflows"] | ["api", "workflows"] => pick(
+            m,
+            "GET, POST",
+            [
+                (M::GET, Route::ListWorkflows),
+                (M::POST, Route::CreateWorkflow),
+            ],
+        ),
         ["workflows", id, "run"] | ["api", "workflows", id, "run"] if !id.is_empty() => {
-            let id = decode_id(id)?;
-            match () {
-                _ if is(&Method::POST) => Ok(Route::RunWorkflow(id)),
-                _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-            }
+            let id = decode_segment(id, "Workflow id")?;
+            pick(m, "POST", [(M::POST, Route::RunWorkflow(id))])
         }
         ["workflows", id] | ["api", "workflows", id] if !id.is_empty() => {
-            let id = decode_id(id)?;
-            match () {
-                _ if is(&Method::GET) => Ok(Route::GetWorkflow(id)),
-                _ if is(&Method::PUT) => Ok(Route::PutWorkflow(id)),
-                _ if is(&Method::DELETE) => Ok(Route::DeleteWorkflow(id)),
-                _ => Err(ApiError::MethodNotAllowed {
-                    allow: "GET, PUT, DELETE",
-                }),
-            }
+            let id = decode_segment(id, "Workflow id")?;
+            pick(
+                m,
+                "GET, PUT, DELETE",
+                [
+                    (M::GET, Route::GetWorkflow(id.clone())),
+                    (M::PUT, Route::PutWorkflow(id.clone())),
+                    (M::DELETE, Route::DeleteWorkflow(id)),
+                ],
+            )
         }
-        ["api", "settings", "secrets"] => match () {
-            _ if is(&Method::GET) => Ok(Route::ListSecrets),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        },
+        ["api", "settings", "secrets"] => pick(m, "GET", [(M::GET, Route::ListSecrets)]),
         ["api", "settings", "secrets", key] if !key.is_empty() => {
             let key = decode_segment(key, "Secret key")?;
-            match () {
-                _ if is(&Method::GET) => Ok(Route::GetSecret(key)),
-                _ if is(&Method::PUT) => Ok(Route::PutSecret(key)),
-                _ if is(&Method::DELETE) => Ok(Route::DeleteSecret(key)),
-                _ => Err(ApiError::MethodNotAllowed {
-                    allow: "GET, PUT, DELETE",
-                }),
-            }
+            pick(
+                m,
+                "GET, PUT, DELETE",
+                [
+                    (M::GET, Route::GetSecret(key.clone())),
+                    (M::PUT, Route::PutSecret(key.clone())),
+                    (M::DELETE, Route::DeleteSecret(key)),
+                ],
+            )
         }
-        ["admin", "secrets", "import"] => match () {
-            _ if is(&Method::POST) => Ok(Route::ImportSecrets),
-            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-        },
-        ["admin", "assets"] => match () {
-            _ if is(&Method::GET) => Ok(Route::ListAssets),
-            _ if is(&Method::POST) => Ok(Route::CreateAsset),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        },
+        ["admin", "secrets", "import"] => pick(m, "POST", [(M::POST, Route::ImportSecrets)]),
+        ["admin", "assets"] => pick(
+            m,
+            "GET, POST",
+            [(M::GET, Route::ListAssets), (M::POST, Route::CreateAsset)],
+        ),
         ["admin", "assets", id] if !id.is_empty() => {
             let id = decode_segment(id, "Asset id")?;
-            match () {
-                _ if is(&Method::GET) => Ok(Route::GetAsset(id)),
-                _ if is(&Method::DELETE) => Ok(Route::DeleteAsset(id)),
-                _ => Err(ApiError::MethodNotAllowed {
-                    allow: "GET, DELETE",
-                }),
-            }
+            pick(
+                m,
+                "GET, DELETE",
+                [
+                    (M::GET, Route::GetAsset(id.clone())),
+                    (M::DELETE, Route::DeleteAsset(id)),
+                ],
+            )
         }
-        ["admin", "cache", "size"] => match () {
-            _ if is(&Method::GET) => Ok(Route::CacheSize),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        },
-        ["admin", "collections"] => match () {
-            _ if is(&Method::GET) => Ok(Route::ListCollections),
-            _ if is(&Method::POST) => Ok(Route::CreateCollection),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        },
+        ["admin", "cache", "size"] => pick(m, "GET", [(M::GET, Route::CacheSize)]),
+        ["admin", "collections"] => pick(
+            m,
+            "GET, POST",
+            [
+                (M::GET, Route::ListCollections),
+                (M::POST, Route::CreateCollection),
+            ],
+        ),
         ["admin", "collections", name] if !name.is_empty() => {
             let name = decode_segment(name, "Collection name")?;
-            match () {
-                _ if is(&Method::GET) => Ok(Route::GetCollection(name)),
-                _ if is(&Method::PUT) => Ok(Route::UpdateCollection(name)),
-                _ if is(&Method::DELETE) => Ok(Route::DeleteCollection(name)),
-                _ => Err(ApiError::MethodNotAllowed {
-                    allow: "GET, PUT, DELETE",
-                }),
-            }
+            pick(
+                m,
+                "GET, PUT, DELETE",
+                [
+                    (M::GET, Route::GetCollection(name.clone())),
+                    (M::PUT, Route::UpdateCollection(name.clone())),
+                    (M::DELETE, Route::DeleteCollection(name)),
+                ],
+            )
         }
-        ["admin", "collections", name, action @ ("add" | "query")] if !name.is_empty() => {
+        ["admin", "collections", name, "add"] if !name.is_empty() => {
             let name = decode_segment(name, "Collection name")?;
-            match () {
-                _ if !is(&Method::POST) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-                _ if *action == "add" => Ok(Route::AddToCollection(name)),
-                _ => Ok(Route::QueryCollection(name)),
-            }
+            pick(m, "POST", [(M::POST, Route::AddToCollection(name))])
+        }
+        ["admin", "collections", name, "query"] if !name.is_empty() => {
+            let name = decode_segment(name, "Collection name")?;
+            pick(m, "POST", [(M::POST, Route::QueryCollection(name))])
         }
         _ => Err(ApiError::NotFound("Not Found".into())),
     }

@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, random_hex};
-use crate::body::{json_object, opt_str, req_str};
+use crate::body::{json_object, opt_list, opt_str, req_str};
 use crate::collections::{
-    CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, norm, validate_name,
+    CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, cosine, norm,
+    validate_name,
 };
 use crate::error::ApiError;
 use crate::host::Host;
@@ -104,21 +105,6 @@ fn vector(v: &Value, path: &[&str]) -> Result<Vec<f32>, ApiError> {
     Ok(out)
 }
 
-fn list_field<'a>(
-    obj: &'a Map<String, Value>,
-    name: &str,
-) -> Result<Option<&'a [Value]>, ApiError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) => Ok(Some(a)),
-        Some(_) => Err(ApiError::body_field(
-            &[name],
-            "Input should be a valid list",
-            "list_type",
-        )),
-    }
-}
-
 pub async fn list<H: Host>(ctx: &Ctx<'_, H>) -> Result<Response, ApiError> {
     let all = CollectionStore::new(ctx.host).list().await?;
     let mut out = Vec::with_capacity(all.len());
@@ -203,12 +189,12 @@ pub async fn delete<H: Host>(ctx: &Ctx<'_, H>, name: &str) -> Result<Response, A
 /// written; an id already present is replaced, so a repeated sync converges.
 pub async fn add<H: Host>(ctx: &Ctx<'_, H>, name: &str, body: &[u8]) -> Result<Response, ApiError> {
     let obj = json_object(body)?;
-    let ids = list_field(&obj, "ids")?
+    let ids = opt_list(&obj, "ids")?
         .ok_or_else(|| ApiError::body_field(&["ids"], "Field required", "missing"))?;
-    let embeddings = list_field(&obj, "embeddings")?
+    let embeddings = opt_list(&obj, "embeddings")?
         .ok_or_else(|| ApiError::body_field(&["embeddings"], "Field required", "missing"))?;
-    let documents = list_field(&obj, "documents")?;
-    let metadatas = list_field(&obj, "metadatas")?;
+    let documents = opt_list(&obj, "documents")?;
+    let metadatas = opt_list(&obj, "metadatas")?;
     let n = ids.len();
     if n > MAX_BATCH {
         return Err(ApiError::BadRequest(format!(
@@ -291,7 +277,7 @@ pub async fn query<H: Host>(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let obj = json_object(body)?;
-    let queries = list_field(&obj, "query_embeddings")?
+    let queries = opt_list(&obj, "query_embeddings")?
         .ok_or_else(|| ApiError::body_field(&["query_embeddings"], "Field required", "missing"))?;
     if queries.is_empty() || queries.len() > MAX_QUERIES {
         return Err(ApiError::BadRequest(format!(
@@ -328,15 +314,16 @@ pub async fn query<H: Host>(
             q.len()
         )));
     }
-    let docs: Vec<DocRecord> = CollectionStore::new(ctx.host)
-        .docs(&c)
-        .await?
-        .into_iter()
+    let stored = CollectionStore::new(ctx.host).docs(&c).await?;
+    // Each embedding is decoded once, however many query embeddings there are.
+    let docs: Vec<(Vec<f32>, &DocRecord)> = stored
+        .iter()
         .filter(|d| {
             filter
                 .iter()
                 .all(|(k, v)| d.metadata.as_ref().and_then(|m| m.get(k)) == Some(v))
         })
+        .filter_map(|d| d.embedding().map(|e| (e, d)))
         .collect();
     let (mut ids, mut documents, mut metadatas, mut distances) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -344,7 +331,7 @@ pub async fn query<H: Host>(
         let qn = norm(q);
         let mut scored: Vec<(f32, &DocRecord)> = docs
             .iter()
-            .filter_map(|d| d.similarity(q, qn).map(|s| (s, d)))
+            .filter_map(|(e, d)| cosine(e, d.norm(), q, qn).map(|s| (s, *d)))
             .collect();
         // Highest similarity first; ties by id so answers are stable.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));

@@ -1,10 +1,10 @@
 //! `/api/settings/secrets[/{key}]` (the caller's own secrets) and `/admin/secrets/import`
 //! (reference 4.8). Ciphertext is never returned; plaintext only with `?decrypt=true`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
-use crate::body::{json_object, json_value};
+use crate::body::{json_object, json_value, opt_str, opt_str_at, req_str_at};
 use crate::error::ApiError;
 use crate::host::Host;
 use crate::response::{Response, ok_json};
@@ -16,6 +16,9 @@ use crate::time::naive_iso;
 /// Longest plaintext a secret may hold (API keys are short; this stops abuse of the store).
 pub const MAX_SECRET_BYTES: usize = 16 * 1024;
 const MAX_KEY_LEN: usize = 256;
+/// Each user's key costs one PBKDF2 derivation (about 70 ms in the component), so an import
+/// names at most this many users and stays well inside a request's deadline.
+const MAX_IMPORT_USERS: usize = 100;
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Secret not found".into())
@@ -33,10 +36,6 @@ fn master_key<'a, H>(ctx: &Ctx<'a, H>) -> Result<&'a str, ApiError> {
 
 fn now<H: Host>(ctx: &Ctx<'_, H>) -> String {
     naive_iso(ctx.host.now_micros())
-}
-
-fn field_error(loc: &str, msg: &str, kind: &'static str) -> ApiError {
-    ApiError::body_field(&[loc], msg, kind)
 }
 
 /// `GET /api/settings/secrets`: one entry per registry key (configured or not), then any
@@ -127,35 +126,16 @@ pub async fn put<H: Host>(ctx: &Ctx<'_, H>, key: &str, body: &[u8]) -> Result<Re
         )));
     }
     let obj = json_object(body)?;
-    let value = match obj.get("value") {
-        None => return Err(field_error("value", "Field required", "missing")),
-        Some(Value::String(s)) => s.clone(),
-        Some(_) => {
-            return Err(field_error(
-                "value",
-                "Input should be a valid string",
-                "string_type",
-            ));
-        }
-    };
+    let value = opt_str(&obj, "value")?
+        .ok_or_else(|| ApiError::body_field(&["value"], "Field required", "missing"))?;
     if value.len() > MAX_SECRET_BYTES {
-        return Err(field_error(
-            "value",
-            &format!("Value should have at most {MAX_SECRET_BYTES} bytes"),
+        return Err(ApiError::body_field(
+            &["value"],
+            format!("Value should have at most {MAX_SECRET_BYTES} bytes"),
             "string_too_long",
         ));
     }
-    let description = match obj.get("description") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(field_error(
-                "description",
-                "Input should be a valid string",
-                "string_type",
-            ));
-        }
-    };
+    let description = opt_str(&obj, "description")?;
     let master = master_key(ctx)?;
     let user = &ctx.identity.user_id;
     let store = SecretStore::new(ctx.host);
@@ -197,23 +177,6 @@ pub async fn delete<H: Host>(ctx: &Ctx<'_, H>, key: &str) -> Result<Response, Ap
     Ok(ok_json(&json!({"message": "Secret deleted successfully"})))
 }
 
-fn item_str(item: &Map<String, Value>, name: &str, i: usize) -> Result<Option<String>, ApiError> {
-    match item.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::body_field(
-            &[&i.to_string(), name],
-            "Input should be a valid string",
-            "string_type",
-        )),
-    }
-}
-
-fn required(v: Option<String>, name: &str, i: usize) -> Result<String, ApiError> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::body_field(&[&i.to_string(), name], "Field required", "missing"))
-}
-
 /// `POST /admin/secrets/import`: NodeTool's deploy-time export (reference 5.4). Every item
 /// must be a Fernet token this server can decrypt for that user (same master key, same user
 /// id); otherwise nothing is imported and the item is named.
@@ -228,6 +191,15 @@ pub async fn import<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
             ));
         }
     };
+    let users: std::collections::HashSet<&str> = items
+        .iter()
+        .filter_map(|item| item.get("user_id").and_then(Value::as_str))
+        .collect();
+    if users.len() > MAX_IMPORT_USERS {
+        return Err(ApiError::BadRequest(format!(
+            "An import may hold the secrets of at most {MAX_IMPORT_USERS} users; split it"
+        )));
+    }
     let master = master_key(ctx)?;
     let now = now(ctx);
     let mut records = Vec::with_capacity(items.len());
@@ -239,13 +211,17 @@ pub async fn import<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
                 "dict_type",
             ));
         };
-        let user_id = required(item_str(item, "user_id", i)?, "user_id", i)?;
-        let key = required(item_str(item, "key", i)?, "key", i)?;
-        let token = required(item_str(item, "encrypted_value", i)?, "encrypted_value", i)?;
-        if key.len() > MAX_KEY_LEN || key.chars().any(char::is_control) {
-            return Err(ApiError::BadRequest(format!(
-                "Item {i}: the key must be at most {MAX_KEY_LEN} bytes without control characters"
-            )));
+        let at = i.to_string();
+        let user_id = req_str_at(item, &[&at, "user_id"])?;
+        let key = req_str_at(item, &[&at, "key"])?;
+        let token = req_str_at(item, &[&at, "encrypted_value"])?;
+        for (field, v) in [("key", &key), ("user_id", &user_id)] {
+            if v.len() > MAX_KEY_LEN || v.chars().any(char::is_control) {
+                return Err(ApiError::BadRequest(format!(
+                    "Item {i}: the {field} must be at most {MAX_KEY_LEN} bytes without control \
+                     characters"
+                )));
+            }
         }
         if user_key(master, &user_id).decrypt(&token).is_err() {
             return Err(ApiError::BadRequest(format!(
@@ -259,9 +235,9 @@ pub async fn import<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
             user_id,
             key,
             encrypted_value: token,
-            description: item_str(item, "description", i)?.unwrap_or_default(),
-            created_at: item_str(item, "created_at", i)?.unwrap_or_else(|| now.clone()),
-            updated_at: item_str(item, "updated_at", i)?.unwrap_or_else(|| now.clone()),
+            description: opt_str_at(item, &[&at, "description"])?.unwrap_or_default(),
+            created_at: opt_str_at(item, &[&at, "created_at"])?.unwrap_or_else(|| now.clone()),
+            updated_at: opt_str_at(item, &[&at, "updated_at"])?.unwrap_or_else(|| now.clone()),
         });
     }
     let store = SecretStore::new(ctx.host);

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::workflow_store::seg;
+use crate::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 
@@ -42,9 +42,7 @@ fn record_key(user_id: &str, key: &str) -> String {
     format!("{}{}", prefix(user_id), seg(key))
 }
 
-fn unreadable() -> ApiError {
-    ApiError::Internal("A stored secret could not be read")
-}
+const UNREADABLE: &str = "A stored secret could not be read";
 
 pub struct SecretStore<'a, K: KeyValue> {
     kv: &'a K,
@@ -56,20 +54,12 @@ impl<'a, K: KeyValue> SecretStore<'a, K> {
     }
 
     pub async fn get(&self, user_id: &str, key: &str) -> Result<Option<SecretRecord>, ApiError> {
-        match self.kv.get(&record_key(user_id, key)).await? {
-            None => Ok(None),
-            Some(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|_| unreadable()),
-        }
+        get_json(self.kv, &record_key(user_id, key), UNREADABLE).await
     }
 
     pub async fn put(&self, record: &SecretRecord) -> Result<(), ApiError> {
-        let bytes = serde_json::to_vec(record).map_err(|_| unreadable())?;
-        self.kv
-            .set(&record_key(&record.user_id, &record.key), &bytes)
-            .await?;
-        Ok(())
+        let key = record_key(&record.user_id, &record.key);
+        put_json(self.kv, &key, record, UNREADABLE).await
     }
 
     pub async fn delete(&self, user_id: &str, key: &str) -> Result<bool, ApiError> {
@@ -82,15 +72,8 @@ impl<'a, K: KeyValue> SecretStore<'a, K> {
 
     /// The user's secrets, by key.
     pub async fn list(&self, user_id: &str) -> Result<Vec<SecretRecord>, ApiError> {
-        let mut keys = self.kv.list_prefix(&prefix(user_id)).await?;
-        keys.sort();
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            if let Some(b) = self.kv.get(&k).await? {
-                out.push(serde_json::from_slice(&b).map_err(|_| unreadable())?);
-            }
-        }
-        out.sort_by(|a: &SecretRecord, b| a.key.cmp(&b.key));
+        let mut out: Vec<SecretRecord> = list_json(self.kv, &prefix(user_id), UNREADABLE).await?;
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 }

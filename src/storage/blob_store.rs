@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Bucket;
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::workflow_store::seg;
+use crate::records::{get_json, seg};
 
 /// 1 MiB: well under every platform's value limit (Workers KV: 25 MiB), and the most a range
 /// read loads beyond what it returns.
@@ -46,8 +46,10 @@ fn chunk_key(upload: &str, n: u64) -> String {
     format!("blobs/v1/{upload}/{n}")
 }
 
+const UNREADABLE: &str = "A stored object could not be read";
+
 fn unreadable() -> ApiError {
-    ApiError::Internal("A stored object could not be read")
+    ApiError::Internal(UNREADABLE)
 }
 
 pub struct BlobStore<'a, K: KeyValue> {
@@ -60,12 +62,7 @@ impl<'a, K: KeyValue> BlobStore<'a, K> {
     }
 
     pub async fn meta(&self, bucket: Bucket, key: &str) -> Result<Option<BlobMeta>, ApiError> {
-        let Some(bytes) = self.kv.get(&meta_key(bucket, key)).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|_| unreadable())
+        get_json(self.kv, &meta_key(bucket, key), UNREADABLE).await
     }
 
     /// Bytes `start..=end` of an object, loading only the chunks they fall in.

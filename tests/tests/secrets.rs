@@ -159,6 +159,34 @@ fn nodetool_ciphertext_imports_and_decrypts() {
     }
     let r = t.call("POST", "/admin/secrets/import", br#"{"user_id": "1"}"#);
     assert_eq!(r.status, 422);
+    // Each user costs a key derivation: an import naming too many is refused up front; a user
+    // id with control characters is refused like a bad key.
+    let many: Vec<Value> = (0..101)
+        .map(|u| item(&u.to_string(), NODETOOL_TOKEN))
+        .collect();
+    let r = t.call(
+        "POST",
+        "/admin/secrets/import",
+        json!(many).to_string().as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            400,
+            "An import may hold the secrets of at most 100 users; split it".into()
+        )
+    );
+    let r = t.call(
+        "POST",
+        "/admin/secrets/import",
+        json!([item("1\n2", NODETOOL_TOKEN)]).to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.detail().starts_with("Item 0: the user_id"),
+        "{}",
+        r.detail()
+    );
     let r = t.call(
         "POST",
         "/admin/secrets/import",
