@@ -5,7 +5,10 @@ use crate::error::{
     ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED,
     ApiError,
 };
+use crate::host::Host;
+use crate::supabase;
 use crate::token::{BearerHeader, SecretToken, parse_bearer};
+use crate::users::UserStore;
 
 /// The user every request runs as when auth is not enforced, and the static token's user.
 pub const LOCAL_USER_ID: &str = "1";
@@ -22,6 +25,10 @@ pub enum Credential {
     /// `none`/`local`: nothing was checked.
     Unenforced,
     StaticToken,
+    /// A `multi_user` user's token.
+    UserToken,
+    /// A Supabase access token.
+    SupabaseJwt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +51,14 @@ impl Identity {
 }
 
 /// Checks the bearer token against the configured provider. `static_token` is the resolved
-/// server token (configured, or generated and kept by the host).
-pub fn authenticate(
+/// server token (configured, or generated and kept by the host); it is accepted under every
+/// enforcing provider as the admin user `"1"` (the seed's deploy tooling relies on it) and is
+/// checked first, in constant time.
+pub async fn authenticate<H: Host>(
     config: &Config,
     static_token: Option<&SecretToken>,
     headers: &http::HeaderMap,
+    host: &H,
 ) -> Result<Identity, ApiError> {
     if !config.auth_provider.enforces_auth() {
         return Ok(Identity::local());
@@ -58,16 +68,35 @@ pub fn authenticate(
         BearerHeader::Malformed => return Err(ApiError::Unauthorized(AUTH_MALFORMED)),
         BearerHeader::Token(t) => t,
     };
+    if static_token.is_some_and(|s| s.matches(token)) {
+        return Ok(Identity {
+            user_id: LOCAL_USER_ID.to_string(),
+            role: Role::Admin,
+            credential: Credential::StaticToken,
+        });
+    }
     match config.auth_provider {
-        AuthProvider::Static | AuthProvider::MultiUser | AuthProvider::Supabase => {
-            if static_token.is_some_and(|s| s.matches(token)) {
-                return Ok(Identity {
-                    user_id: LOCAL_USER_ID.to_string(),
-                    role: Role::Admin,
-                    credential: Credential::StaticToken,
-                });
-            }
-            Err(ApiError::Unauthorized(AUTH_INVALID))
+        AuthProvider::Static => Err(ApiError::Unauthorized(AUTH_INVALID)),
+        AuthProvider::MultiUser => match UserStore::new(host).authenticate(token).await? {
+            Some(user) => Ok(Identity {
+                role: user.role(),
+                user_id: user.user_id,
+                credential: Credential::UserToken,
+            }),
+            None => Err(ApiError::Unauthorized(AUTH_INVALID)),
+        },
+        AuthProvider::Supabase => {
+            let Some(sb) = &config.supabase else {
+                // Config::from_lookup never builds this; refuse rather than guess.
+                return Err(ApiError::Internal("Supabase is not configured"));
+            };
+            let (user_id, role) =
+                supabase::authenticate(host, sb, &config.auth_cache, token).await?;
+            Ok(Identity {
+                user_id,
+                role,
+                credential: Credential::SupabaseJwt,
+            })
         }
         AuthProvider::None | AuthProvider::Local => unreachable!("not enforced"),
     }
@@ -186,6 +215,15 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    fn authenticate(
+        c: &Config,
+        tok: Option<&SecretToken>,
+        h: &http::HeaderMap,
+    ) -> Result<Identity, ApiError> {
+        let host = crate::memory_host::MemoryHost::with_vars(&[]);
+        futures_executor::block_on(super::authenticate(c, tok, h, &host))
     }
 
     #[test]

@@ -22,6 +22,15 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "MAX_UPLOAD_BYTES",
     "CORS_ORIGINS",
     "HF_HUB_CACHE",
+    "SUPABASE_URL",
+    "SUPABASE_KEY",
+    "SUPABASE_JWT_SECRET",
+    "SUPABASE_JWT_AUDIENCE",
+    "SUPABASE_REMOTE_CHECK",
+    "AUTH_CACHE_TTL",
+    "AUTH_CACHE_MAX",
+    "REMOTE_AUTH_CACHE_TTL",
+    "REMOTE_AUTH_CACHE_MAX",
 ];
 
 /// Default size limit of one stored object (`PUT /admin/storage/...`).
@@ -91,7 +100,58 @@ pub struct Config {
     /// Where the model cache is, as the operator knows it (shown by `/admin/cache/size`; the
     /// host decides what is actually measured).
     pub model_cache_dir: Option<String>,
+    /// Set exactly when `auth_provider` is `supabase`.
+    pub supabase: Option<SupabaseConfig>,
+    pub auth_cache: AuthCacheConfig,
 }
+
+/// How Supabase access tokens are checked (SPEC, Auth): locally, against the project's JWKS
+/// or its legacy HS256 secret, and optionally also by asking Supabase.
+#[derive(Clone)]
+pub struct SupabaseConfig {
+    /// The project URL without a trailing slash, e.g. `https://abc.supabase.co`.
+    pub url: String,
+    /// `SUPABASE_KEY`: sent as `apikey` on the remote check.
+    pub api_key: Option<String>,
+    /// `SUPABASE_JWT_SECRET`: HS256 tokens are accepted only when it is set.
+    pub jwt_secret: Option<Vec<u8>>,
+    /// Expected `aud` (default `authenticated`).
+    pub audience: String,
+    /// Also confirm every newly verified token with `GET {url}/auth/v1/user`.
+    pub remote_check: bool,
+}
+
+impl SupabaseConfig {
+    /// The `iss` Supabase's auth server writes into its tokens.
+    pub fn issuer(&self) -> String {
+        format!("{}/auth/v1", self.url)
+    }
+
+    pub fn jwks_url(&self) -> String {
+        format!("{}/auth/v1/.well-known/jwks.json", self.url)
+    }
+
+    pub fn user_url(&self) -> String {
+        format!("{}/auth/v1/user", self.url)
+    }
+}
+
+/// How long a verified token is remembered. `ttl_secs == 0` or `max_entries == 0` turns the
+/// cache off, as in the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthCacheConfig {
+    pub ttl_secs: u64,
+    pub max_entries: usize,
+}
+
+impl AuthCacheConfig {
+    pub fn enabled(&self) -> bool {
+        self.ttl_secs > 0 && self.max_entries > 0
+    }
+}
+
+pub const DEFAULT_AUTH_CACHE_TTL: u64 = 60;
+pub const DEFAULT_AUTH_CACHE_MAX: usize = 2000;
 
 impl fmt::Debug for Config {
     // Hand-written so that no token or key can reach a log through `{:?}`.
@@ -107,6 +167,8 @@ impl fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("cors", &self.cors)
             .field("model_cache_dir", &self.model_cache_dir)
+            .field("supabase_url", &self.supabase.as_ref().map(|s| &s.url))
+            .field("auth_cache", &self.auth_cache)
             .finish()
     }
 }
@@ -121,7 +183,10 @@ pub enum ConfigError {
     PrivateNeedsEnforcedAuth,
     ProductionNeedsMasterKey,
     InvalidNumber { name: &'static str, value: String },
-    ProviderUnavailable(AuthProvider),
+    SupabaseNeedsUrl,
+    InvalidSupabaseUrl,
+    InvalidFlag { name: &'static str, value: String },
+    RemoteCheckNeedsKey,
 }
 
 impl fmt::Display for ConfigError {
@@ -158,10 +223,20 @@ impl fmt::Display for ConfigError {
                     "Invalid {name} '{value}'. Expected a positive whole number."
                 )
             }
-            Self::ProviderUnavailable(p) => write!(
+            Self::SupabaseNeedsUrl => write!(
                 f,
-                "AUTH_PROVIDER={} is not available in this build of nodetool-edge yet; use none, local or static.",
-                p.as_str()
+                "AUTH_PROVIDER=supabase requires SUPABASE_URL (the project URL, e.g. https://abc.supabase.co)."
+            ),
+            Self::InvalidSupabaseUrl => write!(
+                f,
+                "Invalid SUPABASE_URL. Expected an http(s) URL with a host and no query, e.g. https://abc.supabase.co."
+            ),
+            Self::InvalidFlag { name, value } => {
+                write!(f, "Invalid {name} '{value}'. Expected true or false.")
+            }
+            Self::RemoteCheckNeedsKey => write!(
+                f,
+                "SUPABASE_REMOTE_CHECK=true requires SUPABASE_KEY (the project's anon key)."
             ),
         }
     }
@@ -236,12 +311,18 @@ impl Config {
         }
 
         // Checked after the mode rules so that their messages (which users look up) win.
-        if matches!(
-            auth_provider,
-            AuthProvider::MultiUser | AuthProvider::Supabase
-        ) {
-            return Err(ConfigError::ProviderUnavailable(auth_provider));
-        }
+        let supabase = if auth_provider == AuthProvider::Supabase {
+            Some(supabase_config(&get)?)
+        } else {
+            None
+        };
+        let auth_cache = AuthCacheConfig {
+            ttl_secs: cache_setting(&get, "AUTH_CACHE_TTL", "REMOTE_AUTH_CACHE_TTL")?
+                .unwrap_or(DEFAULT_AUTH_CACHE_TTL),
+            max_entries: cache_setting(&get, "AUTH_CACHE_MAX", "REMOTE_AUTH_CACHE_MAX")?
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+                .unwrap_or(DEFAULT_AUTH_CACHE_MAX),
+        };
 
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
@@ -296,8 +377,67 @@ impl Config {
             max_upload_bytes,
             cors,
             model_cache_dir: get("HF_HUB_CACHE").map(|d| d.trim().to_string()),
+            supabase,
+            auth_cache,
         })
     }
+}
+
+fn supabase_config(get: &impl Fn(&str) -> Option<String>) -> Result<SupabaseConfig, ConfigError> {
+    let url = get("SUPABASE_URL").ok_or(ConfigError::SupabaseNeedsUrl)?;
+    let url = url.trim().trim_end_matches('/').to_string();
+    let parsed: http::Uri = url.parse().map_err(|_| ConfigError::InvalidSupabaseUrl)?;
+    let scheme_ok = matches!(parsed.scheme_str(), Some("http" | "https"));
+    let path_ok = parsed.path_and_query().is_none_or(|p| p.query().is_none());
+    if !scheme_ok || parsed.host().is_none_or(str::is_empty) || !path_ok {
+        return Err(ConfigError::InvalidSupabaseUrl);
+    }
+    let remote_check = match get("SUPABASE_REMOTE_CHECK") {
+        None => false,
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                return Err(ConfigError::InvalidFlag {
+                    name: "SUPABASE_REMOTE_CHECK",
+                    value: v,
+                });
+            }
+        },
+    };
+    let api_key = get("SUPABASE_KEY").map(|k| k.trim().to_string());
+    if remote_check && api_key.is_none() {
+        return Err(ConfigError::RemoteCheckNeedsKey);
+    }
+    Ok(SupabaseConfig {
+        url,
+        api_key,
+        // Supabase signs HS256 tokens with the secret's text as the HMAC key.
+        jwt_secret: get("SUPABASE_JWT_SECRET").map(|s| s.trim().as_bytes().to_vec()),
+        audience: get("SUPABASE_JWT_AUDIENCE")
+            .map(|a| a.trim().to_string())
+            .unwrap_or_else(|| "authenticated".to_string()),
+        remote_check,
+    })
+}
+
+/// `AUTH_CACHE_*` wins over its `REMOTE_AUTH_CACHE_*` alias. Unlike the reference, a value that
+/// is not a whole number refuses to start instead of silently becoming the default.
+fn cache_setting(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    alias: &'static str,
+) -> Result<Option<u64>, ConfigError> {
+    for n in [name, alias] {
+        if let Some(v) = get(n) {
+            return v
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ConfigError::InvalidNumber { name: n, value: v });
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -410,5 +550,78 @@ mod tests {
             c.cors,
             CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
         );
+    }
+
+    #[test]
+    fn spin_toml_declares_and_maps_every_variable() {
+        let manifest = include_str!("../spin.toml");
+        for name in VARIABLE_NAMES {
+            let lower = name.to_ascii_lowercase();
+            assert!(
+                manifest.contains(&format!("\n{lower} = {{ default")),
+                "{lower} is not declared in spin.toml"
+            );
+            assert!(
+                manifest.contains(&format!("\n{lower} = \"{{{{ {lower} }}}}\"")),
+                "{lower} is not mapped into the component in spin.toml"
+            );
+        }
+    }
+
+    #[test]
+    fn supabase_settings_are_checked_together() {
+        let base = [
+            ("AUTH_PROVIDER", "supabase"),
+            ("SUPABASE_URL", "https://abc.supabase.co/"),
+        ];
+        let c = cfg(&base).unwrap();
+        let sb = c.supabase.unwrap();
+        assert_eq!(sb.issuer(), "https://abc.supabase.co/auth/v1");
+        assert_eq!(
+            sb.jwks_url(),
+            "https://abc.supabase.co/auth/v1/.well-known/jwks.json"
+        );
+        assert_eq!(sb.audience, "authenticated");
+        assert!(!sb.remote_check && sb.jwt_secret.is_none());
+        assert_eq!(
+            cfg(&[("AUTH_PROVIDER", "supabase")]).unwrap_err(),
+            ConfigError::SupabaseNeedsUrl
+        );
+        let with = |k: &'static str, v: &'static str| {
+            let mut pairs: Vec<_> = base.iter().copied().filter(|(n, _)| *n != k).collect();
+            pairs.push((k, v));
+            cfg(&pairs)
+        };
+        assert_eq!(
+            with("SUPABASE_URL", "https://abc.supabase.co/?x=1").unwrap_err(),
+            ConfigError::InvalidSupabaseUrl
+        );
+        assert_eq!(
+            with("SUPABASE_REMOTE_CHECK", "yes").unwrap_err(),
+            ConfigError::RemoteCheckNeedsKey
+        );
+        // Other providers ignore Supabase settings.
+        assert!(
+            cfg(&[("SUPABASE_URL", "nonsense")])
+                .unwrap()
+                .supabase
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn auth_cache_names_and_fallbacks() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(
+            c.auth_cache,
+            AuthCacheConfig {
+                ttl_secs: 60,
+                max_entries: 2000
+            }
+        );
+        let c = cfg(&[("REMOTE_AUTH_CACHE_TTL", "5"), ("AUTH_CACHE_MAX", "7")]).unwrap();
+        assert_eq!((c.auth_cache.ttl_secs, c.auth_cache.max_entries), (5, 7));
+        let c = cfg(&[("AUTH_CACHE_TTL", "0"), ("REMOTE_AUTH_CACHE_TTL", "5")]).unwrap();
+        assert!(!c.auth_cache.enabled());
     }
 }

@@ -39,6 +39,8 @@ pub enum ApiError {
     /// A failure of ours or the host's; `detail` is generic, the cause goes to the log.
     Internal(&'static str),
     Unavailable(&'static str),
+    /// 501: the route exists but not under this configuration.
+    NotImplemented(&'static str),
 }
 
 pub const AUTH_REQUIRED: &str =
@@ -74,6 +76,7 @@ impl ApiError {
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
         }
     }
 
@@ -83,7 +86,8 @@ impl ApiError {
             Self::Unauthorized(d)
             | Self::Forbidden(d)
             | Self::Internal(d)
-            | Self::Unavailable(d) => {
+            | Self::Unavailable(d)
+            | Self::NotImplemented(d) => {
                 json!({ "detail": d })
             }
             Self::NotFound(d)

@@ -58,7 +58,54 @@ pub trait ModelCache {
     fn model_cache_size(&self) -> Option<Result<u64, String>>;
 }
 
-/// Everything a request may need from its host.
-pub trait Host: KeyValue + Variables + Clock + Entropy + Logger + ModelCache {}
+/// One outbound HTTP request. The core only ever calls URLs built from its configuration
+/// (never from request input), and hosts may refuse any URL they were not told to allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRequest {
+    pub method: http::Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+    /// For connecting and for the first byte of the answer alike.
+    pub timeout_ms: u32,
+    /// Longest answer body read; a longer one is [`OutboundError::TooLarge`].
+    pub max_response_bytes: usize,
+}
 
-impl<T: KeyValue + Variables + Clock + Entropy + Logger + ModelCache> Host for T {}
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Why an outbound request got no usable answer. Messages are for the server log only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboundError {
+    /// The host's allow-list does not include the URL.
+    Denied,
+    Timeout,
+    TooLarge,
+    Failed(String),
+}
+
+impl fmt::Display for OutboundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Denied => f.write_str("outbound request denied by the host's allow-list"),
+            Self::Timeout => f.write_str("outbound request timed out"),
+            Self::TooLarge => f.write_str("outbound response too large"),
+            Self::Failed(e) => write!(f, "outbound request failed: {e}"),
+        }
+    }
+}
+
+/// Outbound HTTP: wasi:http's outgoing handler (Spin, the native runner) or fetch (Workers).
+#[allow(async_fn_in_trait)]
+pub trait Outbound {
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError>;
+}
+
+/// Everything a request may need from its host.
+pub trait Host: KeyValue + Variables + Clock + Entropy + Logger + ModelCache + Outbound {}
+
+impl<T: KeyValue + Variables + Clock + Entropy + Logger + ModelCache + Outbound> Host for T {}

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod auth_cache;
 pub mod body;
 pub mod collections;
 pub mod config;
@@ -14,14 +15,17 @@ pub mod error;
 pub mod graph;
 pub mod handlers;
 pub mod host;
+pub mod jwt;
 pub mod records;
 pub mod response;
 pub mod router;
 pub mod secrets;
 pub mod static_token;
 pub mod storage;
+pub mod supabase;
 pub mod time;
 pub mod token;
+pub mod users;
 pub mod workflow;
 pub mod workflow_store;
 
@@ -32,7 +36,7 @@ use crate::config::Config;
 use crate::error::{ApiError, strip_body};
 use crate::handlers::{
     Ctx, assets as assets_api, cache, collections as collections_api, health, run,
-    secrets as secrets_api, storage as storage_api, workflows,
+    secrets as secrets_api, storage as storage_api, users as users_api, workflows,
 };
 use crate::host::Host;
 pub use crate::response::Response;
@@ -86,7 +90,7 @@ where
 
     // Auth comes before routing, so an anonymous caller cannot map the API.
     let static_token = static_token::resolve(config, host).await?;
-    let identity = auth::authenticate(config, static_token.as_ref(), req.headers())?;
+    let identity = auth::authenticate(config, static_token.as_ref(), req.headers(), host).await?;
     auth::require_admin(config, &identity, &path, req.headers())?;
 
     let route = router::route(req.method(), &path)?;
@@ -140,6 +144,11 @@ where
         Route::DeleteCollection(n) => collections_api::delete(&ctx, &n).await,
         Route::AddToCollection(n) => collections_api::add(&ctx, &n, &body).await,
         Route::QueryCollection(n) => collections_api::query(&ctx, &n, &body).await,
+        Route::ListUsers => users_api::list(&ctx).await,
+        Route::CreateUser => users_api::create(&ctx, &body).await,
+        Route::GetUser(name) => users_api::get(&ctx, &name).await,
+        Route::DeleteUser(name) => users_api::delete(&ctx, &name).await,
+        Route::ResetUserToken => users_api::reset_token(&ctx, &body).await,
     }
 }
 

@@ -12,6 +12,8 @@ pub struct MemoryHost {
     pub clock: Cell<i64>,
     pub counter: Cell<u8>,
     pub logs: RefCell<Vec<String>>,
+    /// Canned answers by URL; any other URL is denied.
+    pub outbound: RefCell<HashMap<String, crate::host::OutboundResponse>>,
 }
 
 impl MemoryHost {
@@ -84,5 +86,18 @@ impl crate::host::ModelCache for MemoryHost {
 impl Logger for MemoryHost {
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_string());
+    }
+}
+
+impl crate::host::Outbound for MemoryHost {
+    async fn send(
+        &self,
+        request: crate::host::OutboundRequest,
+    ) -> Result<crate::host::OutboundResponse, crate::host::OutboundError> {
+        self.outbound
+            .borrow()
+            .get(&request.url)
+            .cloned()
+            .ok_or(crate::host::OutboundError::Denied)
     }
 }

@@ -41,6 +41,11 @@ pub enum Route {
     DeleteCollection(String),
     AddToCollection(String),
     QueryCollection(String),
+    ListUsers,
+    CreateUser,
+    GetUser(String),
+    DeleteUser(String),
+    ResetUserToken,
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -66,6 +71,8 @@ impl Route {
                 | Route::UpdateCollection(_)
                 | Route::AddToCollection(_)
                 | Route::QueryCollection(_)
+                | Route::CreateUser
+                | Route::ResetUserToken
         )
     }
 }
@@ -239,6 +246,24 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             let name = decode_segment(name, "Collection name")?;
             pick(m, "POST", [(M::POST, Route::QueryCollection(name))])
         }
+        ["api", "users"] => pick(
+            m,
+            "GET, POST",
+            [(M::GET, Route::ListUsers), (M::POST, Route::CreateUser)],
+        ),
+        // NodeTool's route order: `reset-token` is matched before the username.
+        ["api", "users", "reset-token"] if m == M::POST => Ok(Route::ResetUserToken),
+        ["api", "users", name] if !name.is_empty() => {
+            let name = decode_segment(name, "Username")?;
+            pick(
+                m,
+                "GET, DELETE",
+                [
+                    (M::GET, Route::GetUser(name.clone())),
+                    (M::DELETE, Route::DeleteUser(name)),
+                ],
+            )
+        }
         _ => Err(ApiError::NotFound("Not Found".into())),
     }
 }
@@ -313,6 +338,19 @@ mod tests {
             Ok(Route::DeleteAsset("a1".into()))
         );
         assert_eq!(r(Method::GET, "/admin/cache/size"), Ok(Route::CacheSize));
+        assert_eq!(r(Method::GET, "/api/users/"), Ok(Route::ListUsers));
+        assert_eq!(
+            r(Method::POST, "/api/users/reset-token"),
+            Ok(Route::ResetUserToken)
+        );
+        assert_eq!(
+            r(Method::GET, "/api/users/reset-token"),
+            Ok(Route::GetUser("reset-token".into()))
+        );
+        assert_eq!(
+            r(Method::DELETE, "/api/users/a%40b"),
+            Ok(Route::DeleteUser("a@b".into()))
+        );
         assert_eq!(
             r(Method::POST, "/admin/collections/docs/query"),
             Ok(Route::QueryCollection("docs".into()))

@@ -12,7 +12,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use nodetool_edge::config::VARIABLE_NAMES;
-use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+use nodetool_edge::host::{
+    Clock, Entropy, KeyValue, KvError, Logger, Outbound, OutboundError, OutboundRequest,
+    OutboundResponse, Variables,
+};
 use nodetool_edge_runner::kv::KvBackend;
 use nodetool_edge_runner::kv::sqlite::SqliteKv;
 
@@ -71,6 +74,46 @@ impl Entropy for NativeHost {
 impl nodetool_edge::host::ModelCache for NativeHost {
     fn model_cache_size(&self) -> Option<Result<u64, String>> {
         None
+    }
+}
+
+impl Outbound for NativeHost {
+    /// Plain blocking HTTP/1.1 over loopback: the benchmark's key server is local, and the
+    /// core calls out only when its cached key set is stale.
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        use std::io::{Read, Write};
+        let failed = |e: std::io::Error| OutboundError::Failed(e.to_string());
+        let rest = request
+            .url
+            .strip_prefix("http://")
+            .ok_or(OutboundError::Denied)?;
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut stream = std::net::TcpStream::connect(authority).map_err(failed)?;
+        let mut head = format!(
+            "{} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n",
+            request.method
+        );
+        for (k, v) in &request.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).map_err(failed)?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).map_err(failed)?;
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or_else(|| OutboundError::Failed("no response head".into()))?;
+        let status = String::from_utf8_lossy(&raw[..split])
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| OutboundError::Failed("no status".into()))?;
+        let body = raw[split + 4..].to_vec();
+        if body.len() > request.max_response_bytes {
+            return Err(OutboundError::TooLarge);
+        }
+        Ok(OutboundResponse { status, body })
     }
 }
 

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+use nodetool_edge_conformance::supabase::{EcKey, StandIn, claims};
 
 const TOKEN: &str = "bench-static-token-000000000000000000000";
 
@@ -29,10 +30,11 @@ impl Drop for Server {
     }
 }
 
-fn spawn(mut cmd: Command, dir: &Path) -> Result<Server> {
+fn spawn(mut cmd: Command, dir: &Path, extra: &[(&str, &str)]) -> Result<Server> {
     cmd.env("NODETOOL_SERVER_MODE", "private")
         .env("AUTH_PROVIDER", "static")
         .env("SERVER_AUTH_TOKEN", TOKEN)
+        .envs(extra.iter().copied())
         .env("HOME", dir)
         .env("NODETOOL_CONFIG_PATH", dir.join("deployment.yaml"))
         .stdout(Stdio::piped())
@@ -154,16 +156,7 @@ async fn main() -> Result<()> {
     let args = parse_args(args)?;
 
     let dir = tempfile::tempdir()?;
-    let mut runner_cmd = Command::new(runner_binary()?);
-    runner_cmd
-        .args(["serve", "--port", "0"])
-        .env("DB_PATH", dir.path().join("runner.sqlite3"));
-    let runner = spawn(runner_cmd, dir.path())?;
-    let mut base_cmd = Command::new(std::env::current_exe()?);
-    base_cmd
-        .arg("baseline")
-        .arg(dir.path().join("baseline.sqlite3"));
-    let baseline = spawn(base_cmd, dir.path())?;
+    let (runner, baseline) = pair(dir.path(), "static", &[])?;
 
     for server in [&runner, &baseline] {
         for i in 0..args.workflows {
@@ -209,8 +202,72 @@ async fn main() -> Result<()> {
     println!("|---|---|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
     for (name, shape) in cases {
-        let base = load::run(&baseline.base, &shape, args.connections, args.duration).await?;
-        let comp = load::run(&runner.base, &shape, args.connections, args.duration).await?;
+        measure(name, &shape, (&runner, &baseline), &args, &mut ratios).await?;
+    }
+    drop((runner, baseline));
+
+    // Supabase access tokens (ES256, keys from a local stand-in of the project's JWKS):
+    // verified once and then remembered for AUTH_CACHE_TTL, and verified on every request.
+    let auth = StandIn::start();
+    let key = EcKey::generate("bench-key");
+    auth.set_keys(vec![key.jwk()]);
+    let jwt = format!("Bearer {}", key.sign(&claims(&auth.issuer(), "bench-user")));
+    for (name, ttl) in [
+        ("GET /workflows (Supabase ES256 JWT, cached)", "60"),
+        (
+            "GET /workflows (Supabase ES256 JWT, verified every request)",
+            "0",
+        ),
+    ] {
+        let env = [
+            ("AUTH_PROVIDER", "supabase"),
+            ("SUPABASE_URL", auth.url.as_str()),
+            ("AUTH_CACHE_TTL", ttl),
+        ];
+        let servers = pair(dir.path(), &format!("supabase-{ttl}"), &env)?;
+        measure(
+            name,
+            &get("/workflows", Some(jwt.clone())),
+            (&servers.0, &servers.1),
+            &args,
+            &mut ratios,
+        )
+        .await?;
+    }
+    println!();
+    for (name, rps, p99) in ratios {
+        println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");
+    }
+    Ok(())
+}
+
+/// The runner and the baseline with the same configuration, each on its own database.
+fn pair(dir: &Path, tag: &str, env: &[(&str, &str)]) -> Result<(Server, Server)> {
+    let mut runner_cmd = Command::new(runner_binary()?);
+    runner_cmd
+        .args(["serve", "--port", "0"])
+        .env("DB_PATH", dir.join(format!("runner-{tag}.sqlite3")));
+    let runner = spawn(runner_cmd, dir, env)?;
+    let mut base_cmd = Command::new(std::env::current_exe()?);
+    base_cmd
+        .arg("baseline")
+        .arg(dir.join(format!("baseline-{tag}.sqlite3")));
+    let baseline = spawn(base_cmd, dir, env)?;
+    Ok((runner, baseline))
+}
+
+type Ratio = (&'static str, f64, f64);
+
+async fn measure(
+    name: &'static str,
+    shape: &load::Shape,
+    (runner, baseline): (&Server, &Server),
+    args: &Args,
+    ratios: &mut Vec<Ratio>,
+) -> Result<()> {
+    {
+        let base = load::run(&baseline.base, shape, args.connections, args.duration).await?;
+        let comp = load::run(&runner.base, shape, args.connections, args.duration).await?;
         for (label, o) in [
             ("plain hyper + native core", &base),
             ("nodetool-edge runner (component)", &comp),
@@ -231,10 +288,6 @@ async fn main() -> Result<()> {
             comp.rps() / base.rps(),
             comp.p99_us as f64 / base.p99_us.max(1) as f64,
         ));
-    }
-    println!();
-    for (name, rps, p99) in ratios {
-        println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");
     }
     Ok(())
 }

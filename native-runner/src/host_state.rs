@@ -12,7 +12,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::key_value_host::KvView;
 use crate::kv::KvBackend;
 use crate::model_cache::GUEST_PATH;
-use crate::outbound::OutboundPolicy;
+use crate::outbound::{AllowList, OutboundPolicy};
 use crate::variables_host::VariablesView;
 
 /// What every request shares: the store backend and the validated variables.
@@ -22,6 +22,8 @@ pub struct SharedHost {
     pub memory_limit_bytes: usize,
     /// The model cache directory, when it existed at start-up; mapped read-only.
     pub model_cache: Option<std::path::PathBuf>,
+    /// Origins the component may call.
+    pub outbound: Arc<AllowList>,
 }
 
 pub struct HostState {
@@ -48,7 +50,9 @@ impl HostState {
         HostState {
             wasi,
             http: WasiHttpCtx::new(),
-            outbound: OutboundPolicy,
+            outbound: OutboundPolicy {
+                allowed: shared.outbound.clone(),
+            },
             table: ResourceTable::new(),
             kv: shared.kv.clone(),
             variables: shared.variables.clone(),

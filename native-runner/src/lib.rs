@@ -13,6 +13,7 @@ pub mod model_cache;
 mod outbound;
 mod server;
 pub mod startup;
+pub mod users;
 mod variables_host;
 
 /// The platform's secure random source, as the core's `Entropy` port.

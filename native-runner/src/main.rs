@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use nodetool_edge_runner::{deploy, deployment_config, startup};
+use nodetool_edge_runner::{deploy, deployment_config, startup, users};
 
 #[derive(Parser)]
 #[command(
@@ -27,12 +27,38 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Users of the multi_user provider, in the local database.
+    Users {
+        /// The database the server uses.
+        #[arg(long, env = "DB_PATH", global = true)]
+        db_path: Option<std::path::PathBuf>,
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// Sync and run workflows on deployments listed in the deployment config file
     /// (NodeTool's `deploy workflows` protocol).
     Deploy {
         #[command(subcommand)]
         action: DeployAction,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersAction {
+    /// Add a user and print their token (shown only this once).
+    Add {
+        username: String,
+        #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
+        role: String,
+    },
+    /// List users (token hashes shortened).
+    List,
+    /// Give a user a new token; the old one stops working.
+    ResetToken { username: String },
+    /// Remove a user (their data is kept).
+    Remove { username: String },
+    /// Add or replace the users of a NodeTool users.yaml (tokens keep working).
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -158,6 +184,7 @@ fn main() -> ExitCode {
         Command::Worker(a) => startup::run(startup::Role::Worker, &a.host, a.port, a.limits.into()),
         Command::Token { action } => token_command(action),
         Command::Deploy { action } => deploy_command(action),
+        Command::Users { db_path, action } => users_command(db_path, action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,6 +219,21 @@ fn token_command(action: TokenAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn users_command(db_path: Option<std::path::PathBuf>, action: UsersAction) -> anyhow::Result<()> {
+    let db = match db_path {
+        Some(p) => p,
+        None => startup::default_db_path()?,
+    };
+    let action = match &action {
+        UsersAction::Add { username, role } => users::Action::Add { username, role },
+        UsersAction::List => users::Action::List,
+        UsersAction::ResetToken { username } => users::Action::ResetToken { username },
+        UsersAction::Remove { username } => users::Action::Remove { username },
+        UsersAction::Import { file } => users::Action::Import { file },
+    };
+    users::run(&db, action)
 }
 
 fn deploy_command(action: DeployAction) -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ use crate::host_state::SharedHost;
 use crate::key_value_host::STORE_LABEL;
 use crate::kv::sqlite::SqliteKv;
 use crate::model_cache;
+use crate::outbound::AllowList;
 use crate::server::{Runner, serve};
 
 /// Host limits and storage, from the command line.
@@ -117,6 +118,8 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         }
     }
 
+    let outbound = outbound_allow_list(&vars)?;
+
     let db_path = match limits.db_path.clone() {
         Some(p) => p,
         None => default_db_path()?,
@@ -147,6 +150,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         ),
         memory_limit_bytes: limits.memory_bytes,
         model_cache: model_cache.filter(|d| d.is_dir()),
+        outbound: Arc::new(outbound),
     };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -168,6 +172,15 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
             }
         }
     })
+}
+
+/// The origins the component may call: the configured upstreams (the Supabase project) and
+/// whatever `ALLOWED_OUTBOUND_HOSTS` adds (comma-separated `http(s)://host[:port]`).
+fn outbound_allow_list(vars: &HashMap<String, String>) -> Result<AllowList> {
+    let extra = std::env::var("ALLOWED_OUTBOUND_HOSTS").unwrap_or_default();
+    let configured = vars.get("SUPABASE_URL").map(String::as_str);
+    AllowList::parse(configured.into_iter().chain(extra.split(',')))
+        .context("ALLOWED_OUTBOUND_HOSTS")
 }
 
 async fn shutdown_signal() {

@@ -7,6 +7,7 @@ pub mod health;
 pub mod run;
 pub mod secrets;
 pub mod storage;
+pub mod users;
 pub mod workflows;
 
 use crate::auth::Identity;

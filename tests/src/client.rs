@@ -81,6 +81,21 @@ pub fn request(
     parse(&raw, method == "HEAD")
 }
 
+/// A JSON request with `Authorization: Bearer <token>`.
+pub fn bearer(base: &str, method: &str, path: &str, token: &str, body: &[u8]) -> Reply {
+    let auth = format!("Bearer {token}");
+    request(
+        base,
+        method,
+        path,
+        &[
+            ("Authorization", auth.as_bytes()),
+            ("Content-Type", b"application/json"),
+        ],
+        body,
+    )
+}
+
 fn parse(raw: &[u8], head_only: bool) -> Reply {
     let split = raw
         .windows(4)

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod runner;
+pub mod supabase;
 
-pub use client::{Reply, request};
+pub use client::{Reply, bearer, request};
 pub use runner::{Profile, Runner, Target};

@@ -95,6 +95,51 @@ fn invalid_combinations_refuse_to_start_before_binding() {
         &[("AUTH_PROVIDER", "local")],
         "the worker always uses AUTH_PROVIDER=static",
     );
+    refused(
+        &["serve"],
+        &[("AUTH_PROVIDER", "supabase")],
+        "AUTH_PROVIDER=supabase requires SUPABASE_URL",
+    );
+    refused(
+        &["serve"],
+        &[
+            ("NODETOOL_SERVER_MODE", "public"),
+            ("AUTH_PROVIDER", "supabase"),
+        ],
+        "AUTH_PROVIDER=supabase requires SUPABASE_URL",
+    );
+    let supabase = [
+        ("AUTH_PROVIDER", "supabase"),
+        ("SUPABASE_URL", "https://abc.supabase.co"),
+    ];
+    for (extra, message) in [
+        (("SUPABASE_URL", "abc.supabase.co"), "Invalid SUPABASE_URL"),
+        (
+            ("SUPABASE_URL", "ftp://abc.supabase.co"),
+            "Invalid SUPABASE_URL",
+        ),
+        (
+            ("SUPABASE_REMOTE_CHECK", "true"),
+            "SUPABASE_REMOTE_CHECK=true requires SUPABASE_KEY",
+        ),
+        (
+            ("SUPABASE_REMOTE_CHECK", "sometimes"),
+            "Invalid SUPABASE_REMOTE_CHECK 'sometimes'",
+        ),
+        (("AUTH_CACHE_TTL", "1m"), "Invalid AUTH_CACHE_TTL '1m'"),
+        (
+            ("REMOTE_AUTH_CACHE_MAX", "-1"),
+            "Invalid REMOTE_AUTH_CACHE_MAX '-1'",
+        ),
+        (
+            ("ALLOWED_OUTBOUND_HOSTS", "api.openai.com"),
+            "needs an http:// or https:// scheme",
+        ),
+    ] {
+        let mut env = supabase.to_vec();
+        env.push(extra);
+        refused(&["serve"], &env, message);
+    }
 }
 
 fn seed_grep_token(config: &Path) -> String {

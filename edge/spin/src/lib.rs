@@ -1,7 +1,10 @@
 //! Spin adapter: translates Spin's request, key-value store and variables into the core's
 //! ports. No behaviour lives here.
 
-use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Variables};
+use nodetool_edge::host::{
+    Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
+    OutboundRequest, OutboundResponse, Variables,
+};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::{http_service, key_value, variables};
 
@@ -104,6 +107,51 @@ fn regular_file_bytes(root: &std::path::Path) -> std::io::Result<u64> {
 impl Logger for SpinHost {
     fn log(&self, line: &str) {
         eprintln!("{line}");
+    }
+}
+
+impl Outbound for SpinHost {
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        use http_body_util::BodyExt;
+        use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
+        use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
+
+        let mut builder = http::Request::builder()
+            .method(request.method)
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        let options = RequestOptions::new();
+        let timeout_ns = u64::from(request.timeout_ms) * 1_000_000;
+        // A host that does not support a timeout keeps its own default.
+        let _ = options.set_connect_timeout(Some(timeout_ns));
+        let _ = options.set_first_byte_timeout(Some(timeout_ns));
+        let http_request = builder
+            .extension(RequestOptionsExtension(options))
+            .body(http_body_util::Full::new(bytes::Bytes::from(request.body)))
+            .map_err(|e| OutboundError::Failed(e.to_string()))?;
+        let failed = |e: ErrorCode| match e {
+            ErrorCode::HttpRequestDenied => OutboundError::Denied,
+            ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
+                OutboundError::Timeout
+            }
+            other => OutboundError::Failed(format!("{other:?}")),
+        };
+        let response = spin_sdk::http::send(http_request).await.map_err(failed)?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(failed)?;
+            if let Ok(data) = frame.into_data() {
+                if out.len() + data.len() > request.max_response_bytes {
+                    return Err(OutboundError::TooLarge);
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(OutboundResponse { status, body: out })
     }
 }
 

@@ -5,38 +5,14 @@
 
 use anyhow::{Result, anyhow, bail};
 use nodetool_edge::assets::{AssetRecord, AssetStore};
-use nodetool_edge::host::{KeyValue, KvError};
 use nodetool_edge::storage::Bucket;
 use nodetool_edge::storage::blob_store::BlobStore;
 use serde_json::{Value, json};
 
 use super::client::Client;
 use super::id_segment;
-use crate::kv::KvBackend;
+use crate::kv::CoreKv;
 use crate::kv::sqlite::SqliteKv;
-
-/// The local database, read-only, behind the core's key-value port.
-struct LocalKv<'a>(&'a SqliteKv);
-
-impl KeyValue for LocalKv<'_> {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.0.get(key).map_err(|e| KvError(e.to_string()))
-    }
-    async fn set(&self, _: &str, _: &[u8]) -> Result<(), KvError> {
-        Err(KvError(
-            "the local database is read-only during sync".into(),
-        ))
-    }
-    async fn delete(&self, _: &str) -> Result<(), KvError> {
-        Err(KvError(
-            "the local database is read-only during sync".into(),
-        ))
-    }
-    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
-        let keys = self.0.keys().map_err(|e| KvError(e.to_string()))?;
-        Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
-    }
-}
 
 /// `(node id, asset id)` of every constant holding an asset reference, as NodeTool scans.
 pub fn referenced(workflow: &Value) -> Vec<(String, String)> {
@@ -57,7 +33,7 @@ pub fn referenced(workflow: &Value) -> Vec<(String, String)> {
     out
 }
 
-fn local_file(kv: &LocalKv<'_>, name: &str) -> Result<Option<Vec<u8>>> {
+fn local_file(kv: &CoreKv<'_>, name: &str) -> Result<Option<Vec<u8>>> {
     futures::executor::block_on(async {
         let store = BlobStore::new(kv);
         let Some(meta) = store.meta(Bucket::Assets, name).await? else {
@@ -85,7 +61,7 @@ pub fn present(client: &Client, id: &str, user_id: Option<&str>) -> Result<bool>
 
 /// Copies one asset unless the deployment has it. `Ok(false)` when it was already there.
 pub fn copy(client: &Client, db: &SqliteKv, id: &str) -> Result<bool> {
-    let kv = LocalKv(db);
+    let kv = CoreKv::read_only(db);
     let record: AssetRecord = futures::executor::block_on(AssetStore::new(&kv).get(id))
         .map_err(|e| anyhow!("reading asset {id}: {e:?}"))?
         .ok_or_else(|| anyhow!("asset {id} is not in the local database"))?;

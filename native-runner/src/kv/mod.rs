@@ -5,6 +5,8 @@ pub mod sqlite;
 
 use std::fmt;
 
+use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError};
+
 #[derive(Debug)]
 pub struct KvBackendError(pub String);
 
@@ -24,4 +26,70 @@ pub trait KvBackend: Send + Sync + 'static {
     fn delete(&self, key: &str) -> Result<(), KvBackendError>;
     fn exists(&self, key: &str) -> Result<bool, KvBackendError>;
     fn keys(&self) -> Result<Vec<String>, KvBackendError>;
+}
+
+/// A backend behind the core's own key-value port, for the commands that use the core's stores
+/// directly on the local database (`users`, and `deploy` reading what to sync).
+pub struct CoreKv<'a> {
+    backend: &'a dyn KvBackend,
+    writable: bool,
+}
+
+impl<'a> CoreKv<'a> {
+    pub fn read_only(backend: &'a dyn KvBackend) -> Self {
+        CoreKv {
+            backend,
+            writable: false,
+        }
+    }
+
+    pub fn writable(backend: &'a dyn KvBackend) -> Self {
+        CoreKv {
+            backend,
+            writable: true,
+        }
+    }
+
+    fn check_writable(&self) -> Result<(), KvError> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(KvError("the local database is open read-only".into()))
+        }
+    }
+}
+
+impl KeyValue for CoreKv<'_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.backend.get(key).map_err(|e| KvError(e.to_string()))
+    }
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.check_writable()?;
+        self.backend
+            .set(key, value)
+            .map_err(|e| KvError(e.to_string()))
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.check_writable()?;
+        self.backend.delete(key).map_err(|e| KvError(e.to_string()))
+    }
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        let keys = self.backend.keys().map_err(|e| KvError(e.to_string()))?;
+        Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
+    }
+}
+
+impl Clock for CoreKv<'_> {
+    fn now_micros(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+}
+
+impl Entropy for CoreKv<'_> {
+    fn fill(&self, buf: &mut [u8]) {
+        crate::OsEntropy.fill(buf);
+    }
 }

@@ -1,0 +1,166 @@
+//! Verified tokens remembered through the KV port, so a token costs one signature check per
+//! `AUTH_CACHE_TTL` instead of one per request (each request runs in a fresh instance, so
+//! memory does not outlive it).
+//!
+//! Entries are keyed by the SHA-256 of the token (never the token) and expire at the earliest
+//! of: the TTL, the token's own `exp`, and the TTL counted from when the key set that verified
+//! it was fetched, so a signing key removed from the JWKS stops working within the TTL.
+//! Only successes are stored. `AUTH_CACHE_MAX` is enforced by a sweep on one insert in
+//! [`SWEEP_ONE_IN`], which drops expired entries and then the soonest-expiring ones.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::Role;
+use crate::config::AuthCacheConfig;
+use crate::error::ApiError;
+use crate::host::{Clock, Entropy, KeyValue};
+use crate::records::{get_json, put_json};
+
+const PREFIX: &str = "auth/v1/cache/";
+pub const SWEEP_ONE_IN: u8 = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    user_id: String,
+    admin: bool,
+    /// Microseconds since the epoch.
+    expires: i64,
+}
+
+fn key(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PREFIX}{hex}")
+}
+
+/// The remembered identity of `token`, if it is still fresh.
+pub async fn lookup<H: KeyValue + Clock>(
+    host: &H,
+    config: &AuthCacheConfig,
+    token: &str,
+) -> Result<Option<(String, Role)>, ApiError> {
+    if !config.enabled() {
+        return Ok(None);
+    }
+    // An unreadable entry is a miss: the token is simply verified again and the entry replaced.
+    let entry: Option<Entry> = get_json(host, &key(token), "unreadable cache entry")
+        .await
+        .unwrap_or(None);
+    Ok(entry
+        .filter(|e| e.expires > host.now_micros())
+        .map(|e| (e.user_id, if e.admin { Role::Admin } else { Role::User })))
+}
+
+/// Remembers a verified token until `not_after` at the latest.
+pub async fn store<H: KeyValue + Clock + Entropy>(
+    host: &H,
+    config: &AuthCacheConfig,
+    token: &str,
+    user_id: &str,
+    role: Role,
+    not_after: i64,
+) -> Result<(), ApiError> {
+    if !config.enabled() {
+        return Ok(());
+    }
+    let now = host.now_micros();
+    let ttl = i64::try_from(config.ttl_secs)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_000_000);
+    let expires = now.saturating_add(ttl).min(not_after);
+    if expires <= now {
+        return Ok(());
+    }
+    let entry = Entry {
+        user_id: user_id.to_string(),
+        admin: role == Role::Admin,
+        expires,
+    };
+    put_json(host, &key(token), &entry, "cache entry").await?;
+    let mut draw = [0u8; 1];
+    host.fill(&mut draw);
+    if draw[0] % SWEEP_ONE_IN == 0 {
+        sweep(host, config.max_entries, now).await?;
+    }
+    Ok(())
+}
+
+/// Drops expired entries, then the soonest-expiring ones until at most `max` remain.
+pub async fn sweep<H: KeyValue>(host: &H, max: usize, now: i64) -> Result<(), ApiError> {
+    let keys = host.list_prefix(PREFIX).await?;
+    let mut live = Vec::with_capacity(keys.len());
+    for k in keys {
+        let entry: Option<Entry> = get_json(host, &k, "unreadable cache entry")
+            .await
+            .unwrap_or(None);
+        match entry {
+            Some(e) if e.expires > now => live.push((e.expires, k)),
+            _ => host.delete(&k).await?,
+        }
+    }
+    if live.len() > max {
+        live.sort();
+        let excess = live.len() - max;
+        for (_, k) in live.into_iter().take(excess) {
+            host.delete(&k).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory_host::MemoryHost;
+    use futures_executor::block_on;
+
+    const ON: AuthCacheConfig = AuthCacheConfig {
+        ttl_secs: 60,
+        max_entries: 3,
+    };
+
+    #[test]
+    fn entries_expire_at_the_earliest_bound() {
+        let host = MemoryHost::with_vars(&[]);
+        let t0 = host.clock.get();
+        block_on(store(&host, &ON, "tok", "u1", Role::User, t0 + 5_000_000)).unwrap();
+        assert_eq!(
+            block_on(lookup(&host, &ON, "tok")).unwrap(),
+            Some(("u1".to_string(), Role::User))
+        );
+        // The MemoryHost clock advances a second per reading; the token's exp (5 s) wins
+        // over the 60 s TTL.
+        host.clock.set(t0 + 6_000_000);
+        assert_eq!(block_on(lookup(&host, &ON, "tok")).unwrap(), None);
+        // The token itself is never a key.
+        assert!(host.kv.borrow().keys().all(|k| !k.contains("tok")));
+    }
+
+    #[test]
+    fn disabled_cache_stores_nothing() {
+        let host = MemoryHost::with_vars(&[]);
+        let off = AuthCacheConfig {
+            ttl_secs: 0,
+            max_entries: 10,
+        };
+        block_on(store(&host, &off, "tok", "u1", Role::Admin, i64::MAX)).unwrap();
+        assert!(host.kv.borrow().is_empty());
+        assert_eq!(block_on(lookup(&host, &off, "tok")).unwrap(), None);
+    }
+
+    #[test]
+    fn sweep_keeps_at_most_max_live_entries() {
+        let host = MemoryHost::with_vars(&[]);
+        let t0 = host.clock.get();
+        for (i, tok) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            let not_after = t0 + (i as i64 + 10) * 1_000_000;
+            block_on(store(&host, &ON, tok, "u", Role::User, not_after)).unwrap();
+        }
+        block_on(sweep(&host, ON.max_entries, t0)).unwrap();
+        assert_eq!(host.kv.borrow().len(), 3);
+        // The soonest-expiring went first.
+        assert_eq!(block_on(lookup(&host, &ON, "a")).unwrap(), None);
+        assert!(block_on(lookup(&host, &ON, "e")).unwrap().is_some());
+    }
+}
