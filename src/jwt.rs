@@ -184,6 +184,10 @@ pub fn header(token: &str) -> Result<Header, Rejection> {
         return Err(Rejection::TooLarge);
     }
     let parsed = UntrustedToken::new(token).map_err(|_| Rejection::Malformed)?;
+    // RFC 7515: extensions listed in `crit` must be understood; we understand none.
+    if header_names_crit(token) {
+        return Err(Rejection::Malformed);
+    }
     match parsed.algorithm() {
         "HS256" => Ok(Header::Hs256),
         "ES256" => Ok(Header::Asymmetric {
@@ -196,6 +200,16 @@ pub fn header(token: &str) -> Result<Header, Rejection> {
         }),
         _ => Err(Rejection::Algorithm),
     }
+}
+
+fn header_names_crit(token: &str) -> bool {
+    use base64::Engine as _;
+    let segment = token.split('.').next().unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .ok()
+        .and_then(|raw| serde_json::from_slice::<Value>(&raw).ok())
+        .is_some_and(|h| h.get("crit").is_some())
 }
 
 #[derive(Deserialize)]
@@ -345,4 +359,104 @@ fn micros_to_time(micros: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(micros)
         .single()
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn token(header: Value, claims: Value) -> String {
+        format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        )
+    }
+
+    #[test]
+    fn only_three_algorithms_and_no_critical_extensions() {
+        let c = serde_json::json!({});
+        let h = |v: Value| header(&token(v, c.clone()));
+        assert_eq!(h(serde_json::json!({"alg": "HS256"})), Ok(Header::Hs256));
+        assert_eq!(
+            h(serde_json::json!({"alg": "ES256", "kid": "k"})),
+            Ok(Header::Asymmetric {
+                alg: KeyAlg::Es256,
+                kid: Some("k".into())
+            })
+        );
+        for alg in ["none", "None", "HS512", "PS256", "EdDSA", "ES256K"] {
+            assert_eq!(
+                h(serde_json::json!({"alg": alg})),
+                Err(Rejection::Algorithm),
+                "{alg}"
+            );
+        }
+        assert_eq!(
+            h(serde_json::json!({"alg": "ES256", "crit": ["b64"]})),
+            Err(Rejection::Malformed)
+        );
+        assert_eq!(header("a.b"), Err(Rejection::Malformed));
+        assert_eq!(
+            header(&"a".repeat(MAX_TOKEN_BYTES + 1)),
+            Err(Rejection::TooLarge)
+        );
+    }
+
+    fn ec_jwk(kid: Option<&str>, alg: Option<&str>) -> Value {
+        // A valid P-256 point (the generator), which is all `parse` needs.
+        let mut v = serde_json::json!({
+            "kty": "EC", "crv": "P-256",
+            "x": "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",
+            "y": "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU",
+        });
+        if let Some(k) = kid {
+            v["kid"] = k.into();
+        }
+        if let Some(a) = alg {
+            v["alg"] = a.into();
+        }
+        v
+    }
+
+    #[test]
+    fn keys_are_chosen_by_kid_and_type_never_by_the_token_alone() {
+        let body = serde_json::json!({"keys": [
+            ec_jwk(Some("a"), Some("ES256")),
+            ec_jwk(Some("b"), None),
+            // A symmetric key in a JWKS is never used.
+            {"kty": "oct", "kid": "s", "k": "c2VjcmV0"},
+            // An EC key that claims RS256 is dropped.
+            ec_jwk(Some("liar"), Some("RS256")),
+            // Encryption keys are not for signatures.
+            {"kty": "EC", "use": "enc", "kid": "e", "crv": "P-256",
+             "x": "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",
+             "y": "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"},
+        ]});
+        let set = KeySet::parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(set.keys.len(), 2);
+        assert_eq!(set.total, 5);
+        assert!(set.select(KeyAlg::Es256, Some("a")).is_ok());
+        assert_eq!(
+            set.select(KeyAlg::Rs256, Some("a")).unwrap_err(),
+            Rejection::UnknownKey
+        );
+        for kid in ["s", "liar", "e", "zzz"] {
+            assert_eq!(
+                set.select(KeyAlg::Es256, Some(kid)).unwrap_err(),
+                Rejection::UnknownKey,
+                "{kid}"
+            );
+        }
+        assert_eq!(
+            set.select(KeyAlg::Es256, None).unwrap_err(),
+            Rejection::AmbiguousKey
+        );
+        let one = serde_json::json!({"keys": [ec_jwk(None, None)]});
+        let one = KeySet::parse(one.to_string().as_bytes()).unwrap();
+        assert!(one.select(KeyAlg::Es256, None).is_ok());
+        assert!(KeySet::parse(b"{\"nope\": 1}").is_none());
+    }
 }
