@@ -8,8 +8,8 @@
 //! Only successes are stored. `AUTH_CACHE_MAX` is enforced by a sweep on one insert in
 //! [`SWEEP_ONE_IN`], which drops expired entries and then the soonest-expiring ones.
 
+use crate::token::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::auth::Role;
 use crate::config::AuthCacheConfig;
@@ -29,9 +29,7 @@ struct Entry {
 }
 
 fn key(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{PREFIX}{hex}")
+    format!("{PREFIX}{}", sha256_hex(token))
 }
 
 /// The remembered identity of `token`, if it is still fresh.

@@ -11,7 +11,7 @@ use crate::auth::Role;
 use crate::auth_cache;
 use crate::config::{AuthCacheConfig, SupabaseConfig};
 use crate::error::{AUTH_INVALID, ApiError};
-use crate::host::{Host, OutboundRequest};
+use crate::host::{Host, OutboundRequest, OutboundResponse};
 use crate::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::records::{get_json, put_json};
 
@@ -149,21 +149,39 @@ async fn key_set<H: Host>(
     fetch_key_set(host, sb).await
 }
 
+/// A GET to the project's auth server; no answer at all is a 503 (the cause is logged).
+async fn get_from_supabase<H: Host>(
+    host: &H,
+    url: String,
+    mut headers: Vec<(&'static str, String)>,
+    max_response_bytes: usize,
+    what: &str,
+) -> Result<OutboundResponse, ApiError> {
+    headers.push(("accept", "application/json".into()));
+    host.send(OutboundRequest {
+        method: http::Method::GET,
+        url,
+        headers,
+        body: Vec::new(),
+        timeout_ms: FETCH_TIMEOUT_MS,
+        max_response_bytes,
+    })
+    .await
+    .map_err(|e| {
+        host.log(&format!("supabase {what} failed: {e}"));
+        ApiError::Unavailable(UNAVAILABLE)
+    })
+}
+
 async fn fetch_key_set<H: Host>(host: &H, sb: &SupabaseConfig) -> Result<FetchedKeySet, ApiError> {
-    let response = host
-        .send(OutboundRequest {
-            method: http::Method::GET,
-            url: sb.jwks_url(),
-            headers: vec![("accept", "application/json".into())],
-            body: Vec::new(),
-            timeout_ms: FETCH_TIMEOUT_MS,
-            max_response_bytes: MAX_JWKS_BYTES,
-        })
-        .await
-        .map_err(|e| {
-            host.log(&format!("supabase JWKS fetch failed: {e}"));
-            ApiError::Unavailable(UNAVAILABLE)
-        })?;
+    let response = get_from_supabase(
+        host,
+        sb.jwks_url(),
+        Vec::new(),
+        MAX_JWKS_BYTES,
+        "JWKS fetch",
+    )
+    .await?;
     let set = (response.status == 200)
         .then(|| KeySet::parse(&response.body))
         .flatten()
@@ -192,27 +210,12 @@ async fn confirm_with_supabase<H: Host>(
     struct User {
         id: String,
     }
-    let mut headers = vec![
-        ("authorization", format!("Bearer {token}")),
-        ("accept", "application/json".to_string()),
-    ];
+    let mut headers = vec![("authorization", format!("Bearer {token}"))];
     if let Some(key) = &sb.api_key {
         headers.push(("apikey", key.clone()));
     }
-    let response = host
-        .send(OutboundRequest {
-            method: http::Method::GET,
-            url: sb.user_url(),
-            headers,
-            body: Vec::new(),
-            timeout_ms: FETCH_TIMEOUT_MS,
-            max_response_bytes: MAX_USER_BYTES,
-        })
-        .await
-        .map_err(|e| {
-            host.log(&format!("supabase user check failed: {e}"));
-            ApiError::Unavailable(UNAVAILABLE)
-        })?;
+    let response =
+        get_from_supabase(host, sb.user_url(), headers, MAX_USER_BYTES, "user check").await?;
     match response.status {
         200 => match serde_json::from_slice::<User>(&response.body) {
             Ok(user) if user.id == subject => Ok(()),

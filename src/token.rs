@@ -28,6 +28,17 @@ impl SecretToken {
     }
 }
 
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lower-case hex SHA-256 of a token: how stores name a token without keeping it (NodeTool's
+/// `token_hash`, our cache keys).
+pub fn sha256_hex(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
 /// What the `Authorization` header held.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BearerHeader<'a> {

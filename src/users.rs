@@ -9,7 +9,6 @@
 //! matches its record, which lookups reject.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::auth::Role;
@@ -17,7 +16,7 @@ use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
 use crate::records::{get_json, list_json, put_json, seg};
 use crate::time::naive_iso;
-use crate::token::generate_token;
+use crate::token::{generate_token, sha256_hex as token_hash};
 
 const NAME_PREFIX: &str = "users/v1/name/";
 const TOKEN_PREFIX: &str = "users/v1/token/";
@@ -44,13 +43,19 @@ impl UserRecord {
         }
     }
 
+    /// The first 16 hex digits and `...`, as NodeTool shows a hash.
+    pub fn short_hash(&self) -> String {
+        let end = self.token_hash.len().min(16);
+        format!("{}...", self.token_hash.get(..end).unwrap_or_default())
+    }
+
     /// The listing form: the hash shortened as NodeTool shows it.
     pub fn masked(&self) -> serde_json::Value {
         serde_json::json!({
             "username": self.username,
             "user_id": self.user_id,
             "role": self.role,
-            "token_hash": format!("{}...", &self.token_hash[..16.min(self.token_hash.len())]),
+            "token_hash": self.short_hash(),
             "created_at": self.created_at,
         })
     }
@@ -76,13 +81,6 @@ impl IssuedToken {
             created_at: record.created_at.clone(),
         }
     }
-}
-
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn name_key(username: &str) -> String {

@@ -41,11 +41,11 @@ pub fn run(db_path: &Path, action: Action) -> Result<()> {
             for u in list {
                 // The hash is shortened as the API shows it; the token itself is never stored.
                 println!(
-                    "{}\t{}\t{}\t{}...\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     u.username,
                     u.user_id,
                     u.role,
-                    &u.token_hash[..16],
+                    u.short_hash(),
                     u.created_at
                 );
             }

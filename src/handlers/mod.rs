@@ -42,7 +42,7 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 pub fn random_hex<H: crate::host::Entropy>(host: &H, n: usize) -> String {
     let mut raw = vec![0u8; n];
     host.fill(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
+    crate::token::hex(&raw)
 }
 
 /// Query-string truthiness as FastAPI parses a `bool` (`true/1/yes/on`).
