@@ -31,6 +31,13 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "AUTH_CACHE_MAX",
     "REMOTE_AUTH_CACHE_TTL",
     "REMOTE_AUTH_CACHE_MAX",
+    "CHAT_PROVIDER",
+    "DEFAULT_MODEL",
+    "OLLAMA_API_URL",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "CHAT_TIMEOUT",
+    "MODELS_CACHE_TTL",
 ];
 
 /// Default size limit of one stored object (`PUT /admin/storage/...`).
@@ -103,6 +110,7 @@ pub struct Config {
     /// Set exactly when `auth_provider` is `supabase`.
     pub supabase: Option<SupabaseConfig>,
     pub auth_cache: AuthCacheConfig,
+    pub chat: crate::chat::config::ChatConfig,
 }
 
 /// How Supabase access tokens are checked (SPEC, Auth): locally, against the project's JWKS
@@ -169,6 +177,7 @@ impl fmt::Debug for Config {
             .field("model_cache_dir", &self.model_cache_dir)
             .field("supabase_url", &self.supabase.as_ref().map(|s| &s.url))
             .field("auth_cache", &self.auth_cache)
+            .field("chat", &self.chat)
             .finish()
     }
 }
@@ -187,6 +196,8 @@ pub enum ConfigError {
     InvalidSupabaseUrl,
     InvalidFlag { name: &'static str, value: String },
     RemoteCheckNeedsKey,
+    InvalidChatProvider(String),
+    InvalidUrl { name: &'static str, value: String },
 }
 
 impl fmt::Display for ConfigError {
@@ -238,6 +249,14 @@ impl fmt::Display for ConfigError {
                 f,
                 "SUPABASE_REMOTE_CHECK=true requires SUPABASE_KEY (the project's anon key)."
             ),
+            Self::InvalidChatProvider(v) => write!(
+                f,
+                "Invalid CHAT_PROVIDER '{v}'. Expected one of: ollama, openai (with OPENAI_BASE_URL for any OpenAI-compatible server)."
+            ),
+            Self::InvalidUrl { name, value } => write!(
+                f,
+                "Invalid {name} '{value}'. Expected an http(s) URL with a host and no query."
+            ),
         }
     }
 }
@@ -245,6 +264,14 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// Every origin this configuration makes the core call (the Supabase project, the chat
+    /// providers), for hosts that keep an outbound allow-list.
+    pub fn outbound_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self.supabase.iter().map(|s| s.url.clone()).collect();
+        origins.extend(self.chat.origins());
+        origins
+    }
+
     /// Reads every variable through the host and checks them together.
     pub async fn load(vars: &impl Variables) -> Result<Config, ConfigError> {
         let mut values = Vec::with_capacity(VARIABLE_NAMES.len());
@@ -379,19 +406,24 @@ impl Config {
             model_cache_dir: get("HF_HUB_CACHE").map(|d| d.trim().to_string()),
             supabase,
             auth_cache,
+            chat: crate::chat::config::ChatConfig::load(&get)?,
         })
     }
 }
 
-fn supabase_config(get: &impl Fn(&str) -> Option<String>) -> Result<SupabaseConfig, ConfigError> {
-    let url = get("SUPABASE_URL").ok_or(ConfigError::SupabaseNeedsUrl)?;
-    let url = url.trim().trim_end_matches('/').to_string();
-    let parsed: http::Uri = url.parse().map_err(|_| ConfigError::InvalidSupabaseUrl)?;
+/// An http(s) URL with a host and no query, without its trailing slash; `None` if `value`
+/// is not one.
+pub fn base_url(value: &str) -> Option<String> {
+    let url = value.trim().trim_end_matches('/').to_string();
+    let parsed: http::Uri = url.parse().ok()?;
     let scheme_ok = matches!(parsed.scheme_str(), Some("http" | "https"));
     let path_ok = parsed.path_and_query().is_none_or(|p| p.query().is_none());
-    if !scheme_ok || parsed.host().is_none_or(str::is_empty) || !path_ok {
-        return Err(ConfigError::InvalidSupabaseUrl);
-    }
+    (scheme_ok && parsed.host().is_some_and(|h| !h.is_empty()) && path_ok).then_some(url)
+}
+
+fn supabase_config(get: &impl Fn(&str) -> Option<String>) -> Result<SupabaseConfig, ConfigError> {
+    let url = get("SUPABASE_URL").ok_or(ConfigError::SupabaseNeedsUrl)?;
+    let url = base_url(&url).ok_or(ConfigError::InvalidSupabaseUrl)?;
     let remote_check = match get("SUPABASE_REMOTE_CHECK") {
         None => false,
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {

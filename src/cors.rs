@@ -50,11 +50,11 @@ pub fn preflight(origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Respons
     resp
 }
 
-pub fn decorate(
-    mut resp: Response,
+pub fn decorate<B>(
+    mut resp: http::Response<B>,
     origins: &CorsOrigins,
     origin: Option<&HeaderValue>,
-) -> Response {
+) -> http::Response<B> {
     if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
@@ -69,7 +69,7 @@ pub fn decorate(
     resp
 }
 
-fn decorate_vary(resp: &mut Response, origins: &CorsOrigins) {
+fn decorate_vary<B>(resp: &mut http::Response<B>, origins: &CorsOrigins) {
     if matches!(origins, CorsOrigins::List(_)) {
         resp.headers_mut()
             .append(header::VARY, HeaderValue::from_static("Origin"));

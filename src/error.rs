@@ -80,6 +80,15 @@ impl ApiError {
         }
     }
 
+    /// The `detail` text the response carries.
+    pub fn detail(&self) -> String {
+        let resp = self.clone().into_response();
+        serde_json::from_slice::<serde_json::Value>(resp.body())
+            .ok()
+            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+
     pub fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
@@ -133,7 +142,9 @@ impl From<crate::host::KvError> for ApiError {
 }
 
 /// `HEAD` answers carry the headers of `GET` and no body.
-pub fn strip_body(resp: Response) -> Response {
+pub fn strip_body(
+    resp: http::Response<crate::response::Body>,
+) -> http::Response<crate::response::Body> {
     let (parts, _) = resp.into_parts();
-    http::Response::from_parts(parts, Bytes::new())
+    http::Response::from_parts(parts, Bytes::new().into())
 }

@@ -66,12 +66,14 @@ pub struct OutboundRequest {
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
-    /// For connecting and for the first byte of the answer alike.
-    pub timeout_ms: u32,
-    /// Longest answer body read; a longer one is [`OutboundError::TooLarge`].
-    pub max_response_bytes: usize,
+    /// For opening the connection.
+    pub connect_timeout_ms: u32,
+    /// For the first byte of the answer, and then between any two pieces of its body: a
+    /// streamed answer may run for as long as it keeps arriving.
+    pub idle_timeout_ms: u32,
 }
 
+/// A whole (collected) answer; see [`crate::outbound::fetch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundResponse {
     pub status: u16,
@@ -85,6 +87,8 @@ pub enum OutboundError {
     Denied,
     Timeout,
     TooLarge,
+    /// No connection could be made (refused, unresolvable, TLS failure).
+    Unreachable(String),
     Failed(String),
 }
 
@@ -94,15 +98,29 @@ impl fmt::Display for OutboundError {
             Self::Denied => f.write_str("outbound request denied by the host's allow-list"),
             Self::Timeout => f.write_str("outbound request timed out"),
             Self::TooLarge => f.write_str("outbound response too large"),
+            Self::Unreachable(e) => write!(f, "outbound connection failed: {e}"),
             Self::Failed(e) => write!(f, "outbound request failed: {e}"),
         }
     }
 }
 
+impl From<std::convert::Infallible> for OutboundError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 /// Outbound HTTP: wasi:http's outgoing handler (Spin, the native runner) or fetch (Workers).
+/// The answer's body streams: the core reads it piece by piece (or collects it with a size
+/// limit), and dropping it abandons the request upstream.
 #[allow(async_fn_in_trait)]
 pub trait Outbound {
-    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError>;
+    type Body: http_body::Body<Data = bytes::Bytes, Error: Into<OutboundError>> + 'static;
+
+    async fn send(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<http::Response<Self::Body>, OutboundError>;
 }
 
 /// Everything a request may need from its host.

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod auth_cache;
 pub mod body;
+pub mod chat;
 pub mod collections;
 pub mod config;
 pub mod cors;
@@ -16,6 +17,7 @@ pub mod graph;
 pub mod handlers;
 pub mod host;
 pub mod jwt;
+pub mod outbound;
 pub mod records;
 pub mod response;
 pub mod router;
@@ -35,15 +37,16 @@ use http::{Method, header};
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
 use crate::handlers::{
-    Ctx, assets as assets_api, cache, collections as collections_api, health, run,
-    secrets as secrets_api, storage as storage_api, users as users_api, workflows,
+    Ctx, assets as assets_api, cache, chat as chat_api, collections as collections_api, health,
+    run, secrets as secrets_api, storage as storage_api, users as users_api, workflows,
 };
 use crate::host::Host;
-pub use crate::response::Response;
+pub use crate::response::{Body, Response};
 use crate::router::{Route, StorageOp};
 
-/// Answers one request. Never panics on input; every failure is a JSON `detail`.
-pub async fn handle<B, H>(req: http::Request<B>, host: &H) -> Response
+/// Answers one request. Never panics on input; every failure is a JSON `detail`. The body
+/// may stream (chat completions); the host sends it on as it arrives.
+pub async fn handle<B, H>(req: http::Request<B>, host: &H) -> http::Response<Body>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -55,17 +58,18 @@ where
             // (Spin, Workers) refuses every request, and says why only in its log.
             host.log(&format!("configuration error: {e}"));
             return ApiError::Internal("Server configuration is invalid; see the server log")
-                .into_response();
+                .into_response()
+                .map(Body::from);
         }
     };
     let origin = req.headers().get(header::ORIGIN).cloned();
     if cors::is_preflight(req.method(), req.headers()) {
-        return cors::preflight(&config.cors, origin.as_ref());
+        return cors::preflight(&config.cors, origin.as_ref()).map(Body::from);
     }
     let is_head = req.method() == Method::HEAD;
     let resp = dispatch(req, host, &config)
         .await
-        .unwrap_or_else(ApiError::into_response);
+        .unwrap_or_else(|e| e.into_response().map(Body::from));
     let resp = if is_head { strip_body(resp) } else { resp };
     cors::decorate(resp, &config.cors, origin.as_ref())
 }
@@ -74,7 +78,7 @@ async fn dispatch<B, H>(
     req: http::Request<B>,
     host: &H,
     config: &Config,
-) -> Result<Response, ApiError>
+) -> Result<http::Response<Body>, ApiError>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -85,7 +89,8 @@ where
         return Ok(match route {
             Route::Ping => health::ping(host),
             _ => health::health(),
-        });
+        }
+        .map(Body::from));
     }
 
     // Auth comes before routing, so an anonymous caller cannot map the API.
@@ -108,7 +113,8 @@ where
             StorageOp::Get => storage_api::read(&ctx, *bucket, key, &parts.headers, false).await,
             StorageOp::Put => storage_api::write(&ctx, *bucket, key, &parts.headers, body).await,
             StorageOp::Delete => storage_api::delete(&ctx, *bucket, key).await,
-        };
+        }
+        .map(|r| r.map(Body::from));
     }
     let body = if route.takes_body() {
         body::declared_too_large(&parts.headers, config.max_body_bytes)?;
@@ -117,7 +123,9 @@ where
         Bytes::new()
     };
 
-    match route {
+    let resp = match route {
+        Route::ChatCompletions => return Ok(chat_api::completions(&ctx, &body).await),
+        Route::ListModels => return Ok(chat_api::models(&ctx).await),
         Route::Health | Route::Ping | Route::Storage { .. } => {
             unreachable!("answered above")
         }
@@ -149,7 +157,8 @@ where
         Route::GetUser(name) => users_api::get(&ctx, &name).await,
         Route::DeleteUser(name) => users_api::delete(&ctx, &name).await,
         Route::ResetUserToken => users_api::reset_token(&ctx, &body).await,
-    }
+    }?;
+    Ok(resp.map(Body::from))
 }
 
 #[cfg(test)]

@@ -90,14 +90,20 @@ impl Logger for MemoryHost {
 }
 
 impl crate::host::Outbound for MemoryHost {
+    type Body = http_body_util::Full<bytes::Bytes>;
+
     async fn send(
         &self,
         request: crate::host::OutboundRequest,
-    ) -> Result<crate::host::OutboundResponse, crate::host::OutboundError> {
-        self.outbound
+    ) -> Result<http::Response<Self::Body>, crate::host::OutboundError> {
+        let canned = self
+            .outbound
             .borrow()
             .get(&request.url)
             .cloned()
-            .ok_or(crate::host::OutboundError::Denied)
+            .ok_or(crate::host::OutboundError::Denied)?;
+        let mut resp = http::Response::new(http_body_util::Full::new(canned.body.into()));
+        *resp.status_mut() = http::StatusCode::from_u16(canned.status).expect("a valid status");
+        Ok(resp)
     }
 }

@@ -1,11 +1,74 @@
 //! Response construction shared by every handler.
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
+use http_body::{Frame, SizeHint};
 use serde::Serialize;
 
-/// The core answers with whole bodies (a run is bounded, so its NDJSON stream is too).
+/// What handlers answer with: a whole body (a run is bounded, so its NDJSON stream is too).
 pub type Response = http::Response<Bytes>;
+
+/// What [`crate::handle`] gives the host: whole bodies, or a stream (chat completions) that
+/// the host sends on as its pieces arrive. Failures inside a stream are written into it, so
+/// the body itself never errs.
+pub enum Body {
+    Full(Bytes),
+    Stream(Pin<Box<dyn http_body::Body<Data = Bytes, Error = Infallible>>>),
+}
+
+impl Body {
+    pub fn stream(body: impl http_body::Body<Data = Bytes, Error = Infallible> + 'static) -> Self {
+        Body::Stream(Box::pin(body))
+    }
+
+    /// The whole body, when it is not a stream (tests and HEAD).
+    pub fn as_full(&self) -> Option<&Bytes> {
+        match self {
+            Body::Full(b) => Some(b),
+            Body::Stream(_) => None,
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body::Full(b)
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            Body::Full(b) if b.is_empty() => Poll::Ready(None),
+            Body::Full(b) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(b))))),
+            Body::Stream(s) => s.as_mut().poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Full(b) => b.is_empty(),
+            Body::Stream(s) => s.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Body::Full(b) => SizeHint::with_exact(b.len() as u64),
+            Body::Stream(s) => s.size_hint(),
+        }
+    }
+}
 
 /// A compact JSON body, as FastAPI serialises it.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {

@@ -46,6 +46,8 @@ pub enum Route {
     GetUser(String),
     DeleteUser(String),
     ResetUserToken,
+    ChatCompletions,
+    ListModels,
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -73,6 +75,7 @@ impl Route {
                 | Route::QueryCollection(_)
                 | Route::CreateUser
                 | Route::ResetUserToken
+                | Route::ChatCompletions
         )
     }
 }
@@ -187,6 +190,8 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
                 ],
             )
         }
+        ["v1", "chat", "completions"] => pick(m, "POST", [(M::POST, Route::ChatCompletions)]),
+        ["v1", "models"] => pick(m, "GET", [(M::GET, Route::ListModels)]),
         ["api", "settings", "secrets"] => pick(m, "GET", [(M::GET, Route::ListSecrets)]),
         ["api", "settings", "secrets", key] if !key.is_empty() => {
             let key = decode_segment(key, "Secret key")?;

@@ -158,19 +158,20 @@ async fn get_from_supabase<H: Host>(
     what: &str,
 ) -> Result<OutboundResponse, ApiError> {
     headers.push(("accept", "application/json".into()));
-    host.send(OutboundRequest {
+    let request = OutboundRequest {
         method: http::Method::GET,
         url,
         headers,
         body: Vec::new(),
-        timeout_ms: FETCH_TIMEOUT_MS,
-        max_response_bytes,
-    })
-    .await
-    .map_err(|e| {
-        host.log(&format!("supabase {what} failed: {e}"));
-        ApiError::Unavailable(UNAVAILABLE)
-    })
+        connect_timeout_ms: FETCH_TIMEOUT_MS,
+        idle_timeout_ms: FETCH_TIMEOUT_MS,
+    };
+    crate::outbound::fetch(host, request, max_response_bytes)
+        .await
+        .map_err(|e| {
+            host.log(&format!("supabase {what} failed: {e}"));
+            ApiError::Unavailable(UNAVAILABLE)
+        })
 }
 
 async fn fetch_key_set<H: Host>(host: &H, sb: &SupabaseConfig) -> Result<FetchedKeySet, ApiError> {

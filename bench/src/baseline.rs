@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use nodetool_edge::config::VARIABLE_NAMES;
 use nodetool_edge::host::{
-    Clock, Entropy, KeyValue, KvError, Logger, Outbound, OutboundError, OutboundRequest,
-    OutboundResponse, Variables,
+    Clock, Entropy, KeyValue, KvError, Logger, Outbound, OutboundError, OutboundRequest, Variables,
 };
 use nodetool_edge_runner::kv::KvBackend;
 use nodetool_edge_runner::kv::sqlite::SqliteKv;
@@ -78,9 +78,14 @@ impl nodetool_edge::host::ModelCache for NativeHost {
 }
 
 impl Outbound for NativeHost {
-    /// Plain blocking HTTP/1.1 over loopback: the benchmark's key server is local, and the
-    /// core calls out only when its cached key set is stale.
-    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+    type Body = Full<Bytes>;
+
+    /// Plain blocking HTTP/1.1 over loopback, read whole: the benchmark's key server is
+    /// local, and the core calls out only when its cached key set is stale.
+    async fn send(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<hyper::Response<Full<Bytes>>, OutboundError> {
         use std::io::{Read, Write};
         let failed = |e: std::io::Error| OutboundError::Failed(e.to_string());
         let rest = request
@@ -109,11 +114,11 @@ impl Outbound for NativeHost {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| OutboundError::Failed("no status".into()))?;
-        let body = raw[split + 4..].to_vec();
-        if body.len() > request.max_response_bytes {
-            return Err(OutboundError::TooLarge);
-        }
-        Ok(OutboundResponse { status, body })
+        let body = Bytes::copy_from_slice(&raw[split + 4..]);
+        let mut resp = hyper::Response::new(Full::new(body));
+        *resp.status_mut() = hyper::StatusCode::from_u16(status)
+            .map_err(|e| OutboundError::Failed(e.to_string()))?;
+        Ok(resp)
     }
 }
 
@@ -151,7 +156,10 @@ pub async fn serve(port: u16, db: &std::path::Path) -> Result<()> {
                     // The core's futures are not Send (they are built for single-threaded
                     // wasm); with this host they never wait, so they complete in place.
                     let resp = futures::executor::block_on(nodetool_edge::handle(req, &*host));
-                    Ok::<_, Infallible>(resp.map(Full::new))
+                    // The benchmarked routes answer whole bodies (the chat benchmark measures
+                    // the runner against its upstream instead).
+                    let resp = resp.map(|b| Full::new(b.as_full().cloned().unwrap_or_default()));
+                    Ok::<_, Infallible>(resp)
                 }
             });
             let _ = http1::Builder::new()

@@ -3,6 +3,7 @@
 //! printed as ratios. See README, "Benchmarks".
 
 mod baseline;
+mod chat;
 mod load;
 
 use std::io::{BufRead, BufReader};
@@ -113,6 +114,8 @@ struct Args {
     duration: Duration,
     connections: usize,
     workflows: usize,
+    /// Chat requests per path; by default as many as fit in `duration`.
+    chat_requests: Option<usize>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
@@ -120,6 +123,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         duration: Duration::from_secs(5),
         connections: 32,
         workflows: 20,
+        chat_requests: None,
     };
     while let Some(flag) = it.next() {
         let value = it.next().context("flag without a value")?;
@@ -127,7 +131,14 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
             "--connections" => a.connections = value.parse()?,
             "--workflows" => a.workflows = value.parse()?,
-            _ => bail!("unknown flag {flag}; flags: --seconds N --connections N --workflows N"),
+            "--chat-requests" => match value.parse()? {
+                0 => bail!("--chat-requests must be at least 1"),
+                n => a.chat_requests = Some(n),
+            },
+            _ => bail!(
+                "unknown flag {flag}; flags: --seconds N --connections N --workflows N \
+                 --chat-requests N"
+            ),
         }
     }
     Ok(a)
@@ -234,9 +245,13 @@ async fn main() -> Result<()> {
         )
         .await?;
     }
+    let chat_ratios = chat::run(dir.path(), &args).await?;
     println!();
     for (name, rps, p99) in ratios {
         println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");
+    }
+    for line in chat_ratios {
+        println!("{line}");
     }
     Ok(())
 }

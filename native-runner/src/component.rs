@@ -29,7 +29,11 @@ pub struct Limits {
     /// Instances alive at once (and so requests in flight).
     pub max_instances: u32,
     pub memory_bytes: usize,
+    /// CPU time one request may use (sampled; see `cpu_meter`).
     pub deadline: Duration,
+    /// Wall-clock time one request may take to answer, and then to send its body: waiting on
+    /// a language model counts here, not in `deadline`.
+    pub timeout: Duration,
 }
 
 pub fn engine(limits: &Limits) -> Result<Engine> {

@@ -9,6 +9,7 @@ use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::cpu_meter::CpuMeter;
 use crate::key_value_host::KvView;
 use crate::kv::KvBackend;
 use crate::model_cache::GUEST_PATH;
@@ -34,12 +35,13 @@ pub struct HostState {
     kv: Arc<dyn KvBackend>,
     variables: Arc<HashMap<String, String>>,
     limits: StoreLimits,
+    pub cpu: CpuMeter,
 }
 
 impl HostState {
     /// Built in one place for every request: no environment, no sockets, no directory but
     /// the model cache (read-only); stdout and stderr go to the runner's own.
-    pub fn new(shared: &SharedHost) -> HostState {
+    pub fn new(shared: &SharedHost, cpu_budget: std::time::Duration) -> HostState {
         let mut builder = WasiCtx::builder();
         builder.inherit_stdout().inherit_stderr();
         if let Some(dir) = &shared.model_cache {
@@ -60,6 +62,7 @@ impl HostState {
                 .memory_size(shared.memory_limit_bytes)
                 .instances(64)
                 .build(),
+            cpu: CpuMeter::new(cpu_budget),
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod bindings;
 pub mod component;
+mod cpu_meter;
 pub mod deploy;
 pub mod deployment_config;
 mod host_state;

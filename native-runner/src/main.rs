@@ -125,9 +125,14 @@ struct HostArgs {
     /// Linear memory cap of one instance, in MiB.
     #[arg(long, default_value_t = 256)]
     pub memory_mb: usize,
-    /// Deadline of one request in milliseconds, enforced by epoch interruption.
+    /// CPU time one request may use, in milliseconds (epoch interruption; time spent waiting
+    /// on storage or an upstream does not count).
     #[arg(long, default_value_t = 30_000)]
     pub deadline_ms: u64,
+    /// Wall-clock limit of one request in milliseconds: to answer, and again to send a
+    /// streamed body (a long chat completion).
+    #[arg(long, default_value_t = 900_000)]
+    pub timeout_ms: u64,
     /// Serve this component file instead of the one built into the binary.
     #[arg(long, env = "NODETOOL_EDGE_COMPONENT_FILE")]
     pub component: Option<std::path::PathBuf>,
@@ -168,6 +173,7 @@ impl From<HostArgs> for startup::HostOptions {
             max_concurrency: a.max_concurrency,
             memory_mb: a.memory_mb,
             deadline_ms: a.deadline_ms,
+            timeout_ms: a.timeout_ms,
             component: a.component,
         }
     }

@@ -49,15 +49,11 @@ impl Runner {
             limits,
         }
     }
-
-    fn deadline_ticks(&self) -> u64 {
-        (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
-    }
 }
 
 /// Each worker serves exactly one request, then its instance is dropped.
 pub struct OneShot {
-    deadline: Duration,
+    timeout: Duration,
 }
 
 impl WorkerState for OneShot {
@@ -78,7 +74,7 @@ impl WorkerState for OneShot {
         _data: (),
         _task: GuestTaskId,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
-        Box::pin(tokio::time::sleep(self.deadline))
+        Box::pin(tokio::time::sleep(self.timeout))
     }
 
     fn drop(&self, _store: Store<HostState>, result: Result<(), wasmtime::Error>) {
@@ -88,10 +84,11 @@ impl WorkerState for OneShot {
     }
 }
 
-/// Second line of defence for the deadline, polled outside the store's event loop; an idle
-/// instance expires at once since it is never reused.
+/// Second line of defence for the wall-clock timeout, polled outside the store's event loop
+/// (for the head, then again for the body); an idle instance expires at once since it is
+/// never reused.
 pub struct Expiry {
-    deadline: Duration,
+    timeout: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
 }
 
@@ -105,7 +102,7 @@ impl WorkerExpiration for Expiry {
         match status {
             WorkerStatus::Idle => Poll::Ready(()),
             WorkerStatus::Requests | WorkerStatus::PostReturn => {
-                let at = tokio::time::Instant::from_std(start + self.deadline);
+                let at = tokio::time::Instant::from_std(start + self.timeout);
                 self.sleep.as_mut().reset(at);
                 self.sleep.as_mut().poll(cx)
             }
@@ -119,22 +116,23 @@ impl HandlerState for Runner {
     type WorkerState = OneShot;
 
     async fn instantiate(&self) -> wasmtime::Result<Instance<HostState, Expiry, OneShot>> {
-        let mut store = Store::new(&self.engine, HostState::new(&self.shared));
+        let state = HostState::new(&self.shared, self.limits.deadline);
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.limiter());
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.epoch_deadline_trap();
+        // Called back at every epoch tick while guest code runs (see `cpu_meter`).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut cx| cx.data_mut().cpu.on_tick(Instant::now()));
         let proxy = self.pre.instantiate_async(&mut store).await?;
-        // Body streaming after the response head gets a little grace beyond the deadline.
-        let deadline = self.limits.deadline;
+        let timeout = self.limits.timeout;
         Ok(Instance {
             store,
             proxy,
             view: wasmtime_wasi_http::WasiHttpView::http,
             expiration: Expiry {
-                deadline: deadline + Duration::from_secs(1),
+                timeout: timeout + Duration::from_secs(1),
                 sleep: Box::pin(tokio::time::sleep(Duration::MAX / 4)),
             },
-            state: OneShot { deadline },
+            state: OneShot { timeout },
         })
     }
 }

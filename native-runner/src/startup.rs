@@ -27,6 +27,7 @@ pub struct HostOptions {
     pub max_concurrency: u32,
     pub memory_mb: usize,
     pub deadline_ms: u64,
+    pub timeout_ms: u64,
     /// A component file to serve instead of the embedded one.
     pub component: Option<PathBuf>,
 }
@@ -118,7 +119,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         }
     }
 
-    let outbound = outbound_allow_list(&vars)?;
+    let outbound = outbound_allow_list(&config)?;
 
     let db_path = match limits.db_path.clone() {
         Some(p) => p,
@@ -132,6 +133,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         max_instances: limits.max_concurrency.max(1),
         memory_bytes: limits.memory_mb.max(16) << 20,
         deadline: Duration::from_millis(limits.deadline_ms.max(10)),
+        timeout: Duration::from_millis(limits.timeout_ms.max(limits.deadline_ms).max(10)),
     };
     let engine = component::engine(&limits)?;
     let bytes = match &component_file {
@@ -174,13 +176,21 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     })
 }
 
-/// The origins the component may call: the configured upstreams (the Supabase project) and
-/// whatever `ALLOWED_OUTBOUND_HOSTS` adds (comma-separated `http(s)://host[:port]`).
-fn outbound_allow_list(vars: &HashMap<String, String>) -> Result<AllowList> {
+/// The origins the component may call: the configured upstreams (the Supabase project, Ollama
+/// and the OpenAI-compatible API) and whatever `ALLOWED_OUTBOUND_HOSTS` adds
+/// (comma-separated `http(s)://host[:port]`).
+fn outbound_allow_list(config: &Config) -> Result<AllowList> {
+    let configured = config.outbound_origins();
+    AllowList::parse(configured.iter().map(String::as_str))
+        .context("the configured upstream URLs")?;
     let extra = std::env::var("ALLOWED_OUTBOUND_HOSTS").unwrap_or_default();
-    let configured = vars.get("SUPABASE_URL").map(String::as_str);
-    AllowList::parse(configured.into_iter().chain(extra.split(',')))
-        .context("ALLOWED_OUTBOUND_HOSTS")
+    AllowList::parse(
+        configured
+            .iter()
+            .map(String::as_str)
+            .chain(extra.split(',')),
+    )
+    .context("ALLOWED_OUTBOUND_HOSTS")
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,9 @@ pub enum Behaviour {
     CollectText,
     /// A function of its properties, run each time its inputs change.
     Op(Op),
+    /// One chat completion from the configured provider (`nodetool.agents.Agent`): emits the
+    /// answer on `text` (and, whole, on `chunk`, where NodeTool streams it).
+    Chat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +190,21 @@ pub fn spec(ty: &str) -> Option<Spec> {
             props: &[],
             outputs: &[],
             dynamic: true,
+        }),
+        "nodetool.agents.Agent" => Some(Spec {
+            behaviour: Behaviour::Chat,
+            props: &[
+                ("model", Kind::Any, "null"),
+                ("system", Kind::Str, "\"You are a helpful assistant.\""),
+                ("prompt", Kind::Str, "\"\""),
+                ("history", Kind::List, "[]"),
+                ("max_tokens", Kind::Int, "8192"),
+                ("image", Kind::Any, "null"),
+                ("audio", Kind::Any, "null"),
+                ("tools", Kind::List, "[]"),
+            ],
+            outputs: &["text", "chunk"],
+            dynamic: false,
         }),
         "nodetool.workflows.base_node.Preview" => Some(Spec {
             behaviour: Behaviour::Preview,

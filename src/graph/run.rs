@@ -40,6 +40,32 @@ pub struct RunSpec<'a> {
     pub now_micros: &'a dyn Fn() -> i64,
 }
 
+/// What a run may ask of the world beyond its graph: today, the chat node's one completion.
+/// The error text becomes the node's error message.
+#[allow(async_fn_in_trait)]
+pub trait Effects {
+    async fn chat(&self, call: ChatCall) -> Result<String, String>;
+}
+
+/// One completion for `nodetool.agents.Agent`: `model` as written on the node (`provider` is
+/// NodeTool's `LanguageModel.provider`, empty for the server's default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatCall {
+    pub provider: String,
+    pub model: String,
+    pub messages: Vec<Value>,
+    pub max_tokens: Option<i64>,
+}
+
+/// For runs that cannot reach a provider (unit tests).
+pub struct NoEffects;
+
+impl Effects for NoEffects {
+    async fn chat(&self, _call: ChatCall) -> Result<String, String> {
+        Err("no language model provider is available".into())
+    }
+}
+
 pub struct Outcome {
     /// The last value of each output, by output name.
     pub result: Result<Map<String, Value>, RunError>,
@@ -62,8 +88,11 @@ struct NodeState {
     collected: Vec<Value>,
 }
 
-struct Engine<'a> {
+struct Engine<'a, E> {
     plan: &'a Plan,
+    effects: &'a E,
+    /// Time spent waiting on effects, which the run's time budget does not count.
+    waited: i64,
     params: &'a Map<String, Value>,
     spec: &'a RunSpec<'a>,
     out_edges: Vec<Vec<usize>>,
@@ -131,7 +160,12 @@ fn param_error(name: &str, message: String) -> RunError {
     }
 }
 
-pub fn run(plan: &Plan, params: &Map<String, Value>, spec: &RunSpec<'_>) -> Outcome {
+pub async fn run<E: Effects>(
+    plan: &Plan,
+    params: &Map<String, Value>,
+    spec: &RunSpec<'_>,
+    effects: &E,
+) -> Outcome {
     let mut out_edges = vec![Vec::new(); plan.nodes.len()];
     let mut states: Vec<NodeState> = plan.nodes.iter().map(|_| NodeState::default()).collect();
     for (i, e) in plan.edges.iter().enumerate() {
@@ -144,6 +178,8 @@ pub fn run(plan: &Plan, params: &Map<String, Value>, spec: &RunSpec<'_>) -> Outc
     }
     let mut engine = Engine {
         plan,
+        effects,
+        waited: 0,
         params,
         spec,
         out_edges,
@@ -157,11 +193,11 @@ pub fn run(plan: &Plan, params: &Map<String, Value>, spec: &RunSpec<'_>) -> Outc
         messages: Vec::new(),
     };
     engine.message(json!({"type": "job_update", "status": "running"}));
-    let result = engine.drive();
+    let result = engine.drive().await;
     engine.finish_job(result)
 }
 
-impl Engine<'_> {
+impl<E: Effects> Engine<'_, E> {
     fn message(&mut self, mut m: Value) {
         if !self.spec.messages {
             return;
@@ -217,17 +253,17 @@ impl Engine<'_> {
         }
     }
 
-    fn drive(&mut self) -> Result<(), RunError> {
+    async fn drive(&mut self) -> Result<(), RunError> {
         for &n in &self.plan.order {
             if self.states[n].open == 0 {
-                self.activate(n)?;
+                self.activate(n).await?;
                 self.finish_node(n)?;
             }
         }
         while let Some(ev) = self.queue.pop_front() {
             match ev {
-                Event::Deliver(e, v) => self.deliver(e, v)?,
-                Event::Close(e) => self.close(e)?,
+                Event::Deliver(e, v) => self.deliver(e, v).await?,
+                Event::Close(e) => self.close(e).await?,
             }
         }
         Ok(())
@@ -243,7 +279,7 @@ impl Engine<'_> {
             )));
         }
         if self.steps.is_multiple_of(64)
-            && (self.spec.now_micros)() - self.started > limits.max_run_micros
+            && (self.spec.now_micros)() - self.started - self.waited > limits.max_run_micros
         {
             return Err(RunError::Budget(format!(
                 "Run stopped: it exceeded its time budget of {} ms",
@@ -322,15 +358,15 @@ impl Engine<'_> {
     }
 
     /// A node without inbound edges runs once.
-    fn activate(&mut self, n: usize) -> Result<(), RunError> {
+    async fn activate(&mut self, n: usize) -> Result<(), RunError> {
         match self.plan.nodes[n].spec.behaviour {
             Behaviour::Output | Behaviour::Collect | Behaviour::CollectText => Ok(()),
             Behaviour::Ignored | Behaviour::Preview => Ok(()),
-            _ => self.fire(n, Map::new()),
+            _ => self.fire(n, Map::new()).await,
         }
     }
 
-    fn deliver(&mut self, e: usize, value: Value) -> Result<(), RunError> {
+    async fn deliver(&mut self, e: usize, value: Value) -> Result<(), RunError> {
         let edge = &self.plan.edges[e];
         let (n, handle) = (edge.target, edge.target_handle.clone());
         self.states[n].received = true;
@@ -363,7 +399,7 @@ impl Engine<'_> {
                     .entry(handle)
                     .or_default()
                     .push_back(value);
-                self.fire_zipped(n)
+                self.fire_zipped(n).await
             }
             _ => {
                 let st = &mut self.states[n];
@@ -371,7 +407,7 @@ impl Engine<'_> {
                 let ready = st.open_by_handle.keys().all(|h| st.latest.contains_key(h));
                 if ready {
                     let inputs = st.latest.clone();
-                    self.fire(n, inputs)
+                    self.fire(n, inputs).await
                 } else {
                     Ok(())
                 }
@@ -380,7 +416,7 @@ impl Engine<'_> {
     }
 
     /// `zip_all`: one value from each input per run; a finished input keeps its last value.
-    fn fire_zipped(&mut self, n: usize) -> Result<(), RunError> {
+    async fn fire_zipped(&mut self, n: usize) -> Result<(), RunError> {
         loop {
             let st = &mut self.states[n];
             let ready = st
@@ -405,11 +441,11 @@ impl Engine<'_> {
             if !took && st.fired {
                 return Ok(());
             }
-            self.fire(n, inputs)?;
+            self.fire(n, inputs).await?;
         }
     }
 
-    fn close(&mut self, e: usize) -> Result<(), RunError> {
+    async fn close(&mut self, e: usize) -> Result<(), RunError> {
         let edge = &self.plan.edges[e];
         let n = edge.target;
         let st = &mut self.states[n];
@@ -418,7 +454,7 @@ impl Engine<'_> {
         }
         st.open -= 1;
         if self.plan.nodes[n].zip_all {
-            self.fire_zipped(n)?;
+            self.fire_zipped(n).await?;
         }
         if self.states[n].open == 0 {
             self.finish_node(n)?;
@@ -470,7 +506,7 @@ impl Engine<'_> {
     }
 
     /// Runs a function-like node with `inputs` (edge values) over its stored properties.
-    fn fire(&mut self, n: usize, inputs: Map<String, Value>) -> Result<(), RunError> {
+    async fn fire(&mut self, n: usize, inputs: Map<String, Value>) -> Result<(), RunError> {
         self.tick()?;
         self.first_fire(n);
         let node = &self.plan.nodes[n];
@@ -529,9 +565,100 @@ impl Engine<'_> {
                 }
                 Ok(())
             }
+            Behaviour::Chat => {
+                let call = chat_call(&values).map_err(|m| self.node_error(n, m))?;
+                let before = (self.spec.now_micros)();
+                let answer = self.effects.chat(call).await;
+                self.waited += (self.spec.now_micros)() - before;
+                let text = answer.map_err(|m| self.node_error(n, m))?;
+                if text.len() > self.spec.limits.max_value_len {
+                    return Err(self.node_error(n, "the model's answer is too long".into()));
+                }
+                self.emit(n, "chunk", Value::String(text.clone()))?;
+                self.emit(n, "text", Value::String(text))
+            }
             _ => Ok(()),
         }
     }
+}
+
+/// The chat node's properties as one completion request: optional system prompt, the history
+/// as given, then the prompt. Inputs this server cannot send (media, tools) are refused by
+/// name rather than dropped.
+fn chat_call(values: &Map<String, Value>) -> Result<ChatCall, String> {
+    for media in ["image", "audio"] {
+        let set = match values.get(media) {
+            Some(Value::Object(o)) => ["uri", "data", "asset_id"]
+                .iter()
+                .any(|k| o.get(*k).is_some_and(|v| !v.is_null() && v != "")),
+            Some(Value::Null) | None => false,
+            Some(_) => true,
+        };
+        if set {
+            return Err(format!(
+                "property '{media}' is not supported on this server"
+            ));
+        }
+    }
+    if values
+        .get("tools")
+        .is_some_and(|t| t.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        return Err("property 'tools' is not supported on this server".into());
+    }
+    let (provider, model) = match values.get("model") {
+        Some(Value::Object(m)) => (
+            m.get("provider")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+            m.get("id").and_then(Value::as_str).unwrap_or_default(),
+        ),
+        Some(Value::String(s)) => ("", s.as_str()),
+        Some(Value::Null) | None => ("", ""),
+        Some(_) => return Err("property 'model' must be a language model".into()),
+    };
+    let mut messages = Vec::new();
+    let system = values.get("system").map(py_str).unwrap_or_default();
+    if !system.trim().is_empty() {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    for (i, m) in values
+        .get("history")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let role = m.get("role").and_then(Value::as_str);
+        let content = m.get("content");
+        match (role, content) {
+            (Some(role), Some(content)) => {
+                messages.push(json!({"role": role, "content": content}));
+            }
+            _ => {
+                return Err(format!(
+                    "property 'history' item {i} needs a role and content"
+                ));
+            }
+        }
+    }
+    let prompt = values.get("prompt").map(py_str).unwrap_or_default();
+    if prompt.is_empty() && messages.iter().all(|m| m["role"] == "system") {
+        return Err("property 'prompt' is empty".into());
+    }
+    if !prompt.is_empty() {
+        messages.push(json!({"role": "user", "content": prompt}));
+    }
+    let max_tokens = values
+        .get("max_tokens")
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0);
+    Ok(ChatCall {
+        provider: provider.to_string(),
+        model: model.to_string(),
+        messages,
+        max_tokens,
+    })
 }
 
 #[cfg(test)]
@@ -558,7 +685,7 @@ mod tests {
             messages: true,
             now_micros: &clock,
         };
-        run(&plan, params.as_object().unwrap(), &spec)
+        futures_executor::block_on(run(&plan, params.as_object().unwrap(), &spec, &NoEffects))
     }
     fn out(name: &str) -> Value {
         n(name, "nodetool.output.Output", json!({"name": name}))

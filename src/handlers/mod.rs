@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod cache;
+pub mod chat;
 pub mod collections;
 pub mod health;
 pub mod run;

@@ -55,7 +55,8 @@ pub async fn run<H: Host>(
         messages: stream,
         now_micros: &clock,
     };
-    let outcome = graph::run::run(&plan, &params, &spec);
+    let effects = super::chat::WorkflowChat { ctx };
+    let outcome = graph::run::run(&plan, &params, &spec, &effects).await;
     if let Err(e) = &outcome.result
         && !matches!(e, RunError::Param { .. })
     {

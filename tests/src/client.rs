@@ -1,11 +1,19 @@
 //! A deliberately small HTTP/1.1 client over `TcpStream`, so tests can send what real clients
 //! refuse to (duplicate or non-UTF-8 headers) and see the exact status, headers and bytes.
 
-use std::io::{Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// The first header called `name` (any case) among lower- or mixed-case `headers`.
+pub fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
 
 #[derive(Debug)]
 pub struct Reply {
@@ -16,10 +24,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     pub fn json(&self) -> Value {
@@ -142,5 +147,245 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(&data[..size]);
         data = &data[(size + 2).min(data.len())..];
+    }
+}
+
+/// An HTTP/1.1 response read incrementally, to see when each piece arrives. Dropping it closes
+/// the connection, which is how a test hangs up mid-response.
+pub struct StreamReader {
+    pub status: u16,
+    /// Names lower-case.
+    pub headers: Vec<(String, String)>,
+    reader: BufReader<TcpStream>,
+    body: Framing,
+    sent: Instant,
+    truncated: bool,
+}
+
+/// How the rest of the body is delimited, or that it has ended.
+enum Framing {
+    Chunked,
+    Length(usize),
+    UntilClose,
+    Done,
+}
+
+impl StreamReader {
+    /// Sends the request (with `Connection: close`, Content-Length body) and reads the status
+    /// line and headers.
+    pub fn open(
+        base: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> StreamReader {
+        let authority = base.trim_start_matches("http://").trim_end_matches('/');
+        let mut stream =
+            TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
+        // A broken server fails the test instead of hanging it.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !body.is_empty() || matches!(method, "POST" | "PUT") {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        let mut req = req.into_bytes();
+        req.extend_from_slice(body);
+        stream
+            .write_all(&req)
+            .unwrap_or_else(|e| panic!("send {method} {path}: {e}"));
+        let sent = Instant::now();
+        let mut reader = StreamReader {
+            status: 0,
+            headers: Vec::new(),
+            reader: BufReader::new(stream),
+            body: Framing::Done,
+            sent,
+            truncated: false,
+        };
+        // Interim answers (100 Continue) come before the real one.
+        loop {
+            reader.read_head(method, path);
+            if !(100..200).contains(&reader.status) || reader.status == 101 {
+                break;
+            }
+        }
+        let chunked = reader
+            .header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().ends_with("chunked"));
+        let length = reader.header("content-length").map(|v| {
+            v.parse::<usize>()
+                .unwrap_or_else(|_| panic!("bad content-length {v:?}"))
+        });
+        reader.body = if method == "HEAD" || matches!(reader.status, 204 | 304) {
+            Framing::Done
+        } else if chunked {
+            Framing::Chunked
+        } else {
+            match length {
+                Some(0) => Framing::Done,
+                Some(n) => Framing::Length(n),
+                None => Framing::UntilClose,
+            }
+        };
+        reader
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Whether the body ended before its framing said it would: the connection closed or broke
+    /// before the last chunk or the whole Content-Length.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The next piece of the body as it arrived: one decoded HTTP chunk for chunked bodies, or
+    /// whatever one read() returned otherwise; None at the end.
+    pub fn next_chunk(&mut self) -> Option<Vec<u8>> {
+        match self.body {
+            Framing::Done => None,
+            Framing::Chunked => self.next_http_chunk(),
+            Framing::Length(left) => {
+                let mut buf = vec![0; left.min(64 * 1024)];
+                let n = self.read(&mut buf);
+                if n == 0 {
+                    self.end(true);
+                    return None;
+                }
+                buf.truncate(n);
+                self.body = if n == left {
+                    Framing::Done
+                } else {
+                    Framing::Length(left - n)
+                };
+                Some(buf)
+            }
+            Framing::UntilClose => {
+                let mut buf = vec![0; 64 * 1024];
+                let n = self.read(&mut buf);
+                if n == 0 {
+                    self.end(self.truncated);
+                    return None;
+                }
+                buf.truncate(n);
+                Some(buf)
+            }
+        }
+    }
+
+    /// Reads to the end; each piece with the time since `open` sent the request.
+    pub fn read_all(mut self) -> Vec<(Duration, Vec<u8>)> {
+        let mut pieces = Vec::new();
+        while let Some(piece) = self.next_chunk() {
+            pieces.push((self.sent.elapsed(), piece));
+        }
+        pieces
+    }
+
+    fn read_head(&mut self, method: &str, path: &str) {
+        let Some(status_line) = self.read_line() else {
+            panic!("{method} {path}: connection closed before a response head");
+        };
+        self.status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{method} {path}: bad status line {status_line:?}"));
+        self.headers.clear();
+        loop {
+            let Some(line) = self.read_line() else {
+                panic!("{method} {path}: connection closed inside the response head");
+            };
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                self.headers
+                    .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+    }
+
+    fn next_http_chunk(&mut self) -> Option<Vec<u8>> {
+        let Some(line) = self.read_line() else {
+            self.end(true);
+            return None;
+        };
+        let size = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size, 16)
+            .unwrap_or_else(|_| panic!("bad chunk size line {line:?}"));
+        if size == 0 {
+            // Trailers, if any, end with an empty line.
+            while self.read_line().is_some_and(|l| !l.is_empty()) {}
+            self.end(false);
+            return None;
+        }
+        let mut data = vec![0; size];
+        let mut filled = 0;
+        while filled < size {
+            let n = self.read(&mut data[filled..]);
+            if n == 0 {
+                self.end(true);
+                return None;
+            }
+            filled += n;
+        }
+        if self.read_line().is_none_or(|l| !l.is_empty()) {
+            // The data arrived whole; the framing after it did not.
+            self.end(true);
+        }
+        Some(data)
+    }
+
+    fn end(&mut self, truncated: bool) {
+        self.body = Framing::Done;
+        self.truncated = truncated;
+    }
+
+    /// One read; 0 at the end of the stream or when the connection broke (noted as truncation).
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            match self.reader.read(buf) {
+                Ok(n) => return n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.broken(e),
+            }
+        }
+    }
+
+    /// One line without its CRLF; None if the stream ended or broke first.
+    fn read_line(&mut self) -> Option<String> {
+        let mut line = Vec::new();
+        if let Err(e) = self.reader.read_until(b'\n', &mut line) {
+            self.broken(e);
+            return None;
+        }
+        if line.pop() != Some(b'\n') {
+            return None;
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Some(String::from_utf8_lossy(&line).into_owned())
+    }
+
+    fn broken(&mut self, e: io::Error) -> usize {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            panic!("no response data for 60 s ({e})");
+        }
+        self.truncated = true;
+        0
     }
 }

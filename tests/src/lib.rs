@@ -8,6 +8,7 @@
 pub mod client;
 pub mod runner;
 pub mod supabase;
+pub mod upstream;
 
 pub use client::{Reply, bearer, request};
 pub use runner::{Profile, Runner, Target};

@@ -3,7 +3,7 @@
 
 use nodetool_edge::host::{
     Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
-    OutboundRequest, OutboundResponse, Variables,
+    OutboundRequest, Variables,
 };
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::{http_service, key_value, variables};
@@ -110,10 +110,51 @@ impl Logger for SpinHost {
     }
 }
 
+/// The answer body of an outgoing request, with wasi:http's error codes in the core's terms.
+/// Dropping it drops the incoming stream, which abandons the request upstream.
+pub struct SpinBody(spin_sdk::wasip3::http_compat::IncomingResponseBody);
+
+impl http_body::Body for SpinBody {
+    type Data = bytes::Bytes;
+    type Error = OutboundError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, OutboundError>>> {
+        std::pin::Pin::new(&mut self.0)
+            .poll_frame(cx)
+            .map(|f| f.map(|r| r.map_err(outbound_error)))
+    }
+}
+
+fn outbound_error(e: spin_sdk::wasip3::http::types::ErrorCode) -> OutboundError {
+    use spin_sdk::wasip3::http::types::ErrorCode as E;
+    match e {
+        E::HttpRequestDenied => OutboundError::Denied,
+        E::ConnectionTimeout | E::ConnectionReadTimeout => OutboundError::Timeout,
+        E::DnsTimeout
+        | E::DnsError(_)
+        | E::DestinationNotFound
+        | E::DestinationUnavailable
+        | E::DestinationIpProhibited
+        | E::DestinationIpUnroutable
+        | E::ConnectionRefused
+        | E::TlsProtocolError
+        | E::TlsCertificateError
+        | E::TlsAlertReceived(_) => OutboundError::Unreachable(format!("{e:?}")),
+        other => OutboundError::Failed(format!("{other:?}")),
+    }
+}
+
 impl Outbound for SpinHost {
-    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-        use http_body_util::BodyExt;
-        use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
+    type Body = SpinBody;
+
+    async fn send(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<http::Response<SpinBody>, OutboundError> {
+        use spin_sdk::wasip3::http::types::RequestOptions;
         use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 
         let mut builder = http::Request::builder()
@@ -123,35 +164,19 @@ impl Outbound for SpinHost {
             builder = builder.header(*name, value);
         }
         let options = RequestOptions::new();
-        let timeout_ns = u64::from(request.timeout_ms) * 1_000_000;
+        let ms = |v: u32| Some(u64::from(v) * 1_000_000);
         // A host that does not support a timeout keeps its own default.
-        let _ = options.set_connect_timeout(Some(timeout_ns));
-        let _ = options.set_first_byte_timeout(Some(timeout_ns));
+        let _ = options.set_connect_timeout(ms(request.connect_timeout_ms));
+        let _ = options.set_first_byte_timeout(ms(request.idle_timeout_ms));
+        let _ = options.set_between_bytes_timeout(ms(request.idle_timeout_ms));
         let http_request = builder
             .extension(RequestOptionsExtension(options))
             .body(http_body_util::Full::new(bytes::Bytes::from(request.body)))
             .map_err(|e| OutboundError::Failed(e.to_string()))?;
-        let failed = |e: ErrorCode| match e {
-            ErrorCode::HttpRequestDenied => OutboundError::Denied,
-            ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
-                OutboundError::Timeout
-            }
-            other => OutboundError::Failed(format!("{other:?}")),
-        };
-        let response = spin_sdk::http::send(http_request).await.map_err(failed)?;
-        let status = response.status().as_u16();
-        let mut body = response.into_body();
-        let mut out = Vec::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(failed)?;
-            if let Ok(data) = frame.into_data() {
-                if out.len() + data.len() > request.max_response_bytes {
-                    return Err(OutboundError::TooLarge);
-                }
-                out.extend_from_slice(&data);
-            }
-        }
-        Ok(OutboundResponse { status, body: out })
+        let response = spin_sdk::http::send(http_request)
+            .await
+            .map_err(outbound_error)?;
+        Ok(response.map(SpinBody))
     }
 }
 
@@ -165,10 +190,8 @@ async fn handle(req: Request) -> impl IntoResponse {
                 "Storage is unavailable, try again later",
             )
             .into_response()
-            .map(http_body_util::Full::new);
+            .map(nodetool_edge::Body::from);
         }
     };
-    nodetool_edge::handle(req, &SpinHost { store })
-        .await
-        .map(http_body_util::Full::new)
+    nodetool_edge::handle(req, &SpinHost { store }).await
 }
