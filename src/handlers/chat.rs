@@ -50,7 +50,7 @@ struct Checked {
     body: Map<String, Value>,
 }
 
-fn check(ctx_config: &crate::config::Config, raw: &[u8]) -> Result<Checked, ChatError> {
+fn check(config: &crate::config::Config, raw: &[u8]) -> Result<Checked, ChatError> {
     let mut body = match serde_json::from_slice::<Value>(raw) {
         Ok(Value::Object(o)) => o,
         Ok(_) => {
@@ -111,7 +111,7 @@ fn check(ctx_config: &crate::config::Config, raw: &[u8]) -> Result<Checked, Chat
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(ChatError::invalid("'stream' must be a boolean", "stream")),
     };
-    let (provider, bare) = split_model(&ctx_config.chat, &model);
+    let (provider, bare) = split_model(&config.chat, &model);
     body.insert("model".into(), Value::String(bare.to_string()));
     Ok(Checked {
         provider,
