@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use nodetool_edge_conformance::upstream::{Behaviour, Upstream};
+use nodetool_edge_conformance::upstream::{Behaviour, Upstream, sse_events, streamed_text};
 use serde_json::Value;
 
 use crate::{Args, TOKEN, runner_binary, spawn};
@@ -107,7 +107,7 @@ async fn exchange(target: &Target, body: &Bytes, stream: bool, expected: &str) -
                 target.label
             );
         }
-        streamed_content(&text)
+        streamed_text(&sse_events(&got))
     } else {
         let v: Value = serde_json::from_slice(&got)
             .with_context(|| format!("{}: the answer is not JSON: {text}", target.label))?;
@@ -120,20 +120,6 @@ async fn exchange(target: &Target, body: &Bytes, stream: bool, expected: &str) -
         bail!("{}: unexpected content {content:?}", target.label);
     }
     Ok(timing)
-}
-
-/// The assistant text of an event stream: its chunks' content deltas, in order.
-fn streamed_content(text: &str) -> String {
-    text.split("\n\n")
-        .filter_map(|e| e.trim().strip_prefix("data: "))
-        .filter(|d| *d != "[DONE]")
-        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect()
 }
 
 /// Latencies in µs, sorted when read.

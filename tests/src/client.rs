@@ -57,6 +57,17 @@ pub fn request(
     headers: &[(&str, &[u8])],
     body: &[u8],
 ) -> Reply {
+    let mut stream = send(base, method, path, headers, body);
+    let mut raw = Vec::new();
+    // The server may answer (413) and close before reading a large body; what it sent counts.
+    let _ = stream.read_to_end(&mut raw);
+    parse(&raw, method == "HEAD")
+}
+
+/// Connects to `base`, sends one `Connection: close` request (headers as raw bytes, body with
+/// its Content-Length) and returns the socket, with a read timeout so that a broken server
+/// fails the test instead of hanging it.
+fn send(base: &str, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> TcpStream {
     let authority = base.trim_start_matches("http://").trim_end_matches('/');
     let mut stream =
         TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
@@ -80,10 +91,7 @@ pub fn request(
     req.extend_from_slice(b"\r\n");
     req.extend_from_slice(body);
     stream.write_all(&req).unwrap();
-    let mut raw = Vec::new();
-    // The server may answer (413) and close before reading a large body; what it sent counts.
-    let _ = stream.read_to_end(&mut raw);
-    parse(&raw, method == "HEAD")
+    stream
 }
 
 /// A JSON request with `Authorization: Bearer <token>`.
@@ -180,27 +188,8 @@ impl StreamReader {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> StreamReader {
-        let authority = base.trim_start_matches("http://").trim_end_matches('/');
-        let mut stream =
-            TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
-        // A broken server fails the test instead of hanging it.
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let mut req =
-            format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !body.is_empty() || matches!(method, "POST" | "PUT") {
-            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        req.push_str("\r\n");
-        let mut req = req.into_bytes();
-        req.extend_from_slice(body);
-        stream
-            .write_all(&req)
-            .unwrap_or_else(|e| panic!("send {method} {path}: {e}"));
+        let raw: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+        let stream = send(base, method, path, &raw, body);
         let sent = Instant::now();
         let mut reader = StreamReader {
             status: 0,

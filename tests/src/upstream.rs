@@ -172,6 +172,28 @@ impl Upstream {
 }
 
 /// OpenAI's error object.
+/// The `data:` payloads of an event stream, in order (`[DONE]` included).
+pub fn sse_events(raw: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(raw)
+        .split("\n\n")
+        .filter_map(|e| e.trim().strip_prefix("data: ").map(str::to_string))
+        .collect()
+}
+
+/// The assistant text a stream of `chat.completion.chunk` events carries.
+pub fn streamed_text(events: &[String]) -> String {
+    events
+        .iter()
+        .filter(|e| *e != "[DONE]")
+        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
 pub fn error_body(message: &str, kind: &str, param: Option<&str>, code: Option<&str>) -> Value {
     json!({"error": {"message": message, "type": kind, "param": param, "code": code}})
 }

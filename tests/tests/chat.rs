@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use nodetool_edge_conformance::client::StreamReader;
-use nodetool_edge_conformance::upstream::{Behaviour, Upstream};
+use nodetool_edge_conformance::upstream::{
+    Behaviour, Upstream, sse_events as events, streamed_text,
+};
 use nodetool_edge_conformance::{Reply, Runner, bearer, request};
 use serde_json::{Value, json};
 
@@ -66,28 +68,6 @@ impl Server {
 
 fn pieces(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("t{i} ")).collect()
-}
-
-/// The `data:` payloads of an event stream, in order.
-fn events(raw: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(raw)
-        .split("\n\n")
-        .filter_map(|e| e.trim().strip_prefix("data: ").map(str::to_string))
-        .collect()
-}
-
-/// The assistant text carried by a list of chunk events.
-fn streamed_text(events: &[String]) -> String {
-    events
-        .iter()
-        .filter(|e| *e != "[DONE]")
-        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .collect()
 }
 
 #[test]
