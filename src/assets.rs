@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::records::{get_json, owned_ids, owner_marker, put_json, seg};
+use crate::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const FOLDER: &str = "folder";
@@ -157,8 +157,7 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
     /// The owner marker is written first: a crash in between leaves a marker without a
     /// record, which listing skips, never a record that cannot be listed.
     pub async fn put(&self, record: &AssetRecord) -> Result<(), ApiError> {
-        let marker = owner_marker(KIND, &record.user_id, &record.id);
-        self.kv.set(&marker, b"1").await?;
+        mark_owner(self.kv, KIND, &record.user_id, &record.id).await?;
         put_json(self.kv, &record_key(&record.id), record, UNREADABLE).await
     }
 

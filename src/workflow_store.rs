@@ -7,7 +7,7 @@
 
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::records::{get_json, owned_ids, owner_marker, put_json, seg};
+use crate::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
 use crate::workflow::WorkflowRecord;
 
 const KIND: &str = "workflows";
@@ -62,8 +62,7 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
     }
 
     pub async fn save(&self, record: &WorkflowRecord) -> Result<(), ApiError> {
-        let marker = owner_marker(KIND, &record.user_id, &record.id);
-        self.kv.set(&marker, b"1").await?;
+        mark_owner(self.kv, KIND, &record.user_id, &record.id).await?;
         let key = record_key(&record.id);
         put_json(self.kv, &key, record, "Workflow could not be stored").await
     }

@@ -1,14 +1,19 @@
 //! Black-box conformance suite for nodetool-edge: drives a server over real HTTP.
 //!
-//! A test asks for a [`Target`] with a configuration profile. By default the suite starts the
-//! real native runner (the real component, SQLite in a temporary directory) for it. With
+//! A test asks for a [`Target`] with a configuration profile, or a [`Server`] with exact
+//! settings. By default the suite starts the real native runner (the real component, SQLite in
+//! a temporary directory) for it; with `NODETOOL_EDGE_HOST=wrangler` it starts `wrangler dev`
+//! (the Workers build on workerd, local KV) instead, one per test. With
 //! `NODETOOL_EDGE_BASE_URL` set, tests whose profile matches `NODETOOL_EDGE_PROFILE` run against
-//! that server instead (`wrangler dev`, `spin up`), and the others are skipped.
+//! that server (a deployment, `spin up`), and the others are skipped.
 
 pub mod client;
 pub mod runner;
+pub mod server;
 pub mod supabase;
 pub mod upstream;
+pub mod wrangler;
 
 pub use client::{Reply, bearer, request};
 pub use runner::{Profile, Runner, Target};
+pub use server::{Host, Server, skip_unless_native, skip_when_external};

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::client::{Reply, request};
+use crate::server::Server;
 
 pub const STATIC_TOKEN: &str = "conformance-static-token-0123456789";
 pub const ADMIN_TOKEN: &str = "conformance-admin-token-9876543210";
@@ -170,14 +171,13 @@ impl Drop for Runner {
     }
 }
 
-/// What a test talks to: a runner it started, or an external server.
+/// What a test talks to: a server it started (native or `wrangler dev`), or an external one.
 pub struct Target {
     pub base: String,
     pub profile: Profile,
     pub token: Option<String>,
     pub admin_token: Option<String>,
-    pub runner: Option<Runner>,
-    _dir: Option<tempfile::TempDir>,
+    _server: Option<Server>,
 }
 
 impl Target {
@@ -212,21 +212,18 @@ impl Target {
                 admin_token: std::env::var("NODETOOL_EDGE_ADMIN_TOKEN")
                     .ok()
                     .or(admin_token),
-                runner: None,
-                _dir: None,
+                _server: None,
             });
         }
-        let dir = tempfile::tempdir().unwrap();
         let mut env = profile.env();
         env.extend_from_slice(extra);
-        let runner = Runner::start(&["serve"], &env, dir.path());
+        let server = Server::start(&env);
         Some(Target {
-            base: runner.base.clone(),
+            base: server.base.clone(),
             profile,
             token,
             admin_token,
-            runner: Some(runner),
-            _dir: Some(dir),
+            _server: Some(server),
         })
     }
 

@@ -8,7 +8,7 @@ use nodetool_edge_conformance::client::StreamReader;
 use nodetool_edge_conformance::upstream::{
     Behaviour, Upstream, sse_events as events, streamed_text,
 };
-use nodetool_edge_conformance::{Reply, Runner, bearer, request};
+use nodetool_edge_conformance::{Reply, Server as Deployment, bearer, request, skip_when_external};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "chat-static-token-0123456789abcdef";
@@ -19,19 +19,13 @@ const SEED_CHAT: &str = r#"{
     "messages": [{"role": "user", "content": "Hello"}]
   }"#;
 
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
-
 struct Server {
-    runner: Runner,
-    _dir: tempfile::TempDir,
+    server: Deployment,
 }
 
 impl Server {
     /// A private static-token server whose chat goes to `env`'s upstreams.
     fn start(env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
         let mut all = vec![
             ("NODETOOL_SERVER_MODE", "private"),
             ("AUTH_PROVIDER", "static"),
@@ -39,12 +33,13 @@ impl Server {
             ("SECRETS_MASTER_KEY", "chat-master-key"),
         ];
         all.extend_from_slice(env);
-        let runner = Runner::start(&["serve"], &all, dir.path());
-        Server { runner, _dir: dir }
+        Server {
+            server: Deployment::start(&all),
+        }
     }
 
     fn base(&self) -> &str {
-        &self.runner.base
+        &self.server.base
     }
 
     fn call(&self, method: &str, path: &str, body: &str) -> Reply {
@@ -72,7 +67,7 @@ fn pieces(n: usize) -> Vec<String> {
 
 #[test]
 fn the_seed_requests_work_against_ollama() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::start();
@@ -137,7 +132,7 @@ fn the_seed_requests_work_against_ollama() {
 
 #[test]
 fn a_thousand_chunk_stream_arrives_chunk_by_chunk() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::with(Behaviour {
@@ -179,7 +174,7 @@ fn a_thousand_chunk_stream_arrives_chunk_by_chunk() {
 
 #[test]
 fn bad_requests_are_openai_style_400s() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::start();
@@ -242,7 +237,7 @@ fn bad_requests_are_openai_style_400s() {
 
 #[test]
 fn upstream_failures_become_502_and_504_with_a_detail() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::start();
@@ -310,7 +305,7 @@ fn upstream_failures_become_502_and_504_with_a_detail() {
 
 #[test]
 fn a_stall_mid_stream_ends_it_with_an_error_event() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::with(Behaviour {
@@ -336,7 +331,7 @@ fn a_stall_mid_stream_ends_it_with_an_error_event() {
 
 #[test]
 fn a_client_that_hangs_up_stops_the_upstream_call() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::with(Behaviour {
@@ -363,7 +358,7 @@ fn a_client_that_hangs_up_stops_the_upstream_call() {
 
 #[test]
 fn keys_come_from_the_callers_secrets_then_the_environment() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::with(Behaviour {
@@ -424,7 +419,7 @@ fn keys_come_from_the_callers_secrets_then_the_environment() {
 
 #[test]
 fn a_provider_prefix_picks_the_provider_and_model_lists_merge() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let ollama = Upstream::start();
@@ -494,7 +489,7 @@ fn a_provider_prefix_picks_the_provider_and_model_lists_merge() {
 
 #[test]
 fn a_workflow_chat_node_calls_the_same_provider() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let upstream = Upstream::with(Behaviour {

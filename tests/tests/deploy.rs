@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use nodetool_edge_conformance::runner::{Profile, STATIC_TOKEN, binary};
-use nodetool_edge_conformance::{Runner, request};
+use nodetool_edge_conformance::{Runner, request, skip_unless_native};
 use serde_json::{Value, json};
 
 fn cli(config: &Path, args: &[&str]) -> Output {
@@ -45,7 +45,7 @@ fn workflow() -> Value {
 
 #[test]
 fn sync_list_run_delete_through_the_cli() {
-    if std::env::var("NODETOOL_EDGE_BASE_URL").is_ok() {
+    if skip_unless_native() {
         eprintln!("skipped: starts its own runners");
         return;
     }
@@ -245,7 +245,7 @@ fn sync_list_run_delete_through_the_cli() {
 
 #[test]
 fn sync_copies_referenced_assets_with_their_files() {
-    if std::env::var("NODETOOL_EDGE_BASE_URL").is_ok() {
+    if skip_unless_native() {
         eprintln!("skipped: starts its own runners");
         return;
     }

@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use nodetool_edge_conformance::{Runner, request};
+use nodetool_edge_conformance::{Runner, request, skip_unless_native};
 
 fn fixture() -> Option<PathBuf> {
-    if std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some() {
+    if skip_unless_native() {
         return None;
     }
     let p = std::env::var_os("NODETOOL_EDGE_FIXTURE_MISBEHAVING")

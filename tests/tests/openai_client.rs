@@ -1,6 +1,5 @@
-//! Real clients against the real runner: the official `openai` Python library, the seed's
-//! Python example (requests) and its curl example, as written, with a token. The runner's chat
-//! goes to the OpenAI-compatible upstream stand-in.
+//! Real clients against a real server: the official `openai` Python library, the seed's
+//! Python example (requests) and its curl example, as written, with a token. Its chat goes to the OpenAI-compatible upstream stand-in.
 //!
 //! The Python packages live in a virtualenv that `scripts/test` creates from
 //! `tests/python/requirements.txt` (`NODETOOL_EDGE_PYTHON` points elsewhere).
@@ -8,15 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nodetool_edge_conformance::Runner;
 use nodetool_edge_conformance::upstream::Upstream;
+use nodetool_edge_conformance::{Server, skip_when_external};
 use serde_json::Value;
 
 const TOKEN: &str = "openai-client-token-0123456789abcdef";
-
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -35,20 +30,15 @@ fn python() -> PathBuf {
     p
 }
 
-fn start() -> (Upstream, Runner, tempfile::TempDir) {
+fn start() -> (Upstream, Server) {
     let upstream = Upstream::start();
-    let dir = tempfile::tempdir().unwrap();
-    let runner = Runner::start(
-        &["serve"],
-        &[
-            ("NODETOOL_SERVER_MODE", "private"),
-            ("AUTH_PROVIDER", "static"),
-            ("SERVER_AUTH_TOKEN", TOKEN),
-            ("OLLAMA_API_URL", &upstream.url),
-        ],
-        dir.path(),
-    );
-    (upstream, runner, dir)
+    let server = Server::start(&[
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", TOKEN),
+        ("OLLAMA_API_URL", &upstream.url),
+    ]);
+    (upstream, server)
 }
 
 fn run_python(script: &str, base: &str) {
@@ -68,30 +58,30 @@ fn run_python(script: &str, base: &str) {
 
 #[test]
 fn the_official_openai_python_client_works() {
-    if external() {
+    if skip_when_external() {
         return;
     }
-    let (upstream, runner, _dir) = start();
-    run_python("openai_client.py", &runner.base);
+    let (upstream, server) = start();
+    run_python("openai_client.py", &server.base);
     // models, completion, stream, and the refused empty request never went upstream.
     assert_eq!(upstream.requests().len(), 3);
 }
 
 #[test]
 fn the_seed_python_example_works_as_written() {
-    if external() {
+    if skip_when_external() {
         return;
     }
-    let (_upstream, runner, _dir) = start();
-    run_python("seed_example.py", &runner.base);
+    let (_upstream, server) = start();
+    run_python("seed_example.py", &server.base);
 }
 
 #[test]
 fn the_seed_curl_examples_work_as_written() {
-    if external() {
+    if skip_when_external() {
         return;
     }
-    let (_upstream, runner, _dir) = start();
+    let (_upstream, server) = start();
     let auth = format!("Authorization: Bearer {TOKEN}");
     let curl = |args: &[&str]| -> Value {
         let out = Command::new("curl")
@@ -107,7 +97,7 @@ fn the_seed_curl_examples_work_as_written() {
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|_| panic!("JSON from curl: {}", String::from_utf8_lossy(&out.stdout)))
     };
-    let models = curl(&["-H", &auth, &format!("{}/v1/models", runner.base)]);
+    let models = curl(&["-H", &auth, &format!("{}/v1/models", server.base)]);
     assert_eq!(models["data"][0]["id"], "llama3.2:latest");
     let chat = curl(&[
         "-H",
@@ -116,7 +106,7 @@ fn the_seed_curl_examples_work_as_written() {
         "Content-Type: application/json",
         "-X",
         "POST",
-        &format!("{}/v1/chat/completions", runner.base),
+        &format!("{}/v1/chat/completions", server.base),
         "-d",
         r#"{
     "model": "llama3.2:latest",

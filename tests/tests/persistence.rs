@@ -1,12 +1,8 @@
 //! Writes survive a restart, and a SIGKILL right after an acknowledged PUT.
 
 use nodetool_edge_conformance::runner::{Runner, STATIC_TOKEN};
-use nodetool_edge_conformance::{Profile, request};
+use nodetool_edge_conformance::{Profile, request, skip_unless_native};
 use serde_json::json;
-
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
 
 fn put(base: &str, id: &str, name: &str) -> u16 {
     let body =
@@ -36,7 +32,7 @@ fn get_name(base: &str, id: &str) -> Option<String> {
 
 #[test]
 fn workflows_survive_a_clean_restart() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +46,7 @@ fn workflows_survive_a_clean_restart() {
 
 #[test]
 fn sigkill_right_after_acknowledged_puts_loses_nothing() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -4,12 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use nodetool_edge_conformance::request;
 use nodetool_edge_conformance::runner::{Runner, binary};
-
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
+use nodetool_edge_conformance::{request, skip_unless_native};
 
 fn refused(args: &[&str], env: &[(&str, &str)], message: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -32,7 +28,7 @@ fn refused(args: &[&str], env: &[(&str, &str)], message: &str) {
 
 #[test]
 fn invalid_combinations_refuse_to_start_before_binding() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let public = "Public server mode requires AUTH_PROVIDER=supabase.";
@@ -154,7 +150,7 @@ fn seed_grep_token(config: &Path) -> String {
 
 #[test]
 fn worker_generates_a_token_once_saves_it_0600_and_reuses_it() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -225,7 +221,7 @@ fn worker_generates_a_token_once_saves_it_0600_and_reuses_it() {
 
 #[test]
 fn environment_token_wins_and_is_only_shown_masked() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -263,7 +259,7 @@ fn environment_token_wins_and_is_only_shown_masked() {
 
 #[test]
 fn local_mode_writes_no_token_file() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -291,7 +287,7 @@ fn token_cli(dir: &Path, action: &str, env: &[(&str, &str)]) -> (String, String)
 
 #[test]
 fn token_show_and_rotate_for_scripts() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

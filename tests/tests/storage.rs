@@ -2,7 +2,7 @@
 //! RFC 9110 ranges and conditional GETs, through the real runner and its SQLite store.
 
 use nodetool_edge_conformance::runner::{ADMIN_TOKEN, Runner, STATIC_TOKEN};
-use nodetool_edge_conformance::{Profile, Reply, Target, request};
+use nodetool_edge_conformance::{Host, Profile, Reply, Target, request, skip_unless_native};
 
 fn bytes(n: usize) -> Vec<u8> {
     // Not all one byte value, so an off-by-one in a range shows.
@@ -239,9 +239,24 @@ fn keys_nest_and_bad_keys_get_the_reference_messages() {
         ),
         ("/admin/storage/assets/%ff", "Invalid key: not valid UTF-8"),
     ];
+    // Workers parse the URL (WHATWG) before the Worker sees it, which resolves dot segments,
+    // even percent-encoded ones: these arrive as another path, outside the bucket, and find
+    // nothing there. Every other host refuses them by name.
+    let resolved_by_the_platform = [
+        "/admin/storage/assets/a/../../secret.txt",
+        "/admin/storage/assets/%2e%2e/x",
+    ];
     for (path, detail) in cases {
         for method in ["PUT", "GET", "DELETE"] {
             let r = with(&t, method, path, &[], b"x");
+            if Host::current() == Host::Wrangler && resolved_by_the_platform.contains(&path) {
+                assert_eq!(
+                    (r.status, r.detail()),
+                    (404, "Not Found".into()),
+                    "{method} {path}"
+                );
+                continue;
+            }
             assert_eq!(r.status, 400, "{method} {path}: {}", r.text());
             assert_eq!(r.detail(), detail, "{method} {path}");
         }
@@ -249,6 +264,31 @@ fn keys_nest_and_bad_keys_get_the_reference_messages() {
     assert_eq!(get("/admin/storage/elsewhere/x").status, 404);
     let r = with(&t, "POST", "/admin/storage/assets/x", &[], b"x");
     assert_eq!(r.status, 405);
+}
+
+#[test]
+fn keys_at_the_length_limit_work() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    // 1024 bytes, percent-encoded to 3072: far past Workers KV's 512-byte keys.
+    let key = format!("{}/{}", "d".repeat(23), "ü".repeat(500));
+    let path = format!("/admin/storage/assets/{}", key.replace('ü', "%C3%BC"));
+    let r = with(&t, "PUT", &path, &[], b"long");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(with(&t, "GET", &path, &[], b"").body, b"long");
+    // One byte more is refused by name.
+    let over = format!("{path}x");
+    let r = with(&t, "PUT", &over, &[], b"x");
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            400,
+            "Invalid key: key is longer than 1024 bytes".to_string()
+        )
+    );
+    assert_eq!(with(&t, "DELETE", &path, &[], b"").status, 204);
+    assert_eq!(with(&t, "GET", &path, &[], b"").status, 404);
 }
 
 #[test]
@@ -345,7 +385,7 @@ fn uploads_over_the_limit_are_413_and_change_nothing() {
 
 #[test]
 fn fifty_mib_survive_a_restart_and_serve_their_last_byte() {
-    if std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some() {
+    if skip_unless_native() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

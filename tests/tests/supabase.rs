@@ -3,25 +3,19 @@
 //! caching and rotation, the optional session check, and public mode.
 
 use nodetool_edge_conformance::supabase::{EcKey, RsaKey, StandIn, claims, raw_token, sign_hs256};
-use nodetool_edge_conformance::{Reply, Runner, bearer};
+use nodetool_edge_conformance::{Reply, Server, bearer, skip_when_external};
 use serde_json::{Value, json};
 
 const STATIC: &str = "supabase-static-token-0123456789abcdef";
 const HS_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
 const INVALID: &str = "Invalid authentication token";
 
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
-
 struct Deployment {
-    runner: Runner,
-    _dir: tempfile::TempDir,
+    server: Server,
 }
 
 impl Deployment {
     fn start(stand_in: &StandIn, extra: &[(&str, &str)]) -> Deployment {
-        let dir = tempfile::tempdir().unwrap();
         let mut env = vec![
             ("NODETOOL_SERVER_MODE", "private"),
             ("AUTH_PROVIDER", "supabase"),
@@ -30,12 +24,13 @@ impl Deployment {
             ("SECRETS_MASTER_KEY", "supabase-test-master-key"),
         ];
         env.extend_from_slice(extra);
-        let runner = Runner::start(&["serve"], &env, dir.path());
-        Deployment { runner, _dir: dir }
+        Deployment {
+            server: Server::start(&env),
+        }
     }
 
     fn call(&self, method: &str, path: &str, token: &str, body: &[u8]) -> Reply {
-        bearer(&self.runner.base, method, path, token, body)
+        bearer(&self.server.base, method, path, token, body)
     }
 
     /// The user the server took the token for: a secret saved with it names its owner.
@@ -61,7 +56,7 @@ fn assert_generic_401(r: &Reply, what: &str) {
 
 #[test]
 fn es256_rs256_and_hs256_tokens_are_their_sub() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -117,7 +112,7 @@ fn es256_rs256_and_hs256_tokens_are_their_sub() {
 
 #[test]
 fn every_attack_is_a_generic_401() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -216,7 +211,7 @@ fn every_attack_is_a_generic_401() {
 
 #[test]
 fn hs256_is_refused_without_a_configured_secret() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -235,7 +230,7 @@ fn hs256_is_refused_without_a_configured_secret() {
 
 #[test]
 fn keys_are_cached_unknown_kids_do_not_refetch_and_removed_keys_stop_within_the_ttl() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -276,7 +271,7 @@ fn keys_are_cached_unknown_kids_do_not_refetch_and_removed_keys_stop_within_the_
 
 #[test]
 fn an_unreachable_key_server_is_503_not_a_pass() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -303,7 +298,7 @@ fn an_unreachable_key_server_is_503_not_a_pass() {
 
 #[test]
 fn the_remote_check_follows_signed_out_sessions() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -335,7 +330,7 @@ fn the_remote_check_follows_signed_out_sessions() {
 
 #[test]
 fn public_mode_keeps_admin_writes_for_admins() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let auth = StandIn::start();

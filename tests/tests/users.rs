@@ -1,18 +1,16 @@
 //! AUTH_PROVIDER=multi_user: users made with the CLI and `/api/users`, a NodeTool users.yaml
 //! imported as it is, and each user confined to their own workflows and secrets.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use nodetool_edge_conformance::runner::binary;
-use nodetool_edge_conformance::{Reply, Runner, bearer};
+use nodetool_edge_conformance::{
+    Host, Reply, Runner, Server as Deployment, bearer, skip_unless_native, skip_when_external,
+};
 use serde_json::{Value, json};
 
 const STATIC: &str = "multi-user-static-token-0123456789";
-
-fn external() -> bool {
-    std::env::var_os("NODETOOL_EDGE_BASE_URL").is_some()
-}
 
 fn users_cli(db: &Path, args: &[&str]) -> Output {
     Command::new(binary())
@@ -33,42 +31,50 @@ fn token_from(o: &Output) -> String {
 }
 
 struct Server {
-    runner: Runner,
-    db: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    server: Deployment,
+    /// Natively, the database the CLI writes users into.
+    db: Option<PathBuf>,
 }
 
 impl Server {
-    /// A private multi_user server, with `alice` (admin) and `bob` (user) added by the CLI
-    /// before it starts.
+    /// A private multi_user server with `alice` (admin) and `bob` (user). Natively the CLI adds
+    /// them before it starts; on Workers, which has no CLI, the operator's token adds them
+    /// through the API.
     fn start() -> (Server, String, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("nodetool-edge.sqlite3");
-        let alice = token_from(&users_cli(&db, &["add", "alice", "--role", "admin"]));
-        let bob = token_from(&users_cli(&db, &["add", "bob"]));
-        let runner = Runner::start(
-            &["serve"],
-            &[
-                ("NODETOOL_SERVER_MODE", "private"),
-                ("AUTH_PROVIDER", "multi_user"),
-                ("SERVER_AUTH_TOKEN", STATIC),
-                ("SECRETS_MASTER_KEY", "multi-user-master-key"),
-            ],
-            dir.path(),
-        );
-        (
-            Server {
-                runner,
-                db,
-                _dir: dir,
-            },
-            alice,
-            bob,
-        )
+        let env = [
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "multi_user"),
+            ("SERVER_AUTH_TOKEN", STATIC),
+            ("SECRETS_MASTER_KEY", "multi-user-master-key"),
+        ];
+        if Host::current() == Host::Native {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("nodetool-edge.sqlite3");
+            let alice = token_from(&users_cli(&db, &["add", "alice", "--role", "admin"]));
+            let bob = token_from(&users_cli(&db, &["add", "bob"]));
+            let runner = Runner::start(&["serve"], &env, dir.path());
+            let s = Server {
+                server: Deployment::native(runner, dir),
+                db: Some(db),
+            };
+            return (s, alice, bob);
+        }
+        let s = Server {
+            server: Deployment::start(&env),
+            db: None,
+        };
+        let add = |body: Value| {
+            let r = s.json("POST", "/api/users/", STATIC, body);
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.json()["token"].as_str().unwrap().to_string()
+        };
+        let alice = add(json!({"username": "alice", "role": "admin"}));
+        let bob = add(json!({"username": "bob"}));
+        (s, alice, bob)
     }
 
     fn call(&self, method: &str, path: &str, token: &str, body: &[u8]) -> Reply {
-        bearer(&self.runner.base, method, path, token, body)
+        bearer(&self.server.base, method, path, token, body)
     }
 
     fn json(&self, method: &str, path: &str, token: &str, body: Value) -> Reply {
@@ -82,7 +88,7 @@ fn workflow(name: &str) -> Value {
 
 #[test]
 fn a_user_cannot_read_another_users_workflow_or_reach_admin() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let (s, alice, bob) = Server::start();
@@ -167,7 +173,7 @@ fn a_user_cannot_read_another_users_workflow_or_reach_admin() {
 
 #[test]
 fn admins_manage_users_through_the_api() {
-    if external() {
+    if skip_when_external() {
         return;
     }
     let (s, alice, bob) = Server::start();
@@ -257,11 +263,12 @@ fn admins_manage_users_through_the_api() {
 
 #[test]
 fn the_cli_lists_resets_removes_and_imports_nodetool_users() {
-    if external() {
+    if skip_unless_native() {
         return;
     }
     let (s, _alice, bob) = Server::start();
-    let listed = users_cli(&s.db, &["list"]);
+    let db = s.db.clone().unwrap();
+    let listed = users_cli(&db, &["list"]);
     let text = String::from_utf8_lossy(&listed.stdout);
     assert!(
         text.contains("alice\tuser_alice_") && text.contains("\tadmin\t"),
@@ -269,19 +276,19 @@ fn the_cli_lists_resets_removes_and_imports_nodetool_users() {
     );
     assert!(!text.contains(&bob));
 
-    let fresh = token_from(&users_cli(&s.db, &["reset-token", "bob"]));
+    let fresh = token_from(&users_cli(&db, &["reset-token", "bob"]));
     assert_eq!(s.call("GET", "/api/workflows/", &bob, b"").status, 401);
     assert_eq!(s.call("GET", "/api/workflows/", &fresh, b"").status, 200);
 
-    let o = users_cli(&s.db, &["add", "bob"]);
+    let o = users_cli(&db, &["add", "bob"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("User 'bob' already exists"));
 
-    assert!(users_cli(&s.db, &["remove", "bob"]).status.success());
+    assert!(users_cli(&db, &["remove", "bob"]).status.success());
     assert_eq!(s.call("GET", "/api/workflows/", &fresh, b"").status, 401);
 
     // NodeTool's file: the reference's example hash is sha256("multi-user-token").
-    let file = s.db.with_file_name("users.yaml");
+    let file = db.with_file_name("users.yaml");
     std::fs::write(
         &file,
         r#"version: "1.0"
@@ -295,7 +302,7 @@ users:
 "#,
     )
     .unwrap();
-    let o = users_cli(&s.db, &["import", file.to_str().unwrap()]);
+    let o = users_cli(&db, &["import", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = s.json(
         "PUT",
@@ -321,10 +328,10 @@ users:
 "#,
     )
     .unwrap();
-    let o = users_cli(&s.db, &["import", file.to_str().unwrap()]);
+    let o = users_cli(&db, &["import", file.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("belongs to another user"));
-    let text = String::from_utf8_lossy(&users_cli(&s.db, &["list"]).stdout).into_owned();
+    let text = String::from_utf8_lossy(&users_cli(&db, &["list"]).stdout).into_owned();
     assert!(
         !text.contains("erin") && !text.contains("mallory"),
         "{text}"
@@ -333,19 +340,14 @@ users:
 
 #[test]
 fn user_management_is_501_under_other_providers() {
-    if external() {
+    if skip_when_external() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let r = Runner::start(
-        &["serve"],
-        &[
-            ("NODETOOL_SERVER_MODE", "private"),
-            ("AUTH_PROVIDER", "static"),
-            ("SERVER_AUTH_TOKEN", STATIC),
-        ],
-        dir.path(),
-    );
+    let r = Deployment::start(&[
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", STATIC),
+    ]);
     let reply = bearer(&r.base, "GET", "/api/users/", STATIC, b"");
     assert_eq!(reply.status, 501);
     assert_eq!(

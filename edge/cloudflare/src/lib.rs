@@ -1,0 +1,242 @@
+//! Cloudflare Workers adapter: translates a Workers request, the KV binding `NODETOOL_KV`, vars
+//! and secrets, fetch, and the platform's clock and randomness into the core's ports. No
+//! behaviour lives here.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::{Either, select};
+use http_body::Frame;
+use nodetool_edge::host::{
+    Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
+    OutboundRequest, Variables,
+};
+use worker::{
+    AbortController, Context, Delay, Env, Fetch, HttpRequest, event, kv::KvStore, web_sys,
+};
+
+/// The KV namespace binding wrangler.toml declares.
+const KV_BINDING: &str = "NODETOOL_KV";
+
+struct WorkersHost {
+    env: Env,
+    kv: KvStore,
+}
+
+fn kv_error(e: impl std::fmt::Debug) -> KvError {
+    KvError(format!("{e:?}"))
+}
+
+impl KeyValue for WorkersHost {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.kv.get(key).bytes().await.map_err(kv_error)
+    }
+
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.kv
+            .put_bytes(key, value)
+            .map_err(kv_error)?
+            .execute()
+            .await
+            .map_err(kv_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.kv.delete(key).await.map_err(kv_error)
+    }
+
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        // Workers KV lists at most 1000 keys a page; follow the cursor to the end.
+        let mut keys = Vec::new();
+        let mut cursor = None;
+        loop {
+            let mut list = self.kv.list().prefix(prefix.to_string());
+            if let Some(c) = cursor.take() {
+                list = list.cursor(c);
+            }
+            let page = list.execute().await.map_err(kv_error)?;
+            keys.extend(page.keys.into_iter().map(|k| k.name));
+            match page.cursor {
+                Some(c) if !page.list_complete => cursor = Some(c),
+                _ => return Ok(keys),
+            }
+        }
+    }
+}
+
+impl Variables for WorkersHost {
+    async fn variable(&self, name: &str) -> Option<String> {
+        // Secrets (`wrangler secret put`) and plain vars share one namespace on Workers.
+        self.env
+            .secret(name)
+            .or_else(|_| self.env.var(name))
+            .ok()
+            .map(|v| v.to_string())
+    }
+}
+
+impl Clock for WorkersHost {
+    fn now_micros(&self) -> i64 {
+        // Date.now() only advances across I/O on Workers; millisecond precision is all it has.
+        worker::Date::now().as_millis() as i64 * 1000
+    }
+}
+
+impl Entropy for WorkersHost {
+    fn fill(&self, buf: &mut [u8]) {
+        // crypto.getRandomValues, through getrandom's `wasm_js` backend.
+        getrandom::fill(buf).expect("the Workers runtime provides crypto.getRandomValues");
+    }
+}
+
+impl Logger for WorkersHost {
+    fn log(&self, line: &str) {
+        worker::console_error!("{line}");
+    }
+}
+
+impl ModelCache for WorkersHost {
+    fn model_cache_size(&self) -> Option<Result<u64, String>> {
+        // Workers have no file system, so no model cache.
+        None
+    }
+}
+
+/// A fetch answer's body, with the platform's errors in the core's terms and an idle timeout
+/// between pieces (fetch has none of its own).
+pub struct FetchBody {
+    inner: worker::Body,
+    idle: Duration,
+    timer: Option<Pin<Box<Delay>>>,
+    /// Aborting the fetch when the body is dropped ends the request upstream.
+    controller: Option<AbortController>,
+}
+
+impl Drop for FetchBody {
+    fn drop(&mut self) {
+        if let Some(c) = self.controller.take() {
+            c.abort();
+        }
+    }
+}
+
+impl http_body::Body for FetchBody {
+    type Data = Bytes;
+    type Error = OutboundError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, OutboundError>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(r) => {
+                this.timer = None;
+                Poll::Ready(r.map(|f| f.map_err(|e| OutboundError::Failed(e.to_string()))))
+            }
+            Poll::Pending => {
+                let idle = this.idle;
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(Delay::from(idle)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(OutboundError::Timeout))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl Outbound for WorkersHost {
+    type Body = FetchBody;
+
+    async fn send(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<http::Response<FetchBody>, OutboundError> {
+        let failed = |e: worker::Error| OutboundError::Failed(e.to_string());
+        let mut builder = http::Request::builder()
+            .method(request.method)
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        let http_request = builder
+            .body(http_body_util::Full::new(Bytes::from(request.body)))
+            .map_err(|e| OutboundError::Failed(e.to_string()))?;
+        let fetch = Fetch::Request(
+            worker::request_to_wasm(http_request)
+                .map_err(failed)?
+                .into(),
+        );
+        let controller = AbortController::default();
+        // fetch cannot tell connecting from waiting, so the head gets both timeouts together.
+        let head_ms = u64::from(request.connect_timeout_ms) + u64::from(request.idle_timeout_ms);
+        let signal = controller.signal();
+        let sending = Box::pin(fetch.send_with_signal(&signal));
+        let timer = Box::pin(Delay::from(Duration::from_millis(head_ms)));
+        let response = match select(sending, timer).await {
+            Either::Left((r, _)) => r.map_err(|e| OutboundError::Unreachable(e.to_string()))?,
+            Either::Right(_) => {
+                controller.abort();
+                return Err(OutboundError::Timeout);
+            }
+        };
+        let response = worker::HttpResponse::try_from(response).map_err(failed)?;
+        Ok(response.map(|inner| FetchBody {
+            inner,
+            idle: Duration::from_millis(u64::from(request.idle_timeout_ms)),
+            timer: None,
+            controller: Some(controller),
+        }))
+    }
+}
+
+/// The core's answer as a Workers response. A whole body goes out as bytes, so the platform
+/// knows its length and sends `Content-Length`; only a stream (chat) goes out chunked.
+fn to_workers(resp: http::Response<nodetool_edge::Body>) -> worker::Result<web_sys::Response> {
+    let (parts, body) = resp.into_parts();
+    let bytes = match body {
+        nodetool_edge::Body::Stream(_) => {
+            return worker::response_to_wasm(http::Response::from_parts(parts, body));
+        }
+        nodetool_edge::Body::Full(bytes) => bytes,
+    };
+    let headers = worker::Headers::new();
+    for (name, value) in &parts.headers {
+        let value = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| worker::Error::from(format!("header {name} is not text")))?;
+        headers.append(name.as_str(), value)?;
+    }
+    let builder = worker::ResponseBuilder::new()
+        .with_status(parts.status.as_u16())
+        .with_headers(headers);
+    // 204, 304 and HEAD answers have no body at all, not an empty one.
+    let response = if bytes.is_empty() {
+        builder.empty()
+    } else {
+        builder.fixed(bytes.to_vec())
+    };
+    Ok(response.into())
+}
+
+#[event(fetch)]
+async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
+    let kv = match env.kv(KV_BINDING) {
+        Ok(kv) => kv,
+        Err(e) => {
+            worker::console_error!("KV binding {KV_BINDING} is missing: {e}");
+            let unavailable = nodetool_edge::error::ApiError::Unavailable(
+                "Storage is unavailable, try again later",
+            )
+            .into_response()
+            .map(nodetool_edge::Body::from);
+            return to_workers(unavailable);
+        }
+    };
+    to_workers(nodetool_edge::handle(req, &WorkersHost { env, kv }).await)
+}
