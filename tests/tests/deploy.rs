@@ -46,7 +46,6 @@ fn workflow() -> Value {
 #[test]
 fn sync_list_run_delete_through_the_cli() {
     if skip_unless_native() {
-        eprintln!("skipped: starts its own runners");
         return;
     }
     // The desktop: a local runner whose database holds the workflow.
@@ -246,7 +245,6 @@ fn sync_list_run_delete_through_the_cli() {
 #[test]
 fn sync_copies_referenced_assets_with_their_files() {
     if skip_unless_native() {
-        eprintln!("skipped: starts its own runners");
         return;
     }
     use nodetool_edge_conformance::runner::ADMIN_TOKEN;
