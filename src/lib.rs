@@ -161,7 +161,7 @@ where
     Ok(resp.map(Body::from))
 }
 
-#[cfg(test)]
-mod memory_host;
+#[cfg(any(test, feature = "memory-host"))]
+pub mod memory_host;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! An in-memory host for the core's own unit tests (the black-box suite uses real hosts).
+//! An in-memory host for the core's own unit tests and the fuzz targets (the black-box suite
+//! uses real hosts).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
