@@ -51,15 +51,23 @@ fuzz_target!(|data: &[u8]| {
 
     let host = static_server();
     let auth = authorized();
-    let workflow = br#"{"name":"w","graph":{"nodes":[],"edges":[]}}"#;
-    call(&host, &Method::PUT, "/api/workflows/w1", &auth, workflow).expect("seed workflow");
-    call(
-        &host,
-        &Method::PUT,
-        "/admin/storage/assets/a.txt",
-        &auth,
-        b"0123456789",
-    )
-    .expect("seed file");
+    let workflow = br#"{"name":"w","access":"private","graph":{"nodes":[],"edges":[]}}"#;
+    let seeded = [
+        call(&host, &Method::PUT, "/api/workflows/w1", &auth, workflow),
+        call(
+            &host,
+            &Method::PUT,
+            "/admin/storage/assets/a.txt",
+            &auth,
+            b"0123456789",
+        ),
+    ];
+    for answer in seeded {
+        assert_eq!(
+            answer.map(|a| a.status),
+            Some(200),
+            "seeding the deployment"
+        );
+    }
     call(&host, method, path, &headers, rest);
 });
