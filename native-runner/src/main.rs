@@ -136,6 +136,10 @@ struct HostArgs {
     /// Serve this component file instead of the one built into the binary.
     #[arg(long, env = "NODETOOL_EDGE_COMPONENT_FILE")]
     pub component: Option<std::path::PathBuf>,
+    /// A Spin runtime-config file; its `[key_value_store.default]` picks Redis (shared by
+    /// several runners) or SQLite at a path.
+    #[arg(long = "runtime-config-file", env = "NODETOOL_EDGE_RUNTIME_CONFIG")]
+    pub runtime_config: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -175,6 +179,7 @@ impl From<HostArgs> for startup::HostOptions {
             deadline_ms: a.deadline_ms,
             timeout_ms: a.timeout_ms,
             component: a.component,
+            runtime_config: a.runtime_config,
         }
     }
 }

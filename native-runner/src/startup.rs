@@ -14,6 +14,9 @@ use crate::component::{self, Limits};
 use crate::deployment_config::{self, ResolvedToken, TokenSource};
 use crate::host_state::SharedHost;
 use crate::key_value_host::STORE_LABEL;
+use crate::kv::KvBackend;
+use crate::kv::redis::RedisKv;
+use crate::kv::runtime_config::{self, StoreConfig};
 use crate::kv::sqlite::SqliteKv;
 use crate::model_cache;
 use crate::outbound::AllowList;
@@ -30,6 +33,8 @@ pub struct HostOptions {
     pub timeout_ms: u64,
     /// A component file to serve instead of the embedded one.
     pub component: Option<PathBuf>,
+    /// A Spin runtime-config file naming the key-value store (Redis, or SQLite at a path).
+    pub runtime_config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -121,12 +126,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
 
     let outbound = outbound_allow_list(&config)?;
 
-    let db_path = match limits.db_path.clone() {
-        Some(p) => p,
-        None => default_db_path()?,
-    };
-    let kv = SqliteKv::open(&db_path, STORE_LABEL)
-        .with_context(|| format!("opening {}", db_path.display()))?;
+    let (kv, storage) = open_store(&limits)?;
 
     let component_file = limits.component.clone();
     let limits = Limits {
@@ -144,7 +144,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     };
     let pre = component::prepare(&engine, &bytes)?;
     let shared = SharedHost {
-        kv: Arc::new(kv),
+        kv,
         variables: Arc::new(
             vars.into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
@@ -164,7 +164,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
             .await
             .with_context(|| format!("binding {host}:{port}"))?;
         let addr = listener.local_addr()?;
-        print_banner(role, &config, token.as_ref(), &addr.to_string(), &db_path);
+        print_banner(role, &config, token.as_ref(), &addr.to_string(), &storage);
         let runner = Runner::new(engine, pre, shared, limits);
         tokio::select! {
             r = serve(listener, runner) => r,
@@ -207,12 +207,44 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// The component's key-value store, as the runtime-config file says (SQLite at `DB_PATH` or
+/// its default when there is none), and how the banner names it (never with a password).
+fn open_store(options: &HostOptions) -> Result<(Arc<dyn KvBackend>, String)> {
+    let config = match &options.runtime_config {
+        None => StoreConfig::Sqlite(None),
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let dir = file.parent().unwrap_or(std::path::Path::new("."));
+            runtime_config::parse(&text, dir)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+        }
+    };
+    match config {
+        StoreConfig::Redis(url) => {
+            let shown = runtime_config::redacted(&url);
+            let kv = RedisKv::open(&url, STORE_LABEL)
+                .with_context(|| format!("connecting to {shown}"))?;
+            Ok((Arc::new(kv), format!("Redis at {shown}")))
+        }
+        StoreConfig::Sqlite(path) => {
+            let db_path = match path.or_else(|| options.db_path.clone()) {
+                Some(p) => p,
+                None => default_db_path()?,
+            };
+            let kv = SqliteKv::open(&db_path, STORE_LABEL)
+                .with_context(|| format!("opening {}", db_path.display()))?;
+            Ok((Arc::new(kv), format!("SQLite at {}", db_path.display())))
+        }
+    }
+}
+
 fn print_banner(
     role: Role,
     config: &Config,
     token: Option<&ResolvedToken>,
     addr: &str,
-    db: &std::path::Path,
+    storage: &str,
 ) {
     let what = if role == Role::Worker {
         "worker"
@@ -232,7 +264,7 @@ fn print_banner(
     );
     println!("Server mode: {:?}", config.mode);
     println!("Auth provider: {}", config.auth_provider.as_str());
-    println!("Storage: SQLite at {}", db.display());
+    println!("Storage: {storage}");
     if config.admin_token.is_some() {
         println!("Admin Token: configured (X-Admin-Token required on /admin/*)");
     } else if config.env == Environment::Production {

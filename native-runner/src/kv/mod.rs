@@ -1,6 +1,8 @@
-//! Key-value backends behind Spin's key-value interface. Plain blocking traits with no wasm
-//! types in them, so another backend (Redis, later) slots in beside SQLite.
+//! Key-value backends behind Spin's key-value interface: plain blocking traits with no wasm
+//! types in them. SQLite by default, Redis when a runtime-config file says so.
 
+pub mod redis;
+pub mod runtime_config;
 pub mod sqlite;
 
 use std::fmt;
