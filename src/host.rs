@@ -73,6 +73,20 @@ pub struct OutboundRequest {
     pub idle_timeout_ms: u32,
 }
 
+impl OutboundRequest {
+    /// The method, URL and headers as an `http` request builder; hosts add their options and
+    /// the body.
+    pub fn builder(&self) -> http::request::Builder {
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(&self.url);
+        for (name, value) in &self.headers {
+            builder = builder.header(*name, value);
+        }
+        builder
+    }
+}
+
 /// A whole (collected) answer; see [`crate::outbound::fetch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundResponse {

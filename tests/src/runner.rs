@@ -66,6 +66,18 @@ pub fn binary() -> PathBuf {
     p
 }
 
+/// Sends each line `stream` prints to `tx`, from a thread of its own, until either side closes.
+pub fn forward_lines(stream: impl Read + Send + 'static, tx: mpsc::Sender<String>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+}
+
 /// A running `nodetool-edge` process, killed when dropped.
 pub struct Runner {
     child: Child,
@@ -100,16 +112,8 @@ impl Runner {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawning nodetool-edge");
-        let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        forward_lines(child.stdout.take().unwrap(), tx);
         let mut banner = Vec::new();
         loop {
             match rx.recv_timeout(Duration::from_secs(120)) {

@@ -5,12 +5,13 @@
 //! test-cloudflare builds it first); the project's `wrangler.toml` would rebuild it on every
 //! start.
 
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use crate::runner::forward_lines;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -112,8 +113,8 @@ impl WranglerDev {
             .expect("spawning wrangler dev (scripts/cloudflare-setup installs it)");
         // Both streams feed one channel: its errors show in the panic if it never gets ready.
         let (tx, rx) = mpsc::channel();
-        forward(child.stdout.take().unwrap(), tx.clone());
-        forward(child.stderr.take().unwrap(), tx);
+        forward_lines(child.stdout.take().unwrap(), tx.clone());
+        forward_lines(child.stderr.take().unwrap(), tx);
         let mut seen = Vec::new();
         loop {
             let line = match rx.recv_timeout(Duration::from_secs(120)) {
@@ -136,17 +137,6 @@ impl WranglerDev {
             seen.push(line);
         }
     }
-}
-
-fn forward(stream: impl Read + Send + 'static, tx: mpsc::Sender<String>) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
 }
 
 fn kill_group(child: &mut Child) {

@@ -159,13 +159,8 @@ impl Outbound for WorkersHost {
         request: OutboundRequest,
     ) -> Result<http::Response<FetchBody>, OutboundError> {
         let failed = |e: worker::Error| OutboundError::Failed(e.to_string());
-        let mut builder = http::Request::builder()
-            .method(request.method)
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
-        let http_request = builder
+        let http_request = request
+            .builder()
             .body(http_body_util::Full::new(Bytes::from(request.body)))
             .map_err(|e| OutboundError::Failed(e.to_string()))?;
         let fetch = Fetch::Request(

@@ -157,12 +157,7 @@ impl Outbound for SpinHost {
         use spin_sdk::wasip3::http::types::RequestOptions;
         use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 
-        let mut builder = http::Request::builder()
-            .method(request.method)
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
+        let builder = request.builder();
         let options = RequestOptions::new();
         let ms = |v: u32| Some(u64::from(v) * 1_000_000);
         // A host that does not support a timeout keeps its own default.
