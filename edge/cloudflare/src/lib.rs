@@ -233,5 +233,28 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
             return to_workers(unavailable);
         }
     };
-    to_workers(nodetool_edge::handle(req, &WorkersHost { env, kv }).await)
+    let (parts, mut body) = req.into_parts();
+    let req = http::Request::from_parts(parts, &mut body);
+    let resp = nodetool_edge::handle(req, &WorkersHost { env, kv }).await;
+    drain(&mut body).await;
+    to_workers(resp)
+}
+
+/// Request bytes read and dropped after an answer that did not need them.
+const DRAIN_LIMIT: usize = 32 << 20;
+
+/// Reads what the core left of the request body (a 413 decided from `Content-Length`, an early
+/// 401), up to `DRAIN_LIMIT`. Answering while the client is still sending makes the connection
+/// reset under it, and the client may then lose the answer itself: `wrangler dev`'s proxy turned
+/// such early 413s into a 500 or a dropped connection now and then. Servers do the same (a
+/// lingering close); past the limit the answer goes out anyway.
+async fn drain(body: &mut worker::Body) {
+    use http_body_util::BodyExt;
+    let mut read = 0usize;
+    while read <= DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
+            Some(Err(_)) | None => return,
+        }
+    }
 }
