@@ -40,6 +40,35 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "MODELS_CACHE_TTL",
 ];
 
+/// One variable holding every other one, as a JSON object by canonical name. A host that has
+/// all the values at hand (the native runner, which validated them at start-up) sets it, so the
+/// component reads its configuration in one host call per request instead of one per name.
+/// Spin, where each variable is declared in spin.toml, simply does not define it.
+pub const BUNDLED_VARIABLE: &str = "nodetool_edge_config";
+
+/// The bundle of [`BUNDLED_VARIABLE`]: the known names that have values.
+pub fn bundle_variables<'a>(values: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = values
+        .into_iter()
+        .filter(|(name, _)| VARIABLE_NAMES.contains(name))
+        .map(|(name, value)| (name.to_string(), value.into()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The values of a bundle, or None when it is not one (then each name is read on its own).
+pub fn unbundle_variables(text: &str) -> Option<Vec<(String, String)>> {
+    let serde_json::Value::Object(map) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(v) => Some((name, v)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Default size limit of one stored object (`PUT /admin/storage/...`).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
@@ -475,6 +504,31 @@ fn cache_setting(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundled_variables_round_trip_known_names_only() {
+        let text = bundle_variables([
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", "tok \"quoted\" ü"),
+            ("PATH", "/usr/bin"),
+        ]);
+        let mut back = unbundle_variables(&text).unwrap();
+        back.sort();
+        assert_eq!(
+            back,
+            vec![
+                ("AUTH_PROVIDER".to_string(), "static".to_string()),
+                (
+                    "SERVER_AUTH_TOKEN".to_string(),
+                    "tok \"quoted\" ü".to_string()
+                ),
+            ]
+        );
+        // Anything else is not a bundle, and each name is then read on its own.
+        for bad in ["", "static", "[]", r#"{"A": 1}"#, "{"] {
+            assert_eq!(unbundle_variables(bad), None, "{bad}");
+        }
+    }
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let pairs: Vec<(String, String)> = pairs

@@ -4,6 +4,7 @@
 
 mod baseline;
 mod chat;
+mod footprint;
 mod load;
 
 use std::io::{BufRead, BufReader};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
+use footprint::{footprint, rss_kib};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use nodetool_edge_conformance::supabase::{EcKey, StandIn, claims};
@@ -91,24 +93,37 @@ async fn put_workflow(base: &str, id: &str) -> Result<()> {
 }
 
 async fn put_graph(base: &str, id: &str, graph: serde_json::Value) -> Result<()> {
+    let body =
+        serde_json::json!({"name": format!("bench {id}"), "access": "private", "graph": graph});
+    put(
+        base,
+        &format!("/api/workflows/{id}"),
+        body.to_string().into(),
+    )
+    .await
+}
+
+/// An authenticated PUT that must answer 200 (seeding data before measuring).
+async fn put(base: &str, path: &str, body: Bytes) -> Result<()> {
     let addr = base.trim_start_matches("http://");
     let stream = tokio::net::TcpStream::connect(addr).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let body =
-        serde_json::json!({"name": format!("bench {id}"), "access": "private", "graph": graph});
-    let req = hyper::Request::put(format!("/api/workflows/{id}"))
+    let req = hyper::Request::put(path)
         .header("host", addr)
         .header("authorization", format!("Bearer {TOKEN}"))
-        .body(Full::new(Bytes::from(body.to_string())))?;
+        .body(Full::new(body))?;
     let resp = sender.send_request(req).await?;
     let status = resp.status();
     resp.into_body().collect().await?;
     if status != 200 {
-        bail!("seeding {id} answered {status}");
+        bail!("seeding {path} answered {status}");
     }
     Ok(())
 }
+
+/// The 1 MiB object of the asset benchmark.
+const ASSET_PATH: &str = "/admin/storage/assets/bench-1mib.bin";
 
 struct Args {
     duration: Duration,
@@ -174,7 +189,10 @@ async fn main() -> Result<()> {
             put_workflow(&server.base, &format!("bench-{i}")).await?;
         }
         put_graph(&server.base, "bench-run", run_graph()).await?;
+        let asset: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
+        put(&server.base, ASSET_PATH, asset.into()).await?;
     }
+    let idle_rss = [rss_kib(&runner, "VmRSS")?, rss_kib(&baseline, "VmRSS")?];
 
     let bearer = Some(format!("Bearer {TOKEN}"));
     let get = |path: &str, auth: Option<String>| load::Shape {
@@ -198,6 +216,10 @@ async fn main() -> Result<()> {
                 body: Bytes::from_static(br#"{"params": {"name": "bench", "x": 4}}"#),
             },
         ),
+        (
+            "GET 1 MiB asset (admin storage)",
+            get(ASSET_PATH, bearer.clone()),
+        ),
     ];
     println!(
         "nodetool-edge benchmark: {} connections, {:?} per measurement, {} workflows stored, {} CPUs",
@@ -215,7 +237,9 @@ async fn main() -> Result<()> {
     for (name, shape) in cases {
         measure(name, &shape, (&runner, &baseline), &args, &mut ratios).await?;
     }
+    let peak_rss = [rss_kib(&runner, "VmHWM")?, rss_kib(&baseline, "VmHWM")?];
     drop((runner, baseline));
+    let footprint = footprint(dir.path(), idle_rss, peak_rss).await?;
 
     // Supabase access tokens (ES256, keys from a local stand-in of the project's JWKS):
     // verified once and then remembered for AUTH_CACHE_TTL, and verified on every request.
@@ -246,6 +270,10 @@ async fn main() -> Result<()> {
         .await?;
     }
     let chat_ratios = chat::run(dir.path(), &args).await?;
+    println!();
+    for line in footprint {
+        println!("{line}");
+    }
     println!();
     for (name, rps, p99) in ratios {
         println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");

@@ -72,17 +72,15 @@ pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
 
 /// Compiles and links the component once; a component that imports something we do not
 /// provide fails here, at start-up, not on the first request.
-pub fn prepare(engine: &Engine, bytes: &[u8]) -> Result<ProxyPre<HostState>> {
-    let component =
-        Component::new(engine, bytes).map_err(|e| context(e, "compiling the component"))?;
+pub fn prepare(engine: &Engine, component: &Component) -> Result<ProxyPre<HostState>> {
     let pre = linker(engine)?
-        .instantiate_pre(&component)
+        .instantiate_pre(component)
         .map_err(|e| context(e, "linking the component's imports"))?;
     let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
         .map_err(|e| context(e, "the component does not export wasi:http/handler@0.3"))?;
     Ok(ProxyPre::P3(pre))
 }
 
-fn context(e: wasmtime::Error, what: &'static str) -> anyhow::Error {
+pub fn context(e: wasmtime::Error, what: &'static str) -> anyhow::Error {
     anyhow::Error::from(e).context(what)
 }

@@ -1,5 +1,6 @@
-//! `spin:key-value/key-value@3.0.0` for the component, over a [`KvBackend`]. Blocking backend
-//! calls run on tokio's blocking pool so a slow disk never stalls other requests.
+//! `spin:key-value/key-value@3.0.0` for the component, over a [`KvBackend`]. Writes (and every
+//! call to a networked backend) run on tokio's blocking pool so a syncing disk or a slow server
+//! never stalls other requests; local reads run in place.
 
 use std::sync::Arc;
 
@@ -45,11 +46,27 @@ fn backend_of<T>(
     })
 }
 
+/// A write: it waits for the disk (SQLite syncs every commit), so it runs on tokio's blocking
+/// pool and other requests go on meanwhile.
 async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> Result<R, KvBackendError> + Send + 'static,
 ) -> wasmtime::Result<Result<R, Error>> {
     let out = tokio::task::spawn_blocking(f).await?;
     Ok(out.map_err(other))
+}
+
+/// A read: it runs in place. A read of a WAL database comes from the page cache in
+/// microseconds, less than the hand-over to the blocking pool and back costs (a workflow list
+/// makes one read per workflow). A backend that may wait on the network (Redis) says so, and
+/// its reads go to the blocking pool like writes.
+async fn read<R: Send + 'static>(
+    backend: Arc<dyn KvBackend>,
+    f: impl FnOnce(&dyn KvBackend) -> Result<R, KvBackendError> + Send + 'static,
+) -> wasmtime::Result<Result<R, Error>> {
+    if backend.reads_block() {
+        return blocking(move || f(&*backend)).await;
+    }
+    Ok(f(&*backend).map_err(other))
 }
 
 impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
@@ -73,7 +90,7 @@ impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let backend = backend_of(accessor, &store)?;
-        blocking(move || backend.get(&key)).await
+        read(backend, move |b| b.get(&key)).await
     }
 
     async fn set(
@@ -101,7 +118,7 @@ impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
         let backend = backend_of(accessor, &store)?;
-        blocking(move || backend.exists(&key)).await
+        read(backend, move |b| b.exists(&key)).await
     }
 
     async fn get_keys(
@@ -109,7 +126,7 @@ impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
         store: Resource<OpenStore>,
     ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), Error>>)> {
         let backend = backend_of(accessor, &store)?;
-        let (keys, result) = match blocking(move || backend.keys()).await? {
+        let (keys, result) = match read(backend, |b| b.keys()).await? {
             Ok(keys) => (keys, Ok(())),
             Err(e) => (Vec::new(), Err(e)),
         };

@@ -3,6 +3,7 @@
 //! variables from the environment).
 
 mod bindings;
+pub mod compile_cache;
 pub mod component;
 mod cpu_meter;
 pub mod deploy;
@@ -12,6 +13,7 @@ mod key_value_host;
 pub mod kv;
 pub mod model_cache;
 mod outbound;
+pub mod probe;
 mod server;
 pub mod startup;
 pub mod users;

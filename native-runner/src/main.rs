@@ -140,6 +140,13 @@ struct HostArgs {
     /// several runners) or SQLite at a path.
     #[arg(long = "runtime-config-file", env = "NODETOOL_EDGE_RUNTIME_CONFIG")]
     pub runtime_config: Option<std::path::PathBuf>,
+    /// Keep the compiled component here between starts (default: the user's cache directory,
+    /// `$XDG_CACHE_HOME/nodetool-edge` or `~/.cache/nodetool-edge`).
+    #[arg(long, env = "NODETOOL_EDGE_COMPILE_CACHE")]
+    pub compile_cache: Option<std::path::PathBuf>,
+    /// Compile the component at every start instead (wins over the variable).
+    #[arg(long)]
+    pub no_compile_cache: bool,
 }
 
 #[derive(Args)]
@@ -180,6 +187,11 @@ impl From<HostArgs> for startup::HostOptions {
             timeout_ms: a.timeout_ms,
             component: a.component,
             runtime_config: a.runtime_config,
+            compile_cache: match (a.no_compile_cache, a.compile_cache) {
+                (true, _) => startup::CompileCache::Off,
+                (false, Some(dir)) => startup::CompileCache::At(dir),
+                (false, None) => startup::CompileCache::Default,
+            },
         }
     }
 }

@@ -7,9 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use nodetool_edge::config::{AuthProvider, Config, Environment, VARIABLE_NAMES};
+use nodetool_edge::config::{
+    AuthProvider, BUNDLED_VARIABLE, Config, Environment, VARIABLE_NAMES, bundle_variables,
+};
 use nodetool_edge::token::mask;
 
+use crate::compile_cache;
 use crate::component::{self, Limits};
 use crate::deployment_config::{self, ResolvedToken, TokenSource};
 use crate::host_state::SharedHost;
@@ -35,6 +38,17 @@ pub struct HostOptions {
     pub component: Option<PathBuf>,
     /// A Spin runtime-config file naming the key-value store (Redis, or SQLite at a path).
     pub runtime_config: Option<PathBuf>,
+    /// Where the compiled component is kept between starts.
+    pub compile_cache: CompileCache,
+}
+
+#[derive(Debug, Clone)]
+pub enum CompileCache {
+    /// Under the user's cache directory (`compile_cache::default_dir`).
+    Default,
+    At(PathBuf),
+    /// Compile at every start.
+    Off,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -129,6 +143,11 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     let (kv, storage) = open_store(&limits)?;
 
     let component_file = limits.component.clone();
+    let compile_cache = match &limits.compile_cache {
+        CompileCache::Off => None,
+        CompileCache::At(dir) => Some(dir.clone()),
+        CompileCache::Default => compile_cache::default_dir(),
+    };
     let limits = Limits {
         max_instances: limits.max_concurrency.max(1),
         memory_bytes: limits.memory_mb.max(16) << 20,
@@ -142,14 +161,12 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         ),
         None => std::borrow::Cow::Borrowed(component::EMBEDDED),
     };
-    let pre = component::prepare(&engine, &bytes)?;
+    let ready = compile_cache::load_or_compile(&engine, &bytes, compile_cache.as_deref())
+        .map_err(|e| component::context(e, "compiling the component"))?;
+    let pre = component::prepare(&engine, &ready.component)?;
     let shared = SharedHost {
         kv,
-        variables: Arc::new(
-            vars.into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
-        ),
+        variables: Arc::new(spin_variables(vars)),
         memory_limit_bytes: limits.memory_bytes,
         model_cache: model_cache.filter(|d| d.is_dir()),
         outbound: Arc::new(outbound),
@@ -164,7 +181,11 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
             .await
             .with_context(|| format!("binding {host}:{port}"))?;
         let addr = listener.local_addr()?;
-        print_banner(role, &config, token.as_ref(), &addr.to_string(), &storage);
+        let banner = Banner {
+            storage: &storage,
+            component: &ready.describe(),
+        };
+        print_banner(role, &config, token.as_ref(), &addr.to_string(), banner);
         let runner = Runner::new(engine, pre, shared, limits);
         tokio::select! {
             r = serve(listener, runner) => r,
@@ -239,12 +260,30 @@ fn open_store(options: &HostOptions) -> Result<(Arc<dyn KvBackend>, String)> {
     }
 }
 
+/// The variables as the component reads them: each under its lower-case Spin name, and all of
+/// them bundled in one (`BUNDLED_VARIABLE`), which the component reads first.
+fn spin_variables(vars: HashMap<String, String>) -> HashMap<String, String> {
+    let bundle = bundle_variables(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut out: HashMap<String, String> = vars
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    out.insert(BUNDLED_VARIABLE.into(), bundle);
+    out
+}
+
+/// What start-up chose, for the banner.
+struct Banner<'a> {
+    storage: &'a str,
+    component: &'a str,
+}
+
 fn print_banner(
     role: Role,
     config: &Config,
     token: Option<&ResolvedToken>,
     addr: &str,
-    storage: &str,
+    banner: Banner<'_>,
 ) {
     let what = if role == Role::Worker {
         "worker"
@@ -264,7 +303,8 @@ fn print_banner(
     );
     println!("Server mode: {:?}", config.mode);
     println!("Auth provider: {}", config.auth_provider.as_str());
-    println!("Storage: {storage}");
+    println!("Storage: {}", banner.storage);
+    println!("Component: {}", banner.component);
     if config.admin_token.is_some() {
         println!("Admin Token: configured (X-Admin-Token required on /admin/*)");
     } else if config.env == Environment::Production {

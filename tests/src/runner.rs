@@ -2,8 +2,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::client::{Reply, request};
@@ -66,6 +66,13 @@ pub fn binary() -> PathBuf {
     p
 }
 
+/// One compile cache for every runner the suite starts (next to the binary, so a new build
+/// gets new entries): each test's runner then starts in milliseconds instead of compiling the
+/// component again. The tests of the cache itself pass their own directory.
+pub fn shared_compile_cache() -> PathBuf {
+    binary().with_file_name("nodetool-edge-compile-cache")
+}
+
 /// Sends each line `stream` prints to `tx`, from a thread of its own, until either side closes.
 pub fn forward_lines(stream: impl Read + Send + 'static, tx: mpsc::Sender<String>) {
     std::thread::spawn(move || {
@@ -84,6 +91,9 @@ pub struct Runner {
     pub base: String,
     /// Everything the runner printed on stdout up to and including its "Listening" line.
     pub banner: Vec<String>,
+    /// What it printed on stderr after that, read continuously so a chatty runner never blocks
+    /// on a full pipe during a long test, and kept so a test can look for a panic.
+    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 /// A start-up the runner refused.
@@ -98,6 +108,17 @@ impl Runner {
     /// Starts `nodetool-edge <args> --port 0` with a clean environment: `HOME`, `DB_PATH` and
     /// `NODETOOL_CONFIG_PATH` point into `dir` unless `env` says otherwise.
     pub fn try_start(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Result<Runner, Refusal> {
+        Runner::try_start_with(args, env, dir, |_| {})
+    }
+
+    /// [`Runner::try_start`], with a last say over the command (a `pre_exec` that sets resource
+    /// limits, say) before it is spawned.
+    pub fn try_start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        dir: &Path,
+        customize: impl FnOnce(&mut Command),
+    ) -> Result<Runner, Refusal> {
         let mut cmd = Command::new(binary());
         cmd.args(args)
             .args(["--port", "0"])
@@ -106,11 +127,13 @@ impl Runner {
             .env("HOME", dir)
             .env("DB_PATH", dir.join("nodetool-edge.sqlite3"))
             .env("NODETOOL_CONFIG_PATH", dir.join("deployment.yaml"))
+            .env("NODETOOL_EDGE_COMPILE_CACHE", shared_compile_cache())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
+        customize(&mut cmd);
         let mut child = cmd.spawn().expect("spawning nodetool-edge");
         let (tx, rx) = mpsc::channel();
         forward_lines(child.stdout.take().unwrap(), tx);
@@ -123,10 +146,20 @@ impl Runner {
                     if let Some(base) = addr {
                         // Keep draining stdout so the runner never blocks on a full pipe.
                         std::thread::spawn(move || while rx.recv().is_ok() {});
+                        let stderr = Arc::new(Mutex::new(Vec::new()));
+                        let (etx, erx) = mpsc::channel();
+                        forward_lines(child.stderr.take().unwrap(), etx);
+                        let kept = stderr.clone();
+                        std::thread::spawn(move || {
+                            while let Ok(line) = erx.recv() {
+                                kept.lock().unwrap().push(line);
+                            }
+                        });
                         return Ok(Runner {
                             child,
                             base,
                             banner,
+                            stderr,
                         });
                     }
                 }
@@ -150,6 +183,32 @@ impl Runner {
     pub fn start(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Runner {
         Runner::try_start(args, env, dir)
             .unwrap_or_else(|r| panic!("runner refused to start: {r:?}"))
+    }
+
+    /// [`Runner::try_start_with`], panicking on a refusal.
+    pub fn start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        dir: &Path,
+        customize: impl FnOnce(&mut Command),
+    ) -> Runner {
+        Runner::try_start_with(args, env, dir, customize)
+            .unwrap_or_else(|r| panic!("runner refused to start: {r:?}"))
+    }
+
+    /// The process id, to read its memory use from /proc or signal it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `Some` once the process has exited (crashed, say), without waiting.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// The stderr lines printed since start-up so far.
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
     }
 
     /// SIGKILL: no chance to flush or clean up.

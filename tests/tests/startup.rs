@@ -318,3 +318,82 @@ fn token_show_and_rotate_for_scripts() {
     let (_, err) = token_cli(dir.path(), "rotate", &[("SERVER_AUTH_TOKEN", "env-token")]);
     assert!(err.contains("takes precedence"));
 }
+
+/// The banner's account of where the compiled component came from.
+fn component_line(r: &Runner) -> String {
+    r.banner
+        .iter()
+        .find(|l| l.starts_with("Component: "))
+        .cloned()
+        .unwrap_or_else(|| panic!("no Component line in {:?}", r.banner))
+}
+
+#[test]
+fn the_compiled_component_is_cached_0600_and_a_damaged_entry_is_compiled_again() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("compile-cache");
+    let cache_env = cache.to_str().unwrap();
+    let env = [("NODETOOL_EDGE_COMPILE_CACHE", cache_env)];
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+
+    let first = Runner::start(&["serve"], &env, dir.path());
+    assert!(
+        component_line(&first).contains("cached at"),
+        "{}",
+        component_line(&first)
+    );
+    assert_eq!(request(&first.base, "GET", "/health", &[], b"").status, 200);
+    drop(first);
+    let stored = entries();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&stored[0]), 0o600);
+        assert_eq!(mode(&cache), 0o700);
+    }
+
+    let second = Runner::start(&["serve"], &env, dir.path());
+    assert!(
+        component_line(&second).contains("loaded compiled"),
+        "{}",
+        component_line(&second)
+    );
+    assert_eq!(
+        request(&second.base, "GET", "/health", &[], b"").status,
+        200
+    );
+    drop(second);
+
+    // A damaged entry (here: cut short) is never loaded; the component is compiled again and
+    // the entry replaced whole.
+    let whole = std::fs::read(&stored[0]).unwrap();
+    std::fs::write(&stored[0], &whole[..whole.len() - 1]).unwrap();
+    let third = Runner::start(&["serve"], &env, dir.path());
+    assert!(
+        component_line(&third).contains("cached at"),
+        "{}",
+        component_line(&third)
+    );
+    assert_eq!(request(&third.base, "GET", "/health", &[], b"").status, 200);
+    drop(third);
+    assert_eq!(std::fs::read(&stored[0]).unwrap().len(), whole.len());
+    assert_eq!(entries().len(), 1);
+
+    // Turned off: compiled, nothing read or written.
+    let off = Runner::start(&["serve", "--no-compile-cache"], &env, dir.path());
+    assert!(
+        component_line(&off).contains("compile cache off"),
+        "{}",
+        component_line(&off)
+    );
+    assert_eq!(request(&off.base, "GET", "/health", &[], b"").status, 200);
+}

@@ -1,6 +1,7 @@
 //! Spin adapter: translates Spin's request, key-value store and variables into the core's
 //! ports. No behaviour lives here.
 
+use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
     Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
     OutboundRequest, Variables,
@@ -10,6 +11,8 @@ use spin_sdk::{http_service, key_value, variables};
 
 struct SpinHost {
     store: key_value::Store,
+    /// Every variable at once, when the host hands them over bundled (the native runner does).
+    bundled: Option<Vec<(String, String)>>,
 }
 
 impl KeyValue for SpinHost {
@@ -50,6 +53,12 @@ impl KeyValue for SpinHost {
 
 impl Variables for SpinHost {
     async fn variable(&self, name: &str) -> Option<String> {
+        if let Some(bundled) = &self.bundled {
+            return bundled
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone());
+        }
         // Spin variable names are lower case; an undefined one means unset.
         variables::get(name.to_ascii_lowercase()).await.ok()
     }
@@ -188,5 +197,9 @@ async fn handle(req: Request) -> impl IntoResponse {
             .map(nodetool_edge::Body::from);
         }
     };
-    nodetool_edge::handle(req, &SpinHost { store }).await
+    let bundled = variables::get(BUNDLED_VARIABLE.to_string())
+        .await
+        .ok()
+        .and_then(|text| unbundle_variables(&text));
+    nodetool_edge::handle(req, &SpinHost { store, bundled }).await
 }

@@ -28,6 +28,10 @@ pub trait KvBackend: Send + Sync + 'static {
     fn delete(&self, key: &str) -> Result<(), KvBackendError>;
     fn exists(&self, key: &str) -> Result<bool, KvBackendError>;
     fn keys(&self) -> Result<Vec<String>, KvBackendError>;
+    /// Whether a read may wait long (on a network): then the host keeps it off the executor.
+    fn reads_block(&self) -> bool {
+        true
+    }
 }
 
 /// A backend behind the core's own key-value port, for the commands that use the core's stores

@@ -123,6 +123,11 @@ fn create_private(_path: &Path) -> Result<(), KvBackendError> {
 }
 
 impl KvBackend for SqliteKv {
+    /// WAL readers never wait for the writer, and their pages come from the cache.
+    fn reads_block(&self) -> bool {
+        false
+    }
+
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
         self.read(|c| {
             c.prepare_cached(&format!(
