@@ -211,6 +211,17 @@ impl Runner {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The lines of a Rust panic in what the runner printed on stderr (none expected, ever).
+    pub fn panics(&self) -> Vec<String> {
+        self.stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("panicked"))
+            .cloned()
+            .collect()
+    }
+
     /// SIGKILL: no chance to flush or clean up.
     pub fn kill(mut self) {
         let _ = self.child.kill();

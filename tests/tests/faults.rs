@@ -11,23 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nodetool_edge_conformance::runner::STATIC_TOKEN;
-use nodetool_edge_conformance::{Profile, Reply, Runner, request, skip_unless_native};
+use nodetool_edge_conformance::{Profile, Reply, Runner, bearer, request, skip_unless_native};
 use serde_json::json;
 
 const UNAVAILABLE: &str = "Storage is unavailable, try again later";
 
 fn call(base: &str, method: &str, path: &str, body: &[u8]) -> Reply {
-    let bearer = format!("Bearer {STATIC_TOKEN}");
-    request(
-        base,
-        method,
-        path,
-        &[
-            ("Authorization", bearer.as_bytes()),
-            ("Content-Type", b"application/json"),
-        ],
-        body,
-    )
+    bearer(base, method, path, STATIC_TOKEN, body)
 }
 
 fn put_workflow(base: &str, id: &str, name: &str) -> Reply {
@@ -124,11 +114,7 @@ fn assert_serving(r: &mut Runner) {
     assert_eq!(r.exited(), None, "the runner died");
     let health = request(&r.base, "GET", "/health", &[], b"");
     assert_eq!(health.status, 200, "{}", health.text());
-    let panics: Vec<_> = r
-        .stderr_lines()
-        .into_iter()
-        .filter(|l| l.contains("panicked"))
-        .collect();
+    let panics = r.panics();
     assert!(panics.is_empty(), "the runner panicked: {panics:?}");
 }
 

@@ -678,11 +678,7 @@ fn mixed_load_keeps_every_acknowledged_write_and_bounded_memory() {
         "final check: {:?}",
         &verify_errors[..verify_errors.len().min(5)]
     );
-    let panics: Vec<_> = runner
-        .stderr_lines()
-        .into_iter()
-        .filter(|l| l.contains("panicked"))
-        .collect();
+    let panics = runner.panics();
     assert!(panics.is_empty(), "the runner panicked: {panics:?}");
 
     // Runaway memory, not a tight budget. At most CLIENTS requests are in flight, each in a
