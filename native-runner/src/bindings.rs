@@ -3,8 +3,8 @@
 wasmtime::component::bindgen!({
     path: "wit",
     world: "spin-host",
-    imports: { default: trappable },
+    imports: { default: async | trappable },
     with: {
-        "spin:key-value/key-value.store": crate::key_value_host::OpenStore,
+        "fermyon:spin/key-value.store": crate::key_value_host::OpenStore,
     },
 });

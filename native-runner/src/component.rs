@@ -8,7 +8,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi_http::handler::ProxyPre;
 
-use crate::bindings::spin::{key_value::key_value, variables::variables};
+use crate::bindings::fermyon::spin::{key_value, variables};
 use crate::host_state::HostState;
 use crate::key_value_host::SpinKeyValue;
 use crate::variables_host::SpinVariables;
@@ -63,8 +63,7 @@ pub fn engine(limits: &Limits) -> Result<Engine> {
 pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
-    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     key_value::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
     variables::add_to_linker::<HostState, SpinVariables>(&mut linker, HostState::variables_view)?;
     Ok(linker)
@@ -76,9 +75,13 @@ pub fn prepare(engine: &Engine, component: &Component) -> Result<ProxyPre<HostSt
     let pre = linker(engine)?
         .instantiate_pre(component)
         .map_err(|e| context(e, "linking the component's imports"))?;
-    let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
-        .map_err(|e| context(e, "the component does not export wasi:http/handler@0.3"))?;
-    Ok(ProxyPre::P3(pre))
+    let pre = wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map_err(|e| {
+        context(
+            e,
+            "the component does not export wasi:http/incoming-handler@0.2",
+        )
+    })?;
+    Ok(ProxyPre::P2(pre))
 }
 
 pub fn context(e: wasmtime::Error, what: &'static str) -> anyhow::Error {

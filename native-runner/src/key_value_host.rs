@@ -1,12 +1,12 @@
-//! `spin:key-value/key-value@3.0.0` for the component, over a [`KvBackend`]. Writes (and every
+//! `fermyon:spin/key-value@2.0.0` for the component, over a [`KvBackend`]. Writes (and every
 //! call to a networked backend) run on tokio's blocking pool so a syncing disk or a slow server
 //! never stalls other requests; local reads run in place.
 
 use std::sync::Arc;
 
-use wasmtime::component::{Accessor, FutureReader, HasData, Resource, ResourceTable, StreamReader};
+use wasmtime::component::{HasData, Resource, ResourceTable};
 
-use crate::bindings::spin::key_value::key_value::{Error, Host, HostStore, HostStoreWithStore};
+use crate::bindings::fermyon::spin::key_value::{Error, Host, HostStore};
 use crate::kv::{KvBackend, KvBackendError};
 
 /// The only label the component may open (declared in `spin.toml` as well).
@@ -36,14 +36,10 @@ fn other(e: KvBackendError) -> Error {
     Error::Other("storage backend error".into())
 }
 
-fn backend_of<T>(
-    accessor: &Accessor<T, SpinKeyValue>,
-    store: &Resource<OpenStore>,
-) -> wasmtime::Result<Arc<dyn KvBackend>> {
-    accessor.with(|mut access| {
-        let view = access.get();
-        Ok(view.table.get(store)?.backend.clone())
-    })
+impl KvView<'_> {
+    fn backend_of(&self, store: &Resource<OpenStore>) -> wasmtime::Result<Arc<dyn KvBackend>> {
+        Ok(self.table.get(store)?.backend.clone())
+    }
 }
 
 /// A write: it waits for the disk (SQLite syncs every commit), so it runs on tokio's blocking
@@ -69,81 +65,64 @@ async fn read<R: Send + 'static>(
     Ok(f(&*backend).map_err(other))
 }
 
-impl<T: Send> HostStoreWithStore<T> for SpinKeyValue {
+impl HostStore for KvView<'_> {
     async fn open(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         label: String,
     ) -> wasmtime::Result<Result<Resource<OpenStore>, Error>> {
         if label != STORE_LABEL {
             return Ok(Err(Error::NoSuchStore));
         }
-        accessor.with(|mut access| {
-            let view = access.get();
-            let backend = view.backend.clone();
-            Ok(Ok(view.table.push(OpenStore { backend })?))
-        })
+        let backend = self.backend.clone();
+        Ok(Ok(self.table.push(OpenStore { backend })?))
     }
 
     async fn get(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         store: Resource<OpenStore>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        let backend = backend_of(accessor, &store)?;
+        let backend = self.backend_of(&store)?;
         read(backend, move |b| b.get(&key)).await
     }
 
     async fn set(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         store: Resource<OpenStore>,
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
-        let backend = backend_of(accessor, &store)?;
+        let backend = self.backend_of(&store)?;
         blocking(move || backend.set(&key, &value)).await
     }
 
     async fn delete(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         store: Resource<OpenStore>,
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
-        let backend = backend_of(accessor, &store)?;
+        let backend = self.backend_of(&store)?;
         blocking(move || backend.delete(&key)).await
     }
 
     async fn exists(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         store: Resource<OpenStore>,
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
-        let backend = backend_of(accessor, &store)?;
+        let backend = self.backend_of(&store)?;
         read(backend, move |b| b.exists(&key)).await
     }
 
     async fn get_keys(
-        accessor: &Accessor<T, Self>,
+        &mut self,
         store: Resource<OpenStore>,
-    ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), Error>>)> {
-        let backend = backend_of(accessor, &store)?;
-        let (keys, result) = match read(backend, |b| b.keys()).await? {
-            Ok(keys) => (keys, Ok(())),
-            Err(e) => (Vec::new(), Err(e)),
-        };
-        accessor.with(|mut access| {
-            let stream = StreamReader::new(&mut access, keys)?;
-            let future =
-                FutureReader::new(
-                    &mut access,
-                    async move { wasmtime::Result::<_>::Ok(result) },
-                )?;
-            Ok((stream, future))
-        })
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        let backend = self.backend_of(&store)?;
+        read(backend, |b| b.keys()).await
     }
-}
 
-impl HostStore for KvView<'_> {
-    fn drop(&mut self, store: Resource<OpenStore>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, store: Resource<OpenStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
     }

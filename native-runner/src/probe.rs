@@ -29,8 +29,8 @@ pub async fn instantiation_cost(iterations: u32, db: &Path) -> Result<Duration> 
     let compiled = wasmtime::component::Component::new(&engine, component::EMBEDDED)
         .map_err(|e| component::context(e, "compiling the component"))?;
     let pre = component::prepare(&engine, &compiled)?;
-    let ProxyPre::P3(pre) = pre else {
-        anyhow::bail!("the component is not a wasi:http 0.3 service");
+    let ProxyPre::P2(pre) = pre else {
+        anyhow::bail!("the component is not a wasi:http 0.2 proxy");
     };
     let shared = SharedHost {
         kv: Arc::new(SqliteKv::open(db, "default").map_err(|e| anyhow::anyhow!("{}", e.0))?),

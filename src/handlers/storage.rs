@@ -89,14 +89,12 @@ pub async fn read<H: Host>(
     } else {
         store.read(&meta, start, end).await?
     };
-    let length = if head { None } else { Some(body.len()) };
+    // HEAD tells the length GET would send (RFC 9110 9.3.2); downloaders show progress from it.
+    let length = if meta.size == 0 { 0 } else { end - start + 1 };
     let mut resp = http::Response::new(body);
     *resp.status_mut() = status;
     describe(&mut resp, &key, &meta);
-    if let Some(n) = length {
-        // Downloaders show progress from it; hosts would otherwise send the body chunked.
-        set(&mut resp, header::CONTENT_LENGTH, &n.to_string());
-    }
+    set(&mut resp, header::CONTENT_LENGTH, &length.to_string());
     if status == StatusCode::PARTIAL_CONTENT {
         set(
             &mut resp,

@@ -10,6 +10,7 @@
 pub mod client;
 pub mod runner;
 pub mod server;
+pub mod spin;
 pub mod supabase;
 pub mod upstream;
 pub mod wrangler;

@@ -324,4 +324,25 @@ impl Target {
     pub fn get(&self, path: &str) -> Reply {
         self.call("GET", path, b"")
     }
+
+    /// A request with `extra` headers plus the profile's bearer token and admin token, whatever
+    /// the path.
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let bearer = self.token.as_ref().map(|tok| format!("Bearer {tok}"));
+        let mut headers: Vec<(&str, &[u8])> =
+            extra.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+        if let Some(b) = &bearer {
+            headers.push(("Authorization", b.as_bytes()));
+        }
+        if let Some(a) = &self.admin_token {
+            headers.push(("X-Admin-Token", a.as_bytes()));
+        }
+        self.anon(method, path, &headers, body)
+    }
 }

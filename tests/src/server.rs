@@ -1,7 +1,9 @@
 //! A server started for one test, on the host the suite runs against: the native runner (the
-//! default) or `wrangler dev` (`NODETOOL_EDGE_HOST=wrangler`, as scripts/test-cloudflare sets).
+//! default), `wrangler dev` (`NODETOOL_EDGE_HOST=wrangler`, as scripts/test-cloudflare sets) or
+//! `spin up` (`NODETOOL_EDGE_HOST=spin`, as scripts/test-spin sets).
 
 use crate::runner::Runner;
+use crate::spin::SpinUp;
 use crate::wrangler::WranglerDev;
 
 /// What serves the component in this run of the suite.
@@ -11,6 +13,8 @@ pub enum Host {
     Native,
     /// `wrangler dev`: workerd and its local KV.
     Wrangler,
+    /// `spin up`: Spin's runtime and its default key-value store.
+    Spin,
 }
 
 impl Host {
@@ -18,7 +22,8 @@ impl Host {
         match std::env::var("NODETOOL_EDGE_HOST").as_deref() {
             Err(_) | Ok("") | Ok("native") => Host::Native,
             Ok("wrangler") => Host::Wrangler,
-            Ok(other) => panic!("NODETOOL_EDGE_HOST={other:?}: expected native or wrangler"),
+            Ok("spin") => Host::Spin,
+            Ok(other) => panic!("NODETOOL_EDGE_HOST={other:?}: expected native, wrangler or spin"),
         }
     }
 }
@@ -57,6 +62,9 @@ enum Process {
     Wrangler {
         _dev: WranglerDev,
     },
+    Spin {
+        _up: SpinUp,
+    },
 }
 
 /// A running server with exactly the given configuration and empty storage.
@@ -89,6 +97,13 @@ impl Server {
                 Server {
                     base: dev.base.clone(),
                     _process: Process::Wrangler { _dev: dev },
+                }
+            }
+            Host::Spin => {
+                let up = SpinUp::start(env);
+                Server {
+                    base: up.base.clone(),
+                    _process: Process::Spin { _up: up },
                 }
             }
         }

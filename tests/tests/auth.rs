@@ -1,6 +1,6 @@
 //! Bearer authentication under AUTH_PROVIDER=static, with the exact bodies of the seed.
 
-use nodetool_edge_conformance::{Profile, Target};
+use nodetool_edge_conformance::{Host, Profile, Target};
 
 const REQUIRED: &str = "Authorization header required. Use 'Authorization: Bearer YOUR_TOKEN'";
 const MALFORMED: &str =
@@ -46,6 +46,12 @@ fn malformed_headers_are_401_invalid_format() {
     ];
     for value in cases {
         let r = t.anon("GET", "/workflows", &[("Authorization", &value)], b"");
+        // Spin's HTTP trigger refuses a header value that is not UTF-8 itself, with an empty
+        // 500, before the component runs; every other host hands it over and we answer 401.
+        if Host::current() == Host::Spin && std::str::from_utf8(&value).is_err() {
+            assert_eq!((r.status, r.body.len()), (500, 0), "{}", r.text());
+            continue;
+        }
         assert_401(&r, MALFORMED);
     }
     // Two Authorization headers are ambiguous, even if both carry the right token.

@@ -10,15 +10,7 @@ fn bytes(n: usize) -> Vec<u8> {
 }
 
 fn with(t: &Target, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> Reply {
-    let bearer = t.token.as_ref().map(|tok| format!("Bearer {tok}"));
-    let mut headers: Vec<(&str, &[u8])> = extra.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
-    if let Some(b) = &bearer {
-        headers.push(("Authorization", b.as_bytes()));
-    }
-    if let Some(a) = &t.admin_token {
-        headers.push(("X-Admin-Token", a.as_bytes()));
-    }
-    t.anon(method, path, &headers, body)
+    t.call_with(method, path, extra, body)
 }
 
 #[test]

@@ -1,13 +1,26 @@
 //! Spin adapter: translates Spin's request, key-value store and variables into the core's
 //! ports. No behaviour lives here.
+//!
+//! It targets what every Spin in use runs: a `wasi:http/incoming-handler@0.2` export with
+//! `fermyon:spin@2.0.0` key-value and variables (Spin 2.x to 4.x, SpinKube's shim, hosted
+//! Spin). The native runner hosts this very file.
 
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
     Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
     OutboundRequest, Variables,
 };
-use spin_sdk::http::{IntoResponse, Request};
-use spin_sdk::{http_service, key_value, variables};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::{SinkExt, Stream, StreamExt};
+use http_body::Frame;
+use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
+use spin_sdk::http_component;
+use spin_sdk::key_value;
+use spin_sdk::variables;
+use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
 
 struct SpinHost {
     store: key_value::Store,
@@ -15,39 +28,28 @@ struct SpinHost {
     bundled: Option<Vec<(String, String)>>,
 }
 
+fn kv_error(e: key_value::Error) -> KvError {
+    KvError(format!("{e:?}"))
+}
+
 impl KeyValue for SpinHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.store
-            .get(key)
-            .await
-            .map_err(|e| KvError(format!("{e:?}")))
+        self.store.get(key).map_err(kv_error)
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store
-            .set(key, value)
-            .await
-            .map_err(|e| KvError(format!("{e:?}")))
+        self.store.set(key, value).map_err(kv_error)
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store
-            .delete(key)
-            .await
-            .map_err(|e| KvError(format!("{e:?}")))
+        self.store.delete(key).map_err(kv_error)
     }
 
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
         // Spin's interface lists every key; the prefix is applied here.
-        let mut keys = self.store.get_keys().await;
-        let mut out = Vec::new();
-        while let Some(k) = keys.next().await {
-            if k.starts_with(prefix) {
-                out.push(k);
-            }
-        }
-        keys.result().await.map_err(|e| KvError(format!("{e:?}")))?;
-        Ok(out)
+        let mut keys = self.store.get_keys().map_err(kv_error)?;
+        keys.retain(|k| k.starts_with(prefix));
+        Ok(keys)
     }
 }
 
@@ -60,7 +62,7 @@ impl Variables for SpinHost {
                 .map(|(_, v)| v.clone());
         }
         // Spin variable names are lower case; an undefined one means unset.
-        variables::get(name.to_ascii_lowercase()).await.ok()
+        variables::get(&name.to_ascii_lowercase()).ok()
     }
 }
 
@@ -75,8 +77,9 @@ impl Clock for SpinHost {
 
 impl Entropy for SpinHost {
     fn fill(&self, buf: &mut [u8]) {
-        // wasi:random's secure source; a host without one cannot serve tokens safely.
-        getrandom::fill(buf).expect("the host provides wasi:random");
+        // wasi:random's secure source, which every wasi:http host provides.
+        let bytes = wasi::random::random::get_random_bytes(buf.len() as u64);
+        buf.copy_from_slice(&bytes[..buf.len()]);
     }
 }
 
@@ -119,26 +122,51 @@ impl Logger for SpinHost {
     }
 }
 
-/// The answer body of an outgoing request, with wasi:http's error codes in the core's terms.
-/// Dropping it drops the incoming stream, which abandons the request upstream.
-pub struct SpinBody(spin_sdk::wasip3::http_compat::IncomingResponseBody);
+/// A stream of body pieces from wasi:http as an `http_body::Body`.
+struct StreamBody<S>(Pin<Box<S>>);
 
-impl http_body::Body for SpinBody {
-    type Data = bytes::Bytes;
-    type Error = OutboundError;
+impl<S, E> http_body::Body for StreamBody<S>
+where
+    S: Stream<Item = Result<Vec<u8>, E>>,
+{
+    type Data = Bytes;
+    type Error = E;
 
     fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, OutboundError>>> {
-        std::pin::Pin::new(&mut self.0)
-            .poll_frame(cx)
-            .map(|f| f.map(|r| r.map_err(outbound_error)))
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, E>>> {
+        self.0
+            .as_mut()
+            .poll_next(cx)
+            .map(|piece| piece.map(|r| r.map(|v| Frame::data(Bytes::from(v)))))
     }
 }
 
-fn outbound_error(e: spin_sdk::wasip3::http::types::ErrorCode) -> OutboundError {
-    use spin_sdk::wasip3::http::types::ErrorCode as E;
+/// The answer body of an outgoing request. It owns the response, since wasi:http 0.2 abandons
+/// the request upstream when the response is dropped; so does dropping this body.
+pub struct SpinBody {
+    stream: Pin<Box<dyn Stream<Item = Result<Vec<u8>, OutboundError>>>>,
+    _response: types::IncomingResponse,
+}
+
+impl http_body::Body for SpinBody {
+    type Data = Bytes;
+    type Error = OutboundError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, OutboundError>>> {
+        self.stream
+            .as_mut()
+            .poll_next(cx)
+            .map(|piece| piece.map(|r| r.map(|v| Frame::data(Bytes::from(v)))))
+    }
+}
+
+fn outbound_error(e: types::ErrorCode) -> OutboundError {
+    use types::ErrorCode as E;
     match e {
         E::HttpRequestDenied => OutboundError::Denied,
         E::ConnectionTimeout | E::ConnectionReadTimeout => OutboundError::Timeout,
@@ -156,6 +184,95 @@ fn outbound_error(e: spin_sdk::wasip3::http::types::ErrorCode) -> OutboundError 
     }
 }
 
+/// Why an answer's body stopped. wasi:http should say through the stream's error
+/// (`http-error-code`), but wasmtime's 0.2 hosts (our runner, Spin) keep their own error type
+/// there and answer none; their text then tells a stall past the between-bytes timeout
+/// ("connection read timeout") from other failures.
+fn body_error(e: &wasi::io::error::Error) -> OutboundError {
+    if let Some(code) = types::http_error_code(e) {
+        return outbound_error(code);
+    }
+    let text = e.to_debug_string();
+    if text.to_ascii_lowercase().contains("timeout") {
+        OutboundError::Timeout
+    } else {
+        OutboundError::Failed(text)
+    }
+}
+
+fn method_of(m: &http::Method) -> Method {
+    match *m {
+        http::Method::GET => Method::Get,
+        http::Method::POST => Method::Post,
+        http::Method::PUT => Method::Put,
+        http::Method::DELETE => Method::Delete,
+        http::Method::PATCH => Method::Patch,
+        http::Method::HEAD => Method::Head,
+        http::Method::OPTIONS => Method::Options,
+        _ => Method::Other(m.to_string()),
+    }
+}
+
+/// The head of an outgoing request: method, URL, headers (with the body's length, so an
+/// upstream that needs one gets it) and the timeouts.
+fn outgoing_request(request: &OutboundRequest) -> Result<types::OutgoingRequest, OutboundError> {
+    let head = request
+        .builder()
+        .body(())
+        .map_err(|e| OutboundError::Failed(e.to_string()))?;
+    let mut fields: Vec<(String, Vec<u8>)> = head
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    if !request.body.is_empty() || request.method != http::Method::GET {
+        fields.push((
+            "content-length".into(),
+            request.body.len().to_string().into_bytes(),
+        ));
+    }
+    let headers = types::Fields::from_list(&fields)
+        .map_err(|e| OutboundError::Failed(format!("outbound headers: {e:?}")))?;
+    let out = types::OutgoingRequest::new(headers);
+    let uri = head.uri();
+    let scheme = match uri.scheme_str() {
+        Some("https") => types::Scheme::Https,
+        Some("http") => types::Scheme::Http,
+        _ => return Err(OutboundError::Failed("outbound URL has no scheme".into())),
+    };
+    let failed = |what: &str| OutboundError::Failed(format!("outbound request {what}"));
+    out.set_method(&method_of(head.method()))
+        .map_err(|()| failed("method"))?;
+    out.set_scheme(Some(&scheme))
+        .map_err(|()| failed("scheme"))?;
+    out.set_authority(uri.authority().map(|a| a.as_str()))
+        .map_err(|()| failed("authority"))?;
+    out.set_path_with_query(uri.path_and_query().map(|p| p.as_str()))
+        .map_err(|()| failed("path"))?;
+    Ok(out)
+}
+
+/// Waits for the answer to a request sent through wasi:http's outgoing handler.
+async fn response_of(
+    pending: types::FutureIncomingResponse,
+) -> Result<types::IncomingResponse, types::ErrorCode> {
+    let mut waiting = None;
+    std::future::poll_fn(move |cx| match pending.get() {
+        Some(Ok(answer)) => Poll::Ready(answer),
+        Some(Err(())) => Poll::Ready(Err(types::ErrorCode::InternalError(Some(
+            "the response was already taken".into(),
+        )))),
+        None => {
+            // The token unregisters the waker when this future is dropped.
+            let token =
+                spin_executor::push_waker_and_get_token(pending.subscribe(), cx.waker().clone());
+            drop(waiting.replace(spin_executor::CancelOnDropToken::from(token)));
+            Poll::Pending
+        }
+    })
+    .await
+}
+
 impl Outbound for SpinHost {
     type Body = SpinBody;
 
@@ -163,43 +280,166 @@ impl Outbound for SpinHost {
         &self,
         request: OutboundRequest,
     ) -> Result<http::Response<SpinBody>, OutboundError> {
-        use spin_sdk::wasip3::http::types::RequestOptions;
-        use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
-
-        let builder = request.builder();
-        let options = RequestOptions::new();
-        let ms = |v: u32| Some(u64::from(v) * 1_000_000);
+        let outgoing = outgoing_request(&request)?;
+        let options = types::RequestOptions::new();
+        let ns = |ms: u32| Some(u64::from(ms) * 1_000_000);
         // A host that does not support a timeout keeps its own default.
-        let _ = options.set_connect_timeout(ms(request.connect_timeout_ms));
-        let _ = options.set_first_byte_timeout(ms(request.idle_timeout_ms));
-        let _ = options.set_between_bytes_timeout(ms(request.idle_timeout_ms));
-        let http_request = builder
-            .extension(RequestOptionsExtension(options))
-            .body(http_body_util::Full::new(bytes::Bytes::from(request.body)))
-            .map_err(|e| OutboundError::Failed(e.to_string()))?;
-        let response = spin_sdk::http::send(http_request)
-            .await
-            .map_err(outbound_error)?;
-        Ok(response.map(SpinBody))
+        let _ = options.set_connect_timeout(ns(request.connect_timeout_ms));
+        let _ = options.set_first_byte_timeout(ns(request.idle_timeout_ms));
+        let _ = options.set_between_bytes_timeout(ns(request.idle_timeout_ms));
+        let mut sink = outgoing.take_body();
+        let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(outbound_error)?;
+        if !request.body.is_empty() {
+            sink.send(request.body)
+                .await
+                .map_err(|e| OutboundError::Failed(format!("sending the body: {e}")))?;
+        }
+        // Dropping the sink finishes the body.
+        drop(sink);
+        let response = response_of(pending).await.map_err(outbound_error)?;
+        let mut builder = http::Response::builder().status(response.status());
+        for (name, value) in response.headers().entries() {
+            builder = builder.header(name, value);
+        }
+        let stream = response
+            .take_body_stream()
+            .map(|piece| piece.map_err(|e| body_error(&e)));
+        builder
+            .body(SpinBody {
+                stream: Box::pin(stream),
+                _response: response,
+            })
+            .map_err(|e| OutboundError::Failed(e.to_string()))
     }
 }
 
-#[http_service]
-async fn handle(req: Request) -> impl IntoResponse {
-    let store = match key_value::Store::open_default().await {
+/// The request as the core takes it: method, path and query, headers, and the body as a
+/// stream (storage uploads are read piece by piece).
+fn core_request(
+    req: IncomingRequest,
+) -> Result<http::Request<impl http_body::Body<Data = Bytes>>, http::Error> {
+    let mut builder = http::Request::builder()
+        .method(req.method().to_string().as_str())
+        .uri(req.path_with_query().unwrap_or_else(|| "/".into()));
+    for (name, value) in req.headers().entries() {
+        builder = builder.header(name, value);
+    }
+    builder.body(StreamBody(Box::pin(req.into_body_stream())))
+}
+
+/// Sends the core's answer. A head-only answer (HEAD, or no body) never opens a body, so the
+/// `Content-Length` the core set stands on its own; a whole body goes out through
+/// [`send_whole`], a stream piece by piece as it arrives.
+async fn respond(resp: http::Response<nodetool_edge::Body>, out: ResponseOutparam) {
+    let (parts, body) = resp.into_parts();
+    let fields: Vec<(String, Vec<u8>)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let headers = match types::Fields::from_list(&fields) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("response headers refused by the host: {e:?}");
+            types::Fields::new()
+        }
+    };
+    let response = types::OutgoingResponse::new(headers);
+    let _ = response.set_status_code(parts.status.as_u16());
+    if http_body::Body::is_end_stream(&body) {
+        out.set(response);
+        return;
+    }
+    let mut body = match body {
+        nodetool_edge::Body::Full(data) => return send_whole(response, out, &data),
+        stream => stream,
+    };
+    let mut sink = response.take_body();
+    out.set(response);
+    while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+        let Ok(frame) = frame;
+        if let Ok(data) = frame.into_data()
+            && !data.is_empty()
+            && sink.send(data.to_vec()).await.is_err()
+        {
+            // The client went away; dropping the body stops the work behind it.
+            return;
+        }
+    }
+}
+
+/// A whole body goes into the host's buffer before the head is handed over, so the host has
+/// both at once and writes them in one segment. Handing the head over first makes it go out
+/// alone, and on a kept-alive connection in a host that leaves TCP_NODELAY off (Spin) the body
+/// then waits for the client's delayed ACK: about 20 ms per request. What does not fit in the
+/// host's buffer follows once the head is out.
+fn send_whole(response: types::OutgoingResponse, out: ResponseOutparam, data: &[u8]) {
+    let (Ok(body), mut rest) = (response.body(), data) else {
+        out.set(response);
+        return;
+    };
+    let Ok(stream) = body.write() else {
+        out.set(response);
+        return;
+    };
+    if let Ok(room) = stream.check_write() {
+        let first = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        if first > 0 && stream.write(&rest[..first]).is_ok() {
+            rest = &rest[first..];
+        }
+    }
+    if rest.is_empty() {
+        drop(stream);
+        let _ = types::OutgoingBody::finish(body, None);
+        out.set(response);
+        return;
+    }
+    out.set(response);
+    while !rest.is_empty() {
+        match stream.check_write() {
+            Ok(0) => stream.subscribe().block(),
+            Ok(room) => {
+                let n = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+                if stream.write(&rest[..n]).is_err() {
+                    return;
+                }
+                rest = &rest[n..];
+            }
+            // The client went away.
+            Err(_) => return,
+        }
+    }
+    drop(stream);
+    let _ = types::OutgoingBody::finish(body, None);
+}
+
+#[http_component]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let store = match key_value::Store::open_default() {
         Ok(store) => store,
         Err(e) => {
             eprintln!("key-value store 'default' could not be opened: {e:?}");
-            return nodetool_edge::error::ApiError::Unavailable(
+            let resp = nodetool_edge::error::ApiError::Unavailable(
                 "Storage is unavailable, try again later",
             )
             .into_response()
             .map(nodetool_edge::Body::from);
+            return respond(nodetool_edge::with_content_length(resp), out).await;
         }
     };
-    let bundled = variables::get(BUNDLED_VARIABLE.to_string())
-        .await
+    let bundled = variables::get(BUNDLED_VARIABLE)
         .ok()
         .and_then(|text| unbundle_variables(&text));
-    nodetool_edge::handle(req, &SpinHost { store, bundled }).await
+    let host = SpinHost { store, bundled };
+    let resp = match core_request(req) {
+        Ok(req) => nodetool_edge::handle(req, &host).await,
+        Err(e) => {
+            eprintln!("request not representable: {e}");
+            let resp = nodetool_edge::error::ApiError::BadRequest("Malformed request".into())
+                .into_response()
+                .map(nodetool_edge::Body::from);
+            nodetool_edge::with_content_length(resp)
+        }
+    };
+    respond(resp, out).await;
 }
