@@ -61,6 +61,11 @@ pub struct SpinUp {
 impl SpinUp {
     /// Starts `spin up` on a free loopback port with exactly `env` as its variables.
     pub fn start(env: &[(&str, &str)]) -> SpinUp {
+        SpinUp::start_with(env, &[])
+    }
+
+    /// As [`SpinUp::start`], with more arguments for `spin up` (a runtime-config file, say).
+    pub fn start_with(env: &[(&str, &str)], args: &[&std::ffi::OsStr]) -> SpinUp {
         let root = root();
         let wasm = root
             .join("target/component/wasm32-wasip2/component/nodetool_edge_spin.wasm")
@@ -79,6 +84,7 @@ impl SpinUp {
             .args(["--listen", "127.0.0.1:0"])
             .arg("--state-dir")
             .arg(dir.path().join("state"))
+            .args(args)
             .current_dir(dir.path())
             // Spin reads application variables from SPIN_VARIABLE_<NAME>.
             .env_clear()
