@@ -8,6 +8,7 @@
 //! that server (a deployment, `spin up`), and the others are skipped.
 
 pub mod client;
+pub mod process_group;
 pub mod redis_server;
 pub mod runner;
 pub mod server;

@@ -10,10 +10,8 @@
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use crate::runner::forward_lines;
+use crate::process_group::{kill_group, wait_ready};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -106,38 +104,13 @@ impl SpinUp {
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("spawning {}: {e}", spin_binary().display()));
-        let (tx, rx) = mpsc::channel();
-        forward_lines(child.stdout.take().unwrap(), tx.clone());
-        forward_lines(child.stderr.take().unwrap(), tx);
-        let mut seen = Vec::new();
-        loop {
-            let line = match rx.recv_timeout(Duration::from_secs(120)) {
-                Ok(line) => line,
-                Err(_) => {
-                    kill_group(&mut child);
-                    panic!("spin up did not get ready:\n{}", seen.join("\n"));
-                }
-            };
-            if let Some(at) = line.find("Serving http://") {
-                let base = line[at + "Serving ".len()..].trim().to_string();
-                // Keep draining its output so Spin never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return SpinUp {
-                    child,
-                    base,
-                    _dir: dir,
-                };
-            }
-            seen.push(line);
+        let address = wait_ready(&mut child, "Serving ", "spin up");
+        SpinUp {
+            child,
+            base: address,
+            _dir: dir,
         }
     }
-}
-
-fn kill_group(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
-    let _ = child.wait();
 }
 
 impl Drop for SpinUp {

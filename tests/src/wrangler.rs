@@ -8,10 +8,8 @@
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use crate::runner::forward_lines;
+use crate::process_group::{kill_group, wait_ready};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -111,39 +109,13 @@ impl WranglerDev {
             .process_group(0)
             .spawn()
             .expect("spawning wrangler dev (scripts/cloudflare-setup installs it)");
-        // Both streams feed one channel: its errors show in the panic if it never gets ready.
-        let (tx, rx) = mpsc::channel();
-        forward_lines(child.stdout.take().unwrap(), tx.clone());
-        forward_lines(child.stderr.take().unwrap(), tx);
-        let mut seen = Vec::new();
-        loop {
-            let line = match rx.recv_timeout(Duration::from_secs(120)) {
-                Ok(line) => line,
-                Err(_) => {
-                    kill_group(&mut child);
-                    panic!("wrangler dev did not get ready:\n{}", seen.join("\n"));
-                }
-            };
-            if let Some(at) = line.find("Ready on ") {
-                let base = line[at + "Ready on ".len()..].trim().to_string();
-                // Keep draining its output so wrangler never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return WranglerDev {
-                    child,
-                    base,
-                    _dir: dir,
-                };
-            }
-            seen.push(line);
+        let base = wait_ready(&mut child, "Ready on ", "wrangler dev");
+        WranglerDev {
+            child,
+            base,
+            _dir: dir,
         }
     }
-}
-
-fn kill_group(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
-    let _ = child.wait();
 }
 
 impl Drop for WranglerDev {

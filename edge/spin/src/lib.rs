@@ -123,11 +123,11 @@ impl Logger for SpinHost {
 }
 
 /// A stream of body pieces from wasi:http as an `http_body::Body`.
-struct StreamBody<S>(Pin<Box<S>>);
+struct StreamBody<S: ?Sized>(Pin<Box<S>>);
 
 impl<S, E> http_body::Body for StreamBody<S>
 where
-    S: Stream<Item = Result<Vec<u8>, E>>,
+    S: Stream<Item = Result<Vec<u8>, E>> + ?Sized,
 {
     type Data = Bytes;
     type Error = E;
@@ -144,9 +144,10 @@ where
 }
 
 /// The answer body of an outgoing request. It owns the response, since wasi:http 0.2 abandons
-/// the request upstream when the response is dropped; so does dropping this body.
+/// the request upstream when the response is dropped; so does dropping this body. The fields
+/// drop in order: the body's stream before the response it belongs to.
 pub struct SpinBody {
-    stream: Pin<Box<dyn Stream<Item = Result<Vec<u8>, OutboundError>>>>,
+    stream: StreamBody<dyn Stream<Item = Result<Vec<u8>, OutboundError>>>,
     _response: types::IncomingResponse,
 }
 
@@ -158,10 +159,7 @@ impl http_body::Body for SpinBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, OutboundError>>> {
-        self.stream
-            .as_mut()
-            .poll_next(cx)
-            .map(|piece| piece.map(|r| r.map(|v| Frame::data(Bytes::from(v)))))
+        Pin::new(&mut self.stream).poll_frame(cx)
     }
 }
 
@@ -306,7 +304,7 @@ impl Outbound for SpinHost {
             .map(|piece| piece.map_err(|e| body_error(&e)));
         builder
             .body(SpinBody {
-                stream: Box::pin(stream),
+                stream: StreamBody(Box::pin(stream)),
                 _response: response,
             })
             .map_err(|e| OutboundError::Failed(e.to_string()))
