@@ -80,6 +80,52 @@ impl Route {
     }
 }
 
+/// The pattern of the route `method` and `path` select, for logs and metrics (a bounded set
+/// of labels: ids never appear); `None` when nothing matches.
+pub fn pattern(method: &Method, path: &str) -> Option<&'static str> {
+    route(method, path).ok().map(|r| r.pattern(path))
+}
+
+impl Route {
+    /// The path pattern this route was matched by; `path` tells the two families apart.
+    pub fn pattern(&self, path: &str) -> &'static str {
+        let api = path.starts_with("/api/");
+        let family = |api_form: &'static str, seed_form: &'static str| {
+            if api { api_form } else { seed_form }
+        };
+        match self {
+            Route::Health => "/health",
+            Route::Ping => "/ping",
+            Route::ListWorkflows | Route::CreateWorkflow => family("/api/workflows", "/workflows"),
+            Route::GetWorkflow(_) | Route::PutWorkflow(_) | Route::DeleteWorkflow(_) => {
+                family("/api/workflows/{id}", "/workflows/{id}")
+            }
+            Route::RunWorkflow(_) => family("/api/workflows/{id}/run", "/workflows/{id}/run"),
+            Route::ListSecrets => "/api/settings/secrets",
+            Route::GetSecret(_) | Route::PutSecret(_) | Route::DeleteSecret(_) => {
+                "/api/settings/secrets/{key}"
+            }
+            Route::ImportSecrets => "/admin/secrets/import",
+            Route::ListAssets | Route::CreateAsset => "/admin/assets",
+            Route::GetAsset(_) | Route::DeleteAsset(_) => "/admin/assets/{id}",
+            Route::CacheSize => "/admin/cache/size",
+            Route::ListCollections | Route::CreateCollection => "/admin/collections",
+            Route::GetCollection(_) | Route::UpdateCollection(_) | Route::DeleteCollection(_) => {
+                "/admin/collections/{name}"
+            }
+            Route::AddToCollection(_) => "/admin/collections/{name}/add",
+            Route::QueryCollection(_) => "/admin/collections/{name}/query",
+            Route::ListUsers | Route::CreateUser => "/api/users",
+            Route::GetUser(_) | Route::DeleteUser(_) => "/api/users/{username}",
+            Route::ResetUserToken => "/api/users/reset-token",
+            Route::ChatCompletions => "/v1/chat/completions",
+            Route::ListModels => "/v1/models",
+            Route::Storage { .. } if path.starts_with("/admin/") => "/admin/storage/{bucket}/{key}",
+            Route::Storage { .. } => "/storage/{bucket}/{key}",
+        }
+    }
+}
+
 /// Paths that need no auth, by exact match (as the reference's exempt set).
 pub fn is_public_path(path: &str) -> bool {
     path == "/health" || path == "/ping"
@@ -303,6 +349,31 @@ mod tests {
             route(&Method::DELETE, "/workflows/x/"),
             Ok(Route::DeleteWorkflow("x".into()))
         );
+    }
+
+    #[test]
+    fn patterns_name_the_route_and_never_an_id() {
+        let m = Method::GET;
+        assert_eq!(
+            pattern(&m, "/api/workflows/abc"),
+            Some("/api/workflows/{id}")
+        );
+        assert_eq!(pattern(&m, "/workflows/abc/"), Some("/workflows/{id}"));
+        assert_eq!(
+            pattern(&Method::POST, "/api/workflows/x/run"),
+            Some("/api/workflows/{id}/run")
+        );
+        assert_eq!(
+            pattern(&m, "/admin/storage/assets/a/b.png"),
+            Some("/admin/storage/{bucket}/{key}")
+        );
+        assert_eq!(
+            pattern(&m, "/storage/temp/x"),
+            Some("/storage/{bucket}/{key}")
+        );
+        assert_eq!(pattern(&m, "/health"), Some("/health"));
+        assert_eq!(pattern(&m, "/nope"), None);
+        assert_eq!(pattern(&Method::PATCH, "/health"), None);
     }
 
     #[test]

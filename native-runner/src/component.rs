@@ -1,5 +1,5 @@
-//! One engine and one pre-instantiated component for the whole process; each request gets a
-//! cheap fresh store and instance from the pooling allocator.
+//! One engine and one pre-instantiated component for the whole process; instances (see
+//! `instances`) come cheaply from the pooling allocator.
 
 use std::time::Duration;
 
@@ -41,7 +41,9 @@ pub fn engine(limits: &Limits) -> Result<Engine> {
     config.wasm_component_model(true);
     config.wasm_component_model_async(true);
     config.epoch_interruption(true);
-    let n = limits.max_instances;
+    // Room beyond the requests in flight for instances that are being retired (and warm
+    // ones not yet idle-expired) while new ones start.
+    let n = limits.max_instances + limits.max_instances / 8 + 4;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)
         .total_core_instances(n.saturating_mul(16))
@@ -49,8 +51,8 @@ pub fn engine(limits: &Limits) -> Result<Engine> {
         .total_tables(n.saturating_mul(8))
         .total_stacks(n)
         .max_memory_size(limits.memory_bytes)
-        // Reset recycled slots in place instead of unmapping them: every request gets a fresh
-        // instance, so madvise and its TLB shootdowns were the largest per-request cost.
+        // Reset recycled slots in place instead of unmapping them: with a fresh instance per
+        // request, madvise and its TLB shootdowns were the largest per-request cost.
         .linear_memory_keep_resident(KEEP_RESIDENT)
         .table_keep_resident(KEEP_RESIDENT)
         .async_stack_keep_resident(KEEP_RESIDENT)

@@ -2,19 +2,27 @@
 //! component over HTTP and implements the Spin interfaces it imports (key-value on SQLite,
 //! variables from the environment).
 
+pub mod access_log;
 mod bindings;
 pub mod compile_cache;
 pub mod component;
+mod connection;
 mod cpu_meter;
 pub mod deploy;
 pub mod deployment_config;
 mod host_state;
+pub mod instances;
 mod key_value_host;
 pub mod kv;
+mod memory_cap;
+pub mod metrics;
 pub mod model_cache;
 mod outbound;
 pub mod probe;
-mod server;
+mod refusal;
+pub mod request_body;
+mod request_trace;
+pub mod server;
 pub mod startup;
 pub mod users;
 mod variables_host;

@@ -2,7 +2,13 @@
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
+use nodetool_edge_runner::access_log::LogFormat;
+use nodetool_edge_runner::instances::{Isolation, Lifecycle};
+use nodetool_edge_runner::request_body::BodyLimits;
+use nodetool_edge_runner::server::WireLimits;
 use nodetool_edge_runner::{deploy, deployment_config, startup, users};
 
 #[derive(Parser)]
@@ -119,9 +125,58 @@ struct HostArgs {
     /// SQLite file for the key-value store (default under the user's data directory).
     #[arg(long, env = "DB_PATH")]
     pub db_path: Option<std::path::PathBuf>,
-    /// Requests in flight at once (each has its own instance).
+    /// Requests in flight at once (each in an instance of its own while it runs).
     #[arg(long, default_value_t = 256)]
     pub max_concurrency: u32,
+    /// `warm`: an instance serves many requests, one at a time, and is thrown away after any
+    /// trap or limit; `request`: a fresh instance for every request (strongest isolation).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "warm",
+        env = "NODETOOL_EDGE_ISOLATION"
+    )]
+    pub isolation: Isolation,
+    /// Requests one warm instance serves before it is retired.
+    #[arg(long, default_value_t = 10_000)]
+    pub instance_max_requests: u64,
+    /// Milliseconds a warm instance may stay idle before it is retired.
+    #[arg(long, default_value_t = 60_000)]
+    pub instance_idle_ms: u64,
+    /// Milliseconds a client has to send a whole request head (from connecting, or from the
+    /// end of its previous answer).
+    #[arg(long, default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Milliseconds an idle kept-alive connection stays open.
+    #[arg(long, default_value_t = 5_000)]
+    pub keep_alive_ms: u64,
+    /// Milliseconds a request body may stall before the request gets 408.
+    #[arg(long, default_value_t = 30_000)]
+    pub body_idle_ms: u64,
+    /// Bytes per second a request body must average once it has arrived for
+    /// --body-idle-ms (0: no minimum).
+    #[arg(long, default_value_t = 1024)]
+    pub body_min_rate: u64,
+    /// Client connections open at once (kept to half the file-descriptor limit at most);
+    /// more wait to be accepted.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Milliseconds a request may wait for a free instance slot before it gets 503.
+    #[arg(long, default_value_t = 2_000)]
+    pub queue_wait_ms: u64,
+    /// Guests that compute without pause for more than 50 ms share this many cores (default:
+    /// all but one), so requests that wait on I/O always keep a core.
+    #[arg(long)]
+    pub compute_slots: Option<usize>,
+    /// On SIGTERM or Ctrl-C: seconds requests in flight get to finish.
+    #[arg(long, default_value_t = 30)]
+    pub shutdown_grace: u64,
+    /// `text`: refusals and faults on stderr; `json`: every request as one JSON line on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Serve Prometheus metrics at /metrics on this address (a bare port means loopback).
+    #[arg(long, value_parser = parse_metrics_addr)]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Linear memory cap of one instance, in MiB.
     #[arg(long, default_value_t = 256)]
     pub memory_mb: usize,
@@ -177,11 +232,39 @@ enum TokenAction {
     Rotate,
 }
 
+/// `PORT` (loopback) or `HOST:PORT`.
+fn parse_metrics_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse()
+        .map_err(|_| format!("'{s}' is neither a port nor an address such as 127.0.0.1:9464"))
+}
+
 impl From<HostArgs> for startup::HostOptions {
     fn from(a: HostArgs) -> Self {
         startup::HostOptions {
             db_path: a.db_path,
             max_concurrency: a.max_concurrency,
+            lifecycle: Lifecycle {
+                isolation: a.isolation,
+                max_requests: a.instance_max_requests.max(1),
+                idle: Duration::from_millis(a.instance_idle_ms),
+            },
+            wire: WireLimits {
+                header: Duration::from_millis(a.header_timeout_ms.max(100)),
+                keep_alive: Duration::from_millis(a.keep_alive_ms.max(100)),
+                body: BodyLimits {
+                    idle: Duration::from_millis(a.body_idle_ms.max(100)),
+                    min_rate: a.body_min_rate,
+                },
+                max_connections: a.max_connections.max(1),
+                queue_wait: Duration::from_millis(a.queue_wait_ms),
+            },
+            compute_slots: a.compute_slots,
+            shutdown_grace: Duration::from_secs(a.shutdown_grace),
+            log_format: a.log_format,
+            metrics_addr: a.metrics_addr,
             memory_mb: a.memory_mb,
             deadline_ms: a.deadline_ms,
             timeout_ms: a.timeout_ms,

@@ -38,10 +38,14 @@ pub async fn instantiation_cost(iterations: u32, db: &Path) -> Result<Duration> 
         memory_limit_bytes: limits.memory_bytes,
         model_cache: None,
         outbound: Arc::new(AllowList::parse([])?),
+        compute: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     {
         let once = async || -> Result<()> {
-            let mut store = Store::new(&engine, HostState::new(&shared, limits.deadline));
+            let mut store = Store::new(
+                &engine,
+                HostState::new(&shared, limits.deadline, Default::default()),
+            );
             store.limiter(|s| s.limiter());
             store.set_epoch_deadline(u64::MAX / 2);
             pre.instantiate_async(&mut store).await?;

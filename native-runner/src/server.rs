@@ -1,171 +1,214 @@
-//! HTTP front: hyper accepts connections and hands each request to a fresh component
-//! instance. A trap, a deadline or an instantiation failure is a JSON 500 for that request
-//! only; the server keeps serving.
+//! HTTP front: hyper accepts connections within a cap, puts every connection and request
+//! body on a deadline, and hands each request to a component instance (see `instances`)
+//! once a slot is free. Whatever the host refuses or cuts short is answered by `refusal`;
+//! the server keeps serving. On shutdown it stops accepting and lets requests in flight
+//! finish within a grace period.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
-use wasmtime::component::GuestTaskId;
-use wasmtime::{Engine, Store, StoreContextMut};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use wasmtime::Engine;
 use wasmtime_wasi_http::WasiBody;
-use wasmtime_wasi_http::handler::{
-    HandlerState, Instance, ProxyHandler, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState,
-    WorkerStatus,
-};
+use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, ProxyHandler};
 
-use crate::component::{EPOCH_TICK, Limits};
-use crate::host_state::{HostState, SharedHost};
+use crate::access_log::{self, Entry, LogFormat};
+use crate::component::EPOCH_TICK;
+use crate::connection::{Activity, WatchedIo};
+use crate::instances::Instances;
+use crate::metrics::Metrics;
+use crate::refusal::Refusal;
+use crate::request_body::{BodyLimits, GuardedBody};
+use crate::request_trace::{self, LimitHit, RequestTrace};
 
-pub struct Runner {
-    pre: ProxyPre<HostState>,
-    engine: Engine,
-    shared: SharedHost,
-    limits: Limits,
-    in_flight: Semaphore,
+/// Deadlines and caps on the wire.
+#[derive(Debug, Clone, Copy)]
+pub struct WireLimits {
+    /// From the moment a connection may send a request until its head is complete.
+    pub header: Duration,
+    /// How long a connection may sit idle between requests.
+    pub keep_alive: Duration,
+    pub body: BodyLimits,
+    /// Client connections open at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// How long a request may wait for an instance slot before it gets 503.
+    pub queue_wait: Duration,
 }
 
-impl Runner {
-    pub fn new(
-        engine: Engine,
-        pre: ProxyPre<HostState>,
-        shared: SharedHost,
-        limits: Limits,
-    ) -> Runner {
-        Runner {
-            in_flight: Semaphore::new(limits.max_instances as usize),
-            pre,
-            engine,
-            shared,
-            limits,
-        }
-    }
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    pub wire: WireLimits,
+    pub shutdown_grace: Duration,
+    pub log_format: LogFormat,
 }
 
-/// Each worker serves exactly one request, then its instance is dropped.
-pub struct OneShot {
-    timeout: Duration,
-}
-
-impl WorkerState for OneShot {
-    type StoreData = HostState;
-    type RequestData = ();
-
-    fn should_accept_request(&self, _concurrent: usize, total: usize) -> ShouldAccept {
-        if total == 0 {
-            ShouldAccept::Yes
-        } else {
-            ShouldAccept::Never
-        }
-    }
-
-    fn on_request_start(
-        &self,
-        _store: StoreContextMut<'_, HostState>,
-        _data: (),
-        _task: GuestTaskId,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
-        Box::pin(tokio::time::sleep(self.timeout))
-    }
-
-    fn drop(&self, _store: Store<HostState>, result: Result<(), wasmtime::Error>) {
-        if let Err(e) = result {
-            eprintln!("request instance failed: {e:#}");
-        }
-    }
-}
-
-/// Second line of defence for the wall-clock timeout, polled outside the store's event loop
-/// (for the head, then again for the body); an idle instance expires at once since it is
-/// never reused.
-pub struct Expiry {
-    timeout: Duration,
-    sleep: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl WorkerExpiration for Expiry {
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        status: WorkerStatus,
-        start: Instant,
-    ) -> Poll<()> {
-        match status {
-            WorkerStatus::Idle => Poll::Ready(()),
-            WorkerStatus::Requests | WorkerStatus::PostReturn => {
-                let at = tokio::time::Instant::from_std(start + self.timeout);
-                self.sleep.as_mut().reset(at);
-                self.sleep.as_mut().poll(cx)
-            }
-        }
-    }
-}
-
-impl HandlerState for Runner {
-    type StoreData = HostState;
-    type WorkerExpiration = Expiry;
-    type WorkerState = OneShot;
-
-    async fn instantiate(&self) -> wasmtime::Result<Instance<HostState, Expiry, OneShot>> {
-        let state = HostState::new(&self.shared, self.limits.deadline);
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| s.limiter());
-        // Called back at every epoch tick while guest code runs (see `cpu_meter`).
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut cx| cx.data_mut().cpu.on_tick(Instant::now()));
-        let proxy = self.pre.instantiate_async(&mut store).await?;
-        let timeout = self.limits.timeout;
-        Ok(Instance {
-            store,
-            proxy,
-            view: wasmtime_wasi_http::WasiHttpView::http,
-            expiration: Expiry {
-                timeout: timeout + Duration::from_secs(1),
-                sleep: Box::pin(tokio::time::sleep(Duration::MAX / 4)),
-            },
-            state: OneShot { timeout },
-        })
-    }
+struct Front {
+    handler: ProxyHandler<Instances>,
+    slots: Arc<Semaphore>,
+    options: ServerOptions,
+    metrics: Arc<Metrics>,
 }
 
 type HyperResponse = hyper::Response<WasiBody>;
 
-fn internal_error() -> HyperResponse {
-    let body = Full::new(Bytes::from_static(br#"{"detail":"Internal Server Error"}"#))
-        .map_err(|never: Infallible| match never {})
-        .boxed_unsync();
-    let mut resp = hyper::Response::new(body);
-    *resp.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-    resp.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    resp
+/// A response body that keeps the request's instance slot until it has been sent whole: the
+/// instance is still writing it.
+struct SlotBody {
+    inner: WasiBody,
+    _slot: OwnedSemaphorePermit,
 }
 
-async fn handle(
-    handler: ProxyHandler<Runner>,
-    req: hyper::Request<hyper::body::Incoming>,
-) -> HyperResponse {
-    let Ok(_permit) = handler.state().in_flight.acquire().await else {
-        return internal_error();
-    };
-    let req = req.map(|b| b.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
-    match handler.handle((), req).await {
-        Ok(resp) => resp,
-        Err(e) => {
-            eprintln!("request failed: {e:#}");
-            internal_error()
+impl Body for SlotBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// What became of a request, for the log.
+struct Outcome {
+    resp: HyperResponse,
+    reused: Option<bool>,
+    refusal: Option<&'static str>,
+}
+
+impl Outcome {
+    fn refused(r: &Refusal, reused: Option<bool>) -> Outcome {
+        Outcome {
+            resp: r.response(),
+            reused,
+            refusal: Some(r.reason()),
         }
+    }
+}
+
+impl Front {
+    async fn handle(&self, req: hyper::Request<hyper::body::Incoming>) -> HyperResponse {
+        let started = Instant::now();
+        let id = request_trace::request_id(req.headers().get(request_trace::HEADER));
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let route = nodetool_edge::router::pattern(&method, &path).unwrap_or("unmatched");
+        let trace = Arc::new(RequestTrace::new(id));
+        let mut outcome = self.serve(req, &trace, started).await;
+        if let Some(reason) = outcome.refusal {
+            self.metrics.refusal(reason);
+        }
+        if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
+            outcome.resp.headers_mut().insert(request_trace::HEADER, v);
+        }
+        let status = outcome.resp.status().as_u16();
+        let took = started.elapsed();
+        self.metrics.request(route, status, took);
+        access_log::write(
+            self.options.log_format,
+            &Entry {
+                id: &trace.id,
+                method: method.as_str(),
+                path: &path,
+                route,
+                status,
+                took,
+                reused: outcome.reused,
+                refusal: outcome.refusal,
+            },
+        );
+        outcome.resp
+    }
+
+    async fn serve(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+        trace: &Arc<RequestTrace>,
+        started: Instant,
+    ) -> Outcome {
+        let (mut parts, body) = req.into_parts();
+        // The component and its log see the same id the client gets back.
+        if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
+            parts.headers.insert(request_trace::HEADER, v);
+        }
+        let mut body = GuardedBody::new(body, self.options.wire.body);
+        if let Err(r) = body.prefetch().await {
+            return Outcome::refused(&r, None);
+        }
+        let verdict = body.verdict();
+        let slot = match tokio::time::timeout(
+            self.options.wire.queue_wait,
+            self.slots.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(slot)) => slot,
+            _ => return Outcome::refused(&Refusal::Busy, None),
+        };
+        let req = hyper::Request::from_parts(parts, body.boxed_unsync());
+        let result = self.handler.handle(trace.clone(), req).await;
+        let reused = Some(trace.reused());
+        // A body that broke its limits while the component read it: the component's own
+        // answer to the broken stream gives way to the 408.
+        let stalled = verdict.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(r) = stalled {
+            return Outcome::refused(&r, reused);
+        }
+        match result {
+            Ok(resp) => Outcome {
+                resp: resp.map(|inner| SlotBody { inner, _slot: slot }.boxed_unsync()),
+                reused,
+                refusal: None,
+            },
+            Err(e) => {
+                let refusal = self.classify(&e, trace, started);
+                if refusal == Refusal::Fault || matches!(refusal, Refusal::Busy) {
+                    eprintln!("request_id={} request failed: {e:#}", trace.id);
+                }
+                Outcome::refused(&refusal, reused)
+            }
+        }
+    }
+
+    /// Why the component gave no answer.
+    fn classify(&self, e: &wasmtime::Error, trace: &RequestTrace, started: Instant) -> Refusal {
+        let limits = &self.handler.state().limits;
+        match trace.limit() {
+            Some(LimitHit::Memory) => return Refusal::MemoryLimit(limits.memory_bytes),
+            Some(LimitHit::Cpu) => return Refusal::CpuLimit(limits.deadline),
+            None => {}
+        }
+        if e.downcast_ref::<ExpirationError>().is_some() || started.elapsed() >= limits.timeout {
+            return Refusal::Timeout(limits.timeout);
+        }
+        // No instance could be made: the pool is full (or memory is short) right now.
+        if e.downcast_ref::<InstantiationError<Arc<RequestTrace>>>()
+            .is_some()
+        {
+            return Refusal::Busy;
+        }
+        Refusal::Fault
     }
 }
 
@@ -182,30 +225,163 @@ fn start_epoch_ticker(engine: Engine) {
         .expect("spawning the epoch thread");
 }
 
-pub async fn serve(listener: TcpListener, runner: Runner) -> Result<()> {
-    start_epoch_ticker(runner.engine.clone());
-    let handler = ProxyHandler::new(runner);
+/// Serves until `shutdown` resolves, then stops accepting (new connections are refused),
+/// lets requests in flight finish within the grace period, and returns.
+pub async fn serve(
+    listener: TcpListener,
+    instances: Instances,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    start_epoch_ticker(instances.engine.clone());
+    let metrics = instances.metrics.clone();
+    let slots = Arc::new(Semaphore::new(instances.limits.max_instances as usize));
+    let front = Arc::new(Front {
+        handler: ProxyHandler::new(instances),
+        slots,
+        options,
+        metrics,
+    });
+    let max_connections = options.wire.max_connections;
+    let connections = Arc::new(Semaphore::new(max_connections));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(s) => s,
-            Err(e) => {
-                // Out of file descriptors and the like: wait and keep serving.
-                eprintln!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        let permit = tokio::select! {
+            p = connections.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+            _ = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait and keep serving.
+                    eprintln!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let handler = handler.clone();
-                async move { Ok::<_, Infallible>(handle(handler, req).await) }
-            });
-            let _ = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(connection(front.clone(), stream, permit, stop_rx.clone()));
     }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let open = max_connections - connections.available_permits();
+    println!(
+        "Shutting down: {open} connection(s) open, up to {} s for requests in flight",
+        options.shutdown_grace.as_secs_f64()
+    );
+    let all = connections.acquire_many_owned(max_connections as u32);
+    match tokio::time::timeout(options.shutdown_grace, all).await {
+        Ok(_) => println!("Shut down cleanly"),
+        Err(_) => eprintln!("Shutdown grace period over: cutting the requests still in flight"),
+    }
+    Ok(())
+}
+
+/// One connection, from accept to close: hyper with the header timeout, the keep-alive
+/// watchdog, and the server's shutdown signal.
+async fn connection(
+    front: Arc<Front>,
+    stream: tokio::net::TcpStream,
+    _permit: OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let metrics = front.metrics.clone();
+    let wire = front.options.wire;
+    metrics.connection_opened();
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(WatchedIo::new(stream, activity.clone()));
+    let service = {
+        let activity = activity.clone();
+        service_fn(move |req| {
+            let front = front.clone();
+            let activity = activity.clone();
+            async move {
+                activity.request_started();
+                let resp = front.handle(req).await;
+                activity.request_answered();
+                Ok::<_, Infallible>(resp)
+            }
+        })
+    };
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(wire.header)
+        .keep_alive(true)
+        .serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut closing = *stop.borrow();
+    if closing {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        let idle_at = activity
+            .idle_deadline(wire.keep_alive)
+            .unwrap_or_else(|| Instant::now() + wire.keep_alive);
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            _ = stop.changed(), if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = tokio::time::sleep_until(idle_at.into()), if !closing => {
+                if activity
+                    .idle_deadline(wire.keep_alive)
+                    .is_some_and(|at| at <= Instant::now())
+                {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+    metrics.connection_closed();
+}
+
+/// Serves `/metrics` on its own address until the process ends; the address it got.
+pub async fn serve_metrics(addr: SocketAddr, metrics: Arc<Metrics>) -> Result<SocketAddr> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the metrics address {addr}"))?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let metrics = metrics.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let metrics = metrics.clone();
+                    async move {
+                        let (status, body) = if req.uri().path() == "/metrics" {
+                            (200, metrics.render())
+                        } else {
+                            (404, "{\"detail\":\"Not Found\"}".to_string())
+                        };
+                        let mut resp = hyper::Response::new(Full::new(Bytes::from(body)));
+                        *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        let kind = if status == 200 {
+                            "text/plain; version=0.0.4"
+                        } else {
+                            "application/json"
+                        };
+                        resp.headers_mut()
+                            .insert(hyper::header::CONTENT_TYPE, kind.parse().unwrap());
+                        Ok::<_, Infallible>(resp)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(10))
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(bound)
 }

@@ -12,18 +12,22 @@ use nodetool_edge::config::{
 };
 use nodetool_edge::token::mask;
 
+use crate::access_log::LogFormat;
 use crate::compile_cache;
 use crate::component::{self, Limits};
 use crate::deployment_config::{self, ResolvedToken, TokenSource};
 use crate::host_state::SharedHost;
+use crate::instances::{Instances, Lifecycle};
 use crate::key_value_host::STORE_LABEL;
 use crate::kv::KvBackend;
 use crate::kv::redis::RedisKv;
 use crate::kv::runtime_config::{self, StoreConfig};
 use crate::kv::sqlite::SqliteKv;
+use crate::kv::timed::TimedKv;
+use crate::metrics::Metrics;
 use crate::model_cache;
 use crate::outbound::AllowList;
-use crate::server::{Runner, serve};
+use crate::server::{ServerOptions, WireLimits, serve, serve_metrics};
 
 /// Host limits and storage, from the command line.
 #[derive(Debug, Clone)]
@@ -31,6 +35,13 @@ pub struct HostOptions {
     /// SQLite file for the key-value store (default under the user's data directory).
     pub db_path: Option<PathBuf>,
     pub max_concurrency: u32,
+    pub lifecycle: Lifecycle,
+    pub wire: WireLimits,
+    /// Permits for heavy guests (default: all cores but one).
+    pub compute_slots: Option<usize>,
+    pub shutdown_grace: Duration,
+    pub log_format: LogFormat,
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub memory_mb: usize,
     pub deadline_ms: u64,
     pub timeout_ms: u64,
@@ -141,6 +152,27 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     let outbound = outbound_allow_list(&config)?;
 
     let (kv, storage) = open_store(&limits)?;
+    let metrics = Arc::new(Metrics::default());
+    // Timing every store operation costs a lock each; only when someone is looking.
+    let kv: Arc<dyn KvBackend> = if limits.metrics_addr.is_some() {
+        Arc::new(TimedKv::new(kv, metrics.clone()))
+    } else {
+        kv
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compute_slots = limits
+        .compute_slots
+        .unwrap_or(cores.saturating_sub(1))
+        .max(1);
+    let mut wire = limits.wire;
+    wire.max_connections = wire.max_connections.min(connection_ceiling());
+    let server_options = ServerOptions {
+        wire,
+        shutdown_grace: limits.shutdown_grace,
+        log_format: limits.log_format,
+    };
+    let lifecycle = limits.lifecycle;
+    let metrics_addr = limits.metrics_addr;
 
     let component_file = limits.component.clone();
     let compile_cache = match &limits.compile_cache {
@@ -170,6 +202,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         memory_limit_bytes: limits.memory_bytes,
         model_cache: model_cache.filter(|d| d.is_dir()),
         outbound: Arc::new(outbound),
+        compute: Arc::new(tokio::sync::Semaphore::new(compute_slots)),
     };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -185,16 +218,51 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
             storage: &storage,
             component: &ready.describe(),
         };
+        let metrics_at = match metrics_addr {
+            Some(addr) => Some(serve_metrics(addr, metrics.clone()).await?),
+            None => None,
+        };
+        if let Some(at) = metrics_at {
+            println!("Metrics: http://{at}/metrics");
+        }
         print_banner(role, &config, token.as_ref(), &addr.to_string(), banner);
-        let runner = Runner::new(engine, pre, shared, limits);
-        tokio::select! {
-            r = serve(listener, runner) => r,
-            _ = shutdown_signal() => {
-                println!("Shutting down");
-                Ok(())
+        let instances = Instances::new(engine, pre, shared, limits, lifecycle, metrics);
+        serve(listener, instances, server_options, shutdown_signal()).await
+    })?;
+    // Blocking store calls still running (a sync of the database) may finish; nothing else
+    // is waited for.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    Ok(())
+}
+
+/// The most connections the process can hold with room to spare: half its file-descriptor
+/// limit, after raising the soft limit to the hard one.
+fn connection_ceiling() -> usize {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed in.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return usize::MAX;
+            }
+            if lim.rlim_cur < lim.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    lim.rlim_cur = lim.rlim_max;
+                }
             }
         }
-    })
+        (lim.rlim_cur / 2).max(16) as usize
+    }
+    #[cfg(not(unix))]
+    usize::MAX
 }
 
 /// The origins the component may call: the configured upstreams (the Supabase project, Ollama

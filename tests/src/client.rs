@@ -109,7 +109,8 @@ pub fn bearer(base: &str, method: &str, path: &str, token: &str, body: &[u8]) ->
     )
 }
 
-fn parse(raw: &[u8], head_only: bool) -> Reply {
+/// One whole HTTP/1.1 response as read off a socket (`head_only` for a HEAD request).
+pub fn parse(raw: &[u8], head_only: bool) -> Reply {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -17,6 +17,6 @@ pub mod supabase;
 pub mod upstream;
 pub mod wrangler;
 
-pub use client::{Reply, bearer, request};
+pub use client::{Reply, bearer, parse, request};
 pub use runner::{Profile, Runner, Target};
 pub use server::{Host, Server, skip_unless_native, skip_when_external};

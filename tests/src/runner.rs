@@ -85,12 +85,26 @@ pub fn forward_lines(stream: impl Read + Send + 'static, tx: mpsc::Sender<String
     });
 }
 
+/// Collects the lines `rx` receives, from a thread of its own.
+fn keep_lines(rx: mpsc::Receiver<String>) -> Arc<Mutex<Vec<String>>> {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let into = kept.clone();
+    std::thread::spawn(move || {
+        while let Ok(line) = rx.recv() {
+            into.lock().unwrap().push(line);
+        }
+    });
+    kept
+}
+
 /// A running `nodetool-edge` process, killed when dropped.
 pub struct Runner {
     child: Child,
     pub base: String,
     /// Everything the runner printed on stdout up to and including its "Listening" line.
     pub banner: Vec<String>,
+    /// What it printed on stdout after that (request logs in the JSON format).
+    stdout: Arc<Mutex<Vec<String>>>,
     /// What it printed on stderr after that, read continuously so a chatty runner never blocks
     /// on a full pipe during a long test, and kept so a test can look for a panic.
     stderr: Arc<Mutex<Vec<String>>>,
@@ -130,6 +144,10 @@ impl Runner {
             .env("NODETOOL_EDGE_COMPILE_CACHE", shared_compile_cache())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // The instance isolation the whole suite runs in (CI runs it in both).
+        if let Some(mode) = std::env::var_os("NODETOOL_EDGE_ISOLATION") {
+            cmd.env("NODETOOL_EDGE_ISOLATION", mode);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -144,21 +162,16 @@ impl Runner {
                     let addr = line.strip_prefix("Listening on ").map(str::to_string);
                     banner.push(line);
                     if let Some(base) = addr {
-                        // Keep draining stdout so the runner never blocks on a full pipe.
-                        std::thread::spawn(move || while rx.recv().is_ok() {});
-                        let stderr = Arc::new(Mutex::new(Vec::new()));
+                        // Keep draining both pipes so the runner never blocks on a full one.
+                        let stdout = keep_lines(rx);
                         let (etx, erx) = mpsc::channel();
                         forward_lines(child.stderr.take().unwrap(), etx);
-                        let kept = stderr.clone();
-                        std::thread::spawn(move || {
-                            while let Ok(line) = erx.recv() {
-                                kept.lock().unwrap().push(line);
-                            }
-                        });
+                        let stderr = keep_lines(erx);
                         return Ok(Runner {
                             child,
                             base,
                             banner,
+                            stdout,
                             stderr,
                         });
                     }
@@ -204,6 +217,11 @@ impl Runner {
     /// `Some` once the process has exited (crashed, say), without waiting.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// The stdout lines printed after the banner so far.
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// The stderr lines printed since start-up so far.

@@ -4,6 +4,7 @@
 pub mod redis;
 pub mod runtime_config;
 pub mod sqlite;
+pub mod timed;
 
 use std::fmt;
 

@@ -1,0 +1,107 @@
+//! What the host learns about one request while an instance serves it: its id, whether the
+//! instance was warm, and which limit (if any) stopped it. The dispatcher keeps one end, the
+//! instance's store the other, so a trap can be answered with the limit that caused it.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use http::HeaderValue;
+
+/// The request header that carries the id, echoed in every answer.
+pub const HEADER: &str = "x-request-id";
+
+/// Longest client-chosen id kept as it is; a longer or odd one is replaced.
+const MAX_LEN: usize = 128;
+
+/// A limit of the instance that ended a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitHit {
+    /// The linear memory cap (`--memory-mb`).
+    Memory,
+    /// The CPU time budget (`--deadline-ms`).
+    Cpu,
+}
+
+pub struct RequestTrace {
+    pub id: String,
+    reused: AtomicBool,
+    limit: Mutex<Option<LimitHit>>,
+}
+
+impl RequestTrace {
+    pub fn new(id: String) -> RequestTrace {
+        RequestTrace {
+            id,
+            reused: AtomicBool::new(false),
+            limit: Mutex::new(None),
+        }
+    }
+
+    pub fn mark_reused(&self) {
+        self.reused.store(true, Ordering::Relaxed);
+    }
+
+    pub fn reused(&self) -> bool {
+        self.reused.load(Ordering::Relaxed)
+    }
+
+    /// Records the first limit the request reached (a trap that follows is its result).
+    pub fn hit(&self, limit: LimitHit) {
+        let mut slot = self.limit.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(limit);
+    }
+
+    pub fn limit(&self) -> Option<LimitHit> {
+        *self.limit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The client's `X-Request-Id` when it is a sane token (visible ASCII, at most 128 bytes), so
+/// a proxy's id carries through; otherwise a new random one. A log line never carries
+/// whatever bytes a client chose to inject.
+pub fn request_id(given: Option<&HeaderValue>) -> String {
+    if let Some(v) = given
+        && let Ok(s) = v.to_str()
+        && !s.is_empty()
+        && s.len() <= MAX_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        return s.to_string();
+    }
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).expect("the operating system's random source is available");
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sane_client_id_is_kept_and_anything_else_replaced() {
+        let kept = HeaderValue::from_static("abc-123_X.y");
+        assert_eq!(request_id(Some(&kept)), "abc-123_X.y");
+        for bad in [
+            HeaderValue::from_static(""),
+            HeaderValue::from_static("has space"),
+            HeaderValue::from_static("quote\"d"),
+            HeaderValue::from_bytes(&[0xff, 0x41]).unwrap(),
+            HeaderValue::from_str(&"x".repeat(129)).unwrap(),
+        ] {
+            let id = request_id(Some(&bad));
+            assert_eq!(id.len(), 32, "{bad:?} -> {id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+        assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn the_first_limit_reached_is_the_one_reported() {
+        let t = RequestTrace::new("id".into());
+        assert_eq!(t.limit(), None);
+        t.hit(LimitHit::Cpu);
+        t.hit(LimitHit::Memory);
+        assert_eq!(t.limit(), Some(LimitHit::Cpu));
+    }
+}
