@@ -24,6 +24,22 @@ pub trait KeyValue {
     async fn delete(&self, key: &str) -> Result<(), KvError>;
     /// Every key starting with `prefix`, in no particular order.
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError>;
+
+    /// A handle on the same store that an answer's body may keep after the handler has
+    /// returned, so a large stored object goes out chunk by chunk as the client reads it
+    /// instead of whole. `None` (the default): objects are read whole.
+    fn chunk_source(&self) -> Option<std::rc::Rc<dyn ChunkSource>> {
+        None
+    }
+}
+
+/// One value read by a [`ChunkSource`], as a future the body can keep.
+pub type ChunkRead = std::pin::Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, KvError>>>>;
+
+/// Reads single values for a body that streams after its request was answered (see
+/// [`KeyValue::chunk_source`]).
+pub trait ChunkSource {
+    fn get(&self, key: String) -> ChunkRead;
 }
 
 /// Configuration values by their canonical (upper-case) name: Spin variables, Workers

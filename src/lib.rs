@@ -133,10 +133,13 @@ where
         return match op {
             StorageOp::Head => storage_api::read(&ctx, *bucket, key, &parts.headers, true).await,
             StorageOp::Get => storage_api::read(&ctx, *bucket, key, &parts.headers, false).await,
-            StorageOp::Put => storage_api::write(&ctx, *bucket, key, &parts.headers, body).await,
-            StorageOp::Delete => storage_api::delete(&ctx, *bucket, key).await,
-        }
-        .map(|r| r.map(Body::from));
+            StorageOp::Put => storage_api::write(&ctx, *bucket, key, &parts.headers, body)
+                .await
+                .map(|r| r.map(Body::from)),
+            StorageOp::Delete => storage_api::delete(&ctx, *bucket, key)
+                .await
+                .map(|r| r.map(Body::from)),
+        };
     }
     let body = if route.takes_body() {
         body::declared_too_large(&parts.headers, config.max_body_bytes)?;

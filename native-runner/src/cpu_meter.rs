@@ -10,10 +10,12 @@
 //! count, and it never counts waiting.
 //!
 //! At every callback the guest yields to the async runtime, so a computing guest never keeps
-//! a runtime thread from the requests queued behind it. A guest that has run without a pause
-//! for [`HEAVY_AFTER`] is heavy: it then computes only while it holds a permit of the
-//! compute pool, which has fewer permits than the machine has cores, so heavy runs can never
-//! take every core from the requests that only wait on I/O.
+//! a runtime thread from the requests queued behind it. A guest that has run for
+//! [`HEAVY_AFTER`] without calling the host is heavy: it then computes only while it holds a
+//! permit of the compute pool, which has fewer permits than the machine has cores, so heavy
+//! runs can never take every core from the requests that only wait on I/O. Any call into the
+//! host gives the permit back (the guest may be about to wait on a slow client or a store; a
+//! permit held across such a wait would stall every other heavy guest).
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -53,8 +55,10 @@ fn lock(turn: &SharedTurn) -> std::sync::MutexGuard<'_, Turn> {
 pub struct CpuMeter {
     budget: Duration,
     busy: Duration,
-    /// Running time since the guest last waited on I/O.
+    /// Running time since the guest last called the host or waited.
     burst: Duration,
+    /// Whether a permit may have been handed to this guest since it last gave one back.
+    may_hold: bool,
     last: Instant,
     pool: ComputePool,
     turn: SharedTurn,
@@ -80,6 +84,7 @@ impl CpuMeter {
             budget,
             busy: Duration::ZERO,
             burst: Duration::ZERO,
+            may_hold: false,
             last: Instant::now(),
             pool,
             turn,
@@ -96,6 +101,16 @@ impl CpuMeter {
         let mut turn = lock(&self.turn);
         turn.permit = None;
         turn.resumed = None;
+    }
+
+    /// The guest calls the host (wasmtime's call hook): its burst of computing is over, and
+    /// a permit it holds goes back to the pool.
+    pub fn host_call(&mut self) {
+        self.burst = Duration::ZERO;
+        if self.may_hold {
+            self.may_hold = false;
+            release(&self.turn);
+        }
     }
 
     pub fn turn(&self) -> SharedTurn {
@@ -129,6 +144,7 @@ impl CpuMeter {
             return Decision::Stop;
         }
         if self.burst >= HEAVY_AFTER && !has_permit {
+            self.may_hold = true;
             return Decision::WaitForPermit;
         }
         Decision::Yield
@@ -234,6 +250,31 @@ mod tests {
         t += Duration::from_secs(1);
         assert_eq!(m.decide(t), Decision::Yield);
         assert_eq!(m.pool.available_permits(), 1);
+    }
+
+    #[test]
+    fn a_call_into_the_host_gives_the_permit_back_and_ends_the_burst() {
+        let mut m = meter(Duration::from_secs(10), 1);
+        let mut t = m.last;
+        for _ in 0..5 {
+            t += EPOCH_TICK;
+            m.decide(t);
+        }
+        assert!(m.may_hold);
+        lock(&m.turn).permit = Some(m.pool.clone().try_acquire_owned().unwrap());
+        assert_eq!(m.pool.available_permits(), 0);
+        m.host_call();
+        assert_eq!(
+            m.pool.available_permits(),
+            1,
+            "a guest waiting on I/O holds no permit"
+        );
+        t += EPOCH_TICK;
+        assert_eq!(
+            m.decide(t),
+            Decision::Yield,
+            "light again after the host call"
+        );
     }
 
     #[test]

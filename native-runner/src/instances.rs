@@ -174,6 +174,12 @@ impl HandlerState for Instances {
         // Called back at every epoch tick while guest code runs (see `cpu_meter`).
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut cx| cx.data_mut().cpu.on_tick(Instant::now()));
+        store.call_hook(|mut cx, hook| {
+            if matches!(hook, wasmtime::CallHook::CallingHost) {
+                cx.data_mut().cpu.host_call();
+            }
+            Ok(())
+        });
         let proxy = self.pre.instantiate_async(&mut store).await?;
         self.metrics.instance_created();
         let timeout = self.limits.timeout;

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::host::Host;
 use crate::response::{Response, json_response};
 use crate::storage::blob_store::{BlobMeta, BlobStore};
+use crate::storage::blob_stream::BlobStream;
 use crate::storage::range::{self, RangeRequest};
 use crate::storage::{Bucket, content_type, key};
 use crate::time::{http_date, parse_http_date};
@@ -51,7 +52,7 @@ pub async fn read<H: Host>(
     raw_key: &str,
     headers: &HeaderMap,
     head: bool,
-) -> Result<Response, ApiError> {
+) -> Result<http::Response<crate::Body>, ApiError> {
     let key = key::validate(raw_key)?;
     let store = BlobStore::new(ctx.host);
     let meta = store.meta(bucket, &key).await?.ok_or_else(not_found)?;
@@ -64,7 +65,7 @@ pub async fn read<H: Host>(
         let mut resp = empty(StatusCode::NOT_MODIFIED);
         describe(&mut resp, &key, &meta);
         resp.headers_mut().remove(header::CONTENT_TYPE);
-        return Ok(resp);
+        return Ok(resp.map(crate::Body::from));
     }
 
     let (status, start, end) = match range::parse(header_str(headers, header::RANGE), meta.size) {
@@ -80,19 +81,20 @@ pub async fn read<H: Host>(
                 header::CONTENT_RANGE,
                 &format!("bytes */{}", meta.size),
             );
-            return Ok(resp);
+            return Ok(resp.map(crate::Body::from));
         }
     };
-    // HEAD never loads the object.
-    let body = if head || meta.size == 0 {
-        Bytes::new()
-    } else {
-        store.read(&meta, start, end).await?
+    // HEAD never loads the object. More than one chunk streams when the host can give the
+    // body a handle on the store: a slow reader then holds one chunk, not the object.
+    let streamed = !head && meta.size > 0 && end / meta.chunk_size > start / meta.chunk_size;
+    let body = match ctx.host.chunk_source() {
+        Some(source) if streamed => crate::Body::stream(BlobStream::new(source, &meta, start, end)),
+        _ if head || meta.size == 0 => crate::Body::from(Bytes::new()),
+        _ => crate::Body::from(store.read(&meta, start, end).await?),
     };
     // HEAD tells the length GET would send (RFC 9110 9.3.2); downloaders show progress from it.
     let length = if meta.size == 0 { 0 } else { end - start + 1 };
-    let mut resp = http::Response::new(body);
-    *resp.status_mut() = status;
+    let mut resp = empty(status);
     describe(&mut resp, &key, &meta);
     set(&mut resp, header::CONTENT_LENGTH, &length.to_string());
     if status == StatusCode::PARTIAL_CONTENT {
@@ -102,7 +104,7 @@ pub async fn read<H: Host>(
             &format!("bytes {start}-{end}/{}", meta.size),
         );
     }
-    Ok(resp)
+    Ok(resp.map(|_| body))
 }
 
 /// `PUT`: the body becomes the object (overwriting), streamed in chunks; 200 with an empty

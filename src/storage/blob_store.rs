@@ -42,11 +42,26 @@ fn meta_key(bucket: Bucket, key: &str) -> String {
     format!("storage/v1/{}/{}", bucket.as_str(), seg(key))
 }
 
-fn chunk_key(upload: &str, n: u64) -> String {
+pub(crate) fn chunk_key(upload: &str, n: u64) -> String {
     format!("blobs/v1/{upload}/{n}")
 }
 
 const UNREADABLE: &str = "A stored object could not be read";
+
+/// The part of chunk `n` that falls in bytes `start..=end` of its object; `None` when the
+/// chunk is too short to hold it (a damaged object).
+pub(crate) fn piece_of(
+    chunk: &[u8],
+    n: u64,
+    chunk_size: u64,
+    start: u64,
+    end: u64,
+) -> Option<&[u8]> {
+    let base = n * chunk_size;
+    let from = start.saturating_sub(base) as usize;
+    let to = ((end - base + 1).min(chunk.len() as u64)) as usize;
+    (from <= to).then(|| &chunk[from..to])
+}
 
 fn unreadable() -> ApiError {
     ApiError::Internal(UNREADABLE)
@@ -78,13 +93,8 @@ impl<'a, K: KeyValue> BlobStore<'a, K> {
                 .get(&chunk_key(&meta.upload, n))
                 .await?
                 .ok_or_else(unreadable)?;
-            let base = n * cs;
-            let from = start.saturating_sub(base) as usize;
-            let to = ((end - base + 1).min(chunk.len() as u64)) as usize;
-            if from > to {
-                return Err(unreadable());
-            }
-            out.extend_from_slice(&chunk[from..to]);
+            let piece = piece_of(&chunk, n, cs, start, end).ok_or_else(unreadable)?;
+            out.extend_from_slice(piece);
         }
         if out.len() as u64 != end - start + 1 {
             return Err(unreadable());

@@ -2,6 +2,7 @@
 //! no value exceeds a platform's limit and a range read touches only the chunks it needs.
 
 pub mod blob_store;
+pub mod blob_stream;
 pub mod content_type;
 pub mod key;
 pub mod range;

@@ -455,3 +455,101 @@ fn request_ids_are_echoed_and_json_logs_carry_them() {
         _ => assert_eq!(modes, ["fresh", "reused", "reused"]),
     }
 }
+
+/// Resident memory of a process, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+#[test]
+fn forty_slow_readers_of_a_large_object_keep_the_runner_small() {
+    if skip_unless_native() {
+        return;
+    }
+    use nodetool_edge_conformance::runner::STATIC_TOKEN;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
+    ];
+    let r = Runner::start(&["serve"], &env, dir.path());
+    const SIZE: usize = 100 << 20;
+    let object: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+    let put = bearer(
+        &r.base,
+        "PUT",
+        "/admin/storage/assets/big.bin",
+        STATIC_TOKEN,
+        &object,
+    );
+    assert_eq!(put.status, 200, "{}", put.text());
+
+    let mut readers: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut s = TcpStream::connect(authority(&r.base)).unwrap();
+            let head = format!(
+                "GET /admin/storage/assets/big.bin HTTP/1.1\r\nHost: x\r\n\
+                 Authorization: Bearer {STATIC_TOKEN}\r\nConnection: close\r\n\r\n"
+            );
+            s.write_all(head.as_bytes()).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            s
+        })
+        .collect();
+    // Each reader takes 64 KiB every 100 ms for 4 s: a few MiB of 100.
+    let mut peak = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut first = vec![Vec::new(); readers.len()];
+    for round in 0..40 {
+        for (i, s) in readers.iter_mut().enumerate() {
+            let n = s.read(&mut buf).unwrap();
+            if round == 0 {
+                first[i].extend_from_slice(&buf[..n]);
+            }
+        }
+        peak = peak.max(rss(r.pid()));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        peak < 300 << 20,
+        "runner RSS peaked at {} MiB with 40 slow readers",
+        peak >> 20
+    );
+    for f in &first {
+        assert!(
+            f.starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&f[..f.len().min(200)])
+        );
+    }
+    // One reader goes on to the end and gets every byte.
+    let mut rest = Vec::new();
+    if let Err(e) = readers[0].read_to_end(&mut rest) {
+        panic!("reading on after {} bytes: {e}", rest.len());
+    }
+    drop(readers);
+    let got = bearer(
+        &r.base,
+        "GET",
+        "/admin/storage/assets/big.bin",
+        STATIC_TOKEN,
+        b"",
+    );
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.header("content-length"),
+        Some(SIZE.to_string().as_str())
+    );
+    assert!(got.body == object, "the streamed object is the stored one");
+    eprintln!(
+        "runner RSS peak with 40 slow readers of 100 MiB: {} MiB",
+        peak >> 20
+    );
+}

@@ -7,10 +7,11 @@
 
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
-    Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
-    OutboundRequest, Variables,
+    ChunkRead, ChunkSource, Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound,
+    OutboundError, OutboundRequest, Variables,
 };
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -23,9 +24,13 @@ use spin_sdk::variables;
 use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
 
 struct SpinHost {
-    store: key_value::Store,
+    /// Shared with the bodies of stored objects, which read their chunks after `handle`
+    /// returned.
+    store: Rc<key_value::Store>,
     /// Every variable at once, when the host hands them over bundled (the native runner does).
     bundled: Option<Vec<(String, String)>>,
+    /// Carried by every log line about this request.
+    request_id: Option<String>,
 }
 
 fn kv_error(e: key_value::Error) -> KvError {
@@ -50,6 +55,20 @@ impl KeyValue for SpinHost {
         let mut keys = self.store.get_keys().map_err(kv_error)?;
         keys.retain(|k| k.starts_with(prefix));
         Ok(keys)
+    }
+
+    fn chunk_source(&self) -> Option<Rc<dyn ChunkSource>> {
+        Some(Rc::new(StoreChunks(self.store.clone())))
+    }
+}
+
+/// The store, for a body that reads its chunks as the client takes them.
+struct StoreChunks(Rc<key_value::Store>);
+
+impl ChunkSource for StoreChunks {
+    fn get(&self, key: String) -> ChunkRead {
+        // Spin's key-value calls return at once; the future is only the port's shape.
+        Box::pin(std::future::ready(self.0.get(&key).map_err(kv_error)))
     }
 }
 
@@ -118,8 +137,25 @@ fn regular_file_bytes(root: &std::path::Path) -> std::io::Result<u64> {
 
 impl Logger for SpinHost {
     fn log(&self, line: &str) {
-        eprintln!("{line}");
+        match &self.request_id {
+            Some(id) => eprintln!("request_id={id} {line}"),
+            None => eprintln!("{line}"),
+        }
     }
+}
+
+/// The request's `X-Request-Id` (the native runner always sets one), when it is a plain token
+/// that can go into a log line as it is.
+fn request_id(req: &IncomingRequest) -> Option<String> {
+    let values = req.headers().get("x-request-id");
+    let raw = values.first()?;
+    let id = std::str::from_utf8(raw).ok()?;
+    let plain = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    plain.then(|| id.to_string())
 }
 
 /// A stream of body pieces from wasi:http as an `http_body::Body`.
@@ -358,7 +394,8 @@ async fn respond(resp: http::Response<nodetool_edge::Body>, out: ResponseOutpara
         let Ok(frame) = frame;
         if let Ok(data) = frame.into_data()
             && !data.is_empty()
-            && sink.send(data.to_vec()).await.is_err()
+            // A uniquely held piece (a stored chunk) becomes the Vec without a copy.
+            && sink.send(Vec::from(data)).await.is_err()
         {
             // The client went away; dropping the body stops the work behind it.
             return;
@@ -428,7 +465,11 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let bundled = variables::get(BUNDLED_VARIABLE)
         .ok()
         .and_then(|text| unbundle_variables(&text));
-    let host = SpinHost { store, bundled };
+    let host = SpinHost {
+        store: Rc::new(store),
+        bundled,
+        request_id: request_id(&req),
+    };
     let resp = match core_request(req) {
         Ok(req) => nodetool_edge::handle(req, &host).await,
         Err(e) => {
