@@ -4,6 +4,7 @@
 //! instead, naming the variable, and check mode and provider together at construction.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use crate::host::Variables;
 use crate::token::SecretToken;
@@ -120,6 +121,11 @@ pub enum CorsOrigins {
     Any,
     List(Vec<String>),
 }
+
+/// Values by name and the configuration built from them (see [`Config::load`]).
+type Built = (Vec<(&'static str, String)>, Arc<Config>);
+
+static LAST_BUILT: Mutex<Option<Built>> = Mutex::new(None);
 
 #[derive(Clone)]
 pub struct Config {
@@ -301,20 +307,32 @@ impl Config {
         origins
     }
 
-    /// Reads every variable through the host and checks them together.
-    pub async fn load(vars: &impl Variables) -> Result<Config, ConfigError> {
+    /// Reads every variable through the host and checks them together. The configuration
+    /// built last is kept with the values it came from: a warm instance or a Workers isolate
+    /// reads the same values on every request, and parsing them again (URLs, token rules,
+    /// providers) would be most of the work of a small request. Any change of a value builds
+    /// it anew; an invalid one is never kept.
+    pub async fn load(vars: &impl Variables) -> Result<Arc<Config>, ConfigError> {
         let mut values = Vec::with_capacity(VARIABLE_NAMES.len());
         for name in VARIABLE_NAMES {
             if let Some(v) = vars.variable(name).await {
                 values.push((*name, v));
             }
         }
-        Config::from_lookup(|name| {
+        let mut last = LAST_BUILT.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, config)) = last.as_ref()
+            && *seen == values
+        {
+            return Ok(config.clone());
+        }
+        let config = Arc::new(Config::from_lookup(|name| {
             values
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.clone())
-        })
+        })?);
+        *last = Some((values, config.clone()));
+        Ok(config)
     }
 
     /// Builds the configuration from a lookup by canonical name. Empty values count as unset,
@@ -504,6 +522,30 @@ fn cache_setting(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory_host::MemoryHost;
+
+    #[test]
+    fn the_kept_configuration_follows_every_change_of_a_value() {
+        let load = |pairs: &[(&str, &str)]| {
+            futures_executor::block_on(Config::load(&MemoryHost::with_vars(pairs)))
+        };
+        let desktop = load(&[("NODETOOL_SERVER_MODE", "desktop")]).unwrap();
+        assert_eq!(desktop.mode, ServerMode::Desktop);
+        let again = load(&[("NODETOOL_SERVER_MODE", "desktop")]).unwrap();
+        assert_eq!(again.mode, ServerMode::Desktop);
+        let private = load(&[
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", "a-long-enough-static-token"),
+        ])
+        .unwrap();
+        assert_eq!(private.mode, ServerMode::Private);
+        // An invalid set is refused every time, not answered from the one before.
+        for _ in 0..2 {
+            assert!(load(&[("NODETOOL_SERVER_MODE", "sideways")]).is_err());
+        }
+        assert_eq!(load(&[]).unwrap().mode, ServerMode::Desktop);
+    }
 
     #[test]
     fn bundled_variables_round_trip_known_names_only() {

@@ -131,6 +131,8 @@ struct Args {
     workflows: usize,
     /// Chat requests per path; by default as many as fit in `duration`.
     chat_requests: Option<usize>,
+    /// Only the throughput cases whose name contains this (no footprint, JWT or chat cases).
+    only: Option<String>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
@@ -139,6 +141,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         connections: 32,
         workflows: 20,
         chat_requests: None,
+        only: None,
     };
     while let Some(flag) = it.next() {
         let value = it.next().context("flag without a value")?;
@@ -146,13 +149,14 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
             "--connections" => a.connections = value.parse()?,
             "--workflows" => a.workflows = value.parse()?,
+            "--only" => a.only = Some(value),
             "--chat-requests" => match value.parse()? {
                 0 => bail!("--chat-requests must be at least 1"),
                 n => a.chat_requests = Some(n),
             },
             _ => bail!(
                 "unknown flag {flag}; flags: --seconds N --connections N --workflows N \
-                 --chat-requests N"
+                 --chat-requests N --only TEXT"
             ),
         }
     }
@@ -235,7 +239,21 @@ async fn main() -> Result<()> {
     println!("|---|---|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
     for (name, shape) in cases {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|only| !name.contains(only.as_str()))
+        {
+            continue;
+        }
         measure(name, &shape, (&runner, &baseline), &args, &mut ratios).await?;
+    }
+    if args.only.is_some() {
+        println!();
+        for (name, rps, p99) in ratios {
+            println!("{name}: runner/baseline req/s = {rps:.2}, p99 = {p99:.2}x");
+        }
+        return Ok(());
     }
     let peak_rss = [rss_kib(&runner, "VmHWM")?, rss_kib(&baseline, "VmHWM")?];
     drop((runner, baseline));
