@@ -109,20 +109,34 @@ pub fn is_admin_path(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
 
-/// The gate in front of `/admin` and everything below it: the admin token when configured,
-/// then the admin role (the static-token holder, an admin user, the desktop's local user).
+/// `/api/users` and everything below it: user management, which `ADMIN_TOKEN` guards as it
+/// guards `/admin`.
+pub fn is_user_management_path(path: &str) -> bool {
+    path == "/api/users" || path.starts_with("/api/users/")
+}
+
+/// The gate in front of `/admin` and `/api/users`. The caller's role is checked before
+/// `X-Admin-Token`, so a caller who is not an admin gets the same 403 whatever the header
+/// holds and learns nothing about the admin token. On `/api/users` the handler keeps
+/// NodeTool's order (provider 501, then role 403); the token is asked of an admin of the
+/// `multi_user` provider only, the one caller who gets past both.
 pub fn require_admin(
     config: &Config,
     identity: &Identity,
     path: &str,
     headers: &http::HeaderMap,
 ) -> Result<(), ApiError> {
-    if !is_admin_path(path) {
-        return Ok(());
+    if is_admin_path(path) {
+        if identity.role != Role::Admin {
+            return Err(ApiError::Forbidden("Admin access required"));
+        }
+        return check_admin_token(config, headers);
     }
-    check_admin_token(config, headers)?;
-    if identity.role != Role::Admin {
-        return Err(ApiError::Forbidden("Admin access required"));
+    if is_user_management_path(path)
+        && config.auth_provider == AuthProvider::MultiUser
+        && identity.role == Role::Admin
+    {
+        return check_admin_token(config, headers);
     }
     Ok(())
 }
@@ -206,6 +220,15 @@ mod tests {
                 require_admin(&guarded, &admin, path, &none),
                 Err(ApiError::Forbidden(ADMIN_TOKEN_REQUIRED)),
                 "{path}"
+            );
+        }
+        // The same answer for a right, a wrong and no admin token: no oracle.
+        let mut bad = http::HeaderMap::new();
+        bad.insert("x-admin-token", "wrong".parse().unwrap());
+        for headers in [&none, &good, &bad] {
+            assert_eq!(
+                require_admin(&guarded, &user, "/admin/secrets", headers),
+                forbidden
             );
         }
         for path in ["/administrator", "/api/admin", "/workflows"] {

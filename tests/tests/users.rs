@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use nodetool_edge_conformance::runner::binary;
 use nodetool_edge_conformance::{
-    Host, Reply, Runner, Server as Deployment, bearer, skip_unless_native, skip_when_external,
+    Host, Reply, Runner, Server as Deployment, bearer, request, skip_unless_native,
+    skip_when_external,
 };
 use serde_json::{Value, json};
 
@@ -354,4 +355,74 @@ fn user_management_is_501_under_other_providers() {
         reply.json(),
         json!({"detail": "User management not available for current auth provider"})
     );
+}
+
+#[test]
+fn with_admin_token_user_management_asks_an_admin_for_it_and_tells_others_nothing() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nodetool-edge.sqlite3");
+    let alice = token_from(&users_cli(&db, &["add", "alice", "--role", "admin"]));
+    let bob = token_from(&users_cli(&db, &["add", "bob"]));
+    let admin_token = "users-admin-token-0123456789abcdef";
+    let runner = Runner::start(
+        &["serve"],
+        &[
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "multi_user"),
+            ("SERVER_AUTH_TOKEN", STATIC),
+            ("SECRETS_MASTER_KEY", "multi-user-master-key"),
+            ("ADMIN_TOKEN", admin_token),
+        ],
+        dir.path(),
+    );
+    let s = Deployment::native(runner, dir);
+    let call = |token: &str, admin: Option<&str>| {
+        let auth = format!("Bearer {token}");
+        let mut headers: Vec<(&str, &[u8])> = vec![("Authorization", auth.as_bytes())];
+        if let Some(a) = admin {
+            headers.push(("X-Admin-Token", a.as_bytes()));
+        }
+        request(&s.base, "GET", "/api/users/", &headers, b"")
+    };
+    // An admin needs the admin token, as on /admin.
+    let r = call(&alice, None);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"detail": "Admin token required. Use X-Admin-Token header."})
+    );
+    let r = call(&alice, Some("wrong"));
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = call(&alice, Some(admin_token));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["users"].as_array().unwrap().len(), 2);
+    // A user who is not an admin gets one answer whatever the header holds.
+    for admin in [None, Some("wrong"), Some(admin_token)] {
+        let r = call(&bob, admin);
+        assert_eq!(r.status, 403, "{admin:?}");
+        assert_eq!(
+            r.json(),
+            json!({"detail": "Admin access required"}),
+            "{admin:?}"
+        );
+    }
+    // The same on /admin.
+    for admin in ["wrong", admin_token] {
+        let auth = format!("Bearer {bob}");
+        let r = request(
+            &s.base,
+            "GET",
+            "/admin/collections",
+            &[
+                ("Authorization", auth.as_bytes()),
+                ("X-Admin-Token", admin.as_bytes()),
+            ],
+            b"",
+        );
+        assert_eq!(r.status, 403);
+        assert_eq!(r.json(), json!({"detail": "Admin access required"}));
+    }
 }
