@@ -129,6 +129,8 @@ static LAST_BUILT: Mutex<Option<Built>> = Mutex::new(None);
 
 #[derive(Clone)]
 pub struct Config {
+    /// What start-up should warn about (never a secret's value).
+    pub warnings: Vec<String>,
     pub mode: ServerMode,
     pub auth_provider: AuthProvider,
     pub env: Environment,
@@ -226,13 +228,66 @@ pub enum ConfigError {
     PublicNeedsSupabase,
     PrivateNeedsEnforcedAuth,
     ProductionNeedsMasterKey,
-    InvalidNumber { name: &'static str, value: String },
+    InvalidNumber {
+        name: &'static str,
+        value: String,
+    },
     SupabaseNeedsUrl,
     InvalidSupabaseUrl,
-    InvalidFlag { name: &'static str, value: String },
+    InvalidFlag {
+        name: &'static str,
+        value: String,
+    },
     RemoteCheckNeedsKey,
     InvalidChatProvider(String),
-    InvalidUrl { name: &'static str, value: String },
+    InvalidUrl {
+        name: &'static str,
+        value: String,
+    },
+    WeakValue {
+        name: &'static str,
+        weakness: Weakness,
+    },
+}
+
+/// Why a token or key is too easy to guess. Production refuses it; development warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    OneCharacter,
+    Whitespace,
+}
+
+/// The shortest token or key production accepts: what `secrets.token_urlsafe(24)` gives,
+/// and less than the 43 characters of the `token_urlsafe(32)` NodeTool tells people to use.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooShort => write!(f, "shorter than {MIN_SECRET_CHARS} characters"),
+            Self::OneCharacter => write!(f, "one character repeated"),
+            Self::Whitespace => write!(f, "whitespace inside (no request could send it)"),
+        }
+    }
+}
+
+/// What makes `value` weak, if anything. Outer whitespace is ignored, as it is when the
+/// value is used.
+pub fn weakness(value: &str) -> Option<Weakness> {
+    let v = value.trim();
+    if v.chars().any(char::is_whitespace) {
+        return Some(Weakness::Whitespace);
+    }
+    if v.chars().count() < MIN_SECRET_CHARS {
+        return Some(Weakness::TooShort);
+    }
+    let mut chars = v.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Some(Weakness::OneCharacter);
+    }
+    None
 }
 
 impl fmt::Display for ConfigError {
@@ -283,6 +338,10 @@ impl fmt::Display for ConfigError {
             Self::RemoteCheckNeedsKey => write!(
                 f,
                 "SUPABASE_REMOTE_CHECK=true requires SUPABASE_KEY (the project's anon key)."
+            ),
+            Self::WeakValue { name, weakness } => write!(
+                f,
+                "{name} is too weak for production: {weakness}. Generate one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\""
             ),
             Self::InvalidChatProvider(v) => write!(
                 f,
@@ -435,12 +494,32 @@ impl Config {
             ),
         };
 
+        // Weak tokens and keys: refused in production, named in `warnings` otherwise.
+        let server_token_name = match get("SERVER_AUTH_TOKEN") {
+            Some(_) => "SERVER_AUTH_TOKEN",
+            None => "WORKER_AUTH_TOKEN",
+        };
+        let mut warnings = Vec::new();
+        for name in [server_token_name, "ADMIN_TOKEN", "SECRETS_MASTER_KEY"] {
+            let Some(weakness) = get(name).as_deref().and_then(weakness) else {
+                continue;
+            };
+            let error = ConfigError::WeakValue { name, weakness };
+            if env == Environment::Production {
+                return Err(error);
+            }
+            warnings.push(format!(
+                "{name} is weak ({weakness}); production would refuse it"
+            ));
+        }
+
         let server_token = get("SERVER_AUTH_TOKEN")
             .or_else(|| get("WORKER_AUTH_TOKEN"))
             .map(|t| SecretToken::new(t.trim()));
         let admin_token = get("ADMIN_TOKEN").map(|t| SecretToken::new(t.trim()));
 
         Ok(Config {
+            warnings,
             mode,
             auth_provider,
             env,
@@ -635,10 +714,75 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_weak_tokens_and_keys_and_development_warns() {
+        let strong = "Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj";
+        let base = |name: &'static str, value: &'static str| {
+            let mut v = vec![
+                ("ENV", "production"),
+                ("NODETOOL_SERVER_MODE", "private"),
+                ("AUTH_PROVIDER", "static"),
+                ("SERVER_AUTH_TOKEN", strong),
+                ("SECRETS_MASTER_KEY", strong),
+            ];
+            v.retain(|(n, _)| *n != name);
+            v.push((name, value));
+            v
+        };
+        let thirty_two_a = "a".repeat(32);
+        let cases: [(&str, &str, Weakness); 6] = [
+            ("SERVER_AUTH_TOKEN", "a", Weakness::TooShort),
+            ("ADMIN_TOKEN", "x", Weakness::TooShort),
+            ("SECRETS_MASTER_KEY", "1", Weakness::TooShort),
+            ("ADMIN_TOKEN", &thirty_two_a, Weakness::OneCharacter),
+            (
+                "SERVER_AUTH_TOKEN",
+                "Vt3e8kQ2mZ9pL4xR 7nB1cW6yH0sD5fGj",
+                Weakness::Whitespace,
+            ),
+            ("WORKER_AUTH_TOKEN", "w0rk3r", Weakness::TooShort),
+        ];
+        for (name, value, weakness) in cases {
+            let value: &'static str = Box::leak(value.to_string().into_boxed_str());
+            let mut pairs = base(name, value);
+            if name == "WORKER_AUTH_TOKEN" {
+                pairs.retain(|(n, _)| *n != "SERVER_AUTH_TOKEN");
+            }
+            let e = cfg(&pairs).unwrap_err();
+            assert_eq!(e, ConfigError::WeakValue { name, weakness }, "{name}");
+            let text = e.to_string();
+            assert!(text.starts_with(name), "{text}");
+            assert!(
+                !text.contains(value) || value.len() < 2,
+                "no value echoed: {text}"
+            );
+            // Development starts and says so.
+            pairs.retain(|(n, _)| *n != "ENV");
+            let c = cfg(&pairs).unwrap();
+            assert_eq!(c.warnings.len(), 1, "{name}");
+            assert!(c.warnings[0].starts_with(name), "{:?}", c.warnings);
+        }
+        // Outer whitespace is trimmed where the value is used, so it is no weakness.
+        let padded: &'static str = " Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj\n";
+        assert!(cfg(&base("SERVER_AUTH_TOKEN", padded)).is_ok());
+        assert!(
+            cfg(&base("ADMIN_TOKEN", strong))
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn production_needs_master_key() {
         let e = cfg(&[("ENV", "production")]).unwrap_err();
         assert_eq!(e, ConfigError::ProductionNeedsMasterKey);
-        assert!(cfg(&[("ENV", "production"), ("SECRETS_MASTER_KEY", "k")]).is_ok());
+        assert!(
+            cfg(&[
+                ("ENV", "production"),
+                ("SECRETS_MASTER_KEY", "Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj")
+            ])
+            .is_ok()
+        );
         assert!(matches!(
             cfg(&[("ENV", "staging")]),
             Err(ConfigError::InvalidEnv(_))

@@ -373,6 +373,9 @@ fn print_banner(
     println!("Auth provider: {}", config.auth_provider.as_str());
     println!("Storage: {}", banner.storage);
     println!("Component: {}", banner.component);
+    for warning in &config.warnings {
+        println!("⚠️  {warning}");
+    }
     if config.admin_token.is_some() {
         println!("Admin Token: configured (X-Admin-Token required on /admin/*)");
     } else if config.env == Environment::Production {

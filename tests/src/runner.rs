@@ -45,7 +45,10 @@ impl Profile {
                 ("NODETOOL_SERVER_MODE", "private"),
                 ("AUTH_PROVIDER", "static"),
                 ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
-                ("SECRETS_MASTER_KEY", "conformance-master-key"),
+                (
+                    "SECRETS_MASTER_KEY",
+                    "conformance-master-key-0123456789abcdef",
+                ),
                 ("ADMIN_TOKEN", ADMIN_TOKEN),
             ],
         }

@@ -27,6 +27,60 @@ fn refused(args: &[&str], env: &[(&str, &str)], message: &str) {
 }
 
 #[test]
+fn production_refuses_weak_tokens_and_keys_naming_each_and_development_warns() {
+    if skip_unless_native() {
+        return;
+    }
+    let strong = "conformance-strong-value-0123456789abcdef";
+    let production = |name: &'static str, value: &'static str| {
+        let mut env = vec![
+            ("ENV", "production"),
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", strong),
+            ("SECRETS_MASTER_KEY", strong),
+        ];
+        env.retain(|(n, _)| *n != name);
+        env.push((name, value));
+        env
+    };
+    for (name, value, why) in [
+        ("SERVER_AUTH_TOKEN", "a", "shorter than 32 characters"),
+        ("ADMIN_TOKEN", "x", "shorter than 32 characters"),
+        ("SECRETS_MASTER_KEY", "1", "shorter than 32 characters"),
+        (
+            "ADMIN_TOKEN",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+            "one character repeated",
+        ),
+        (
+            "SERVER_AUTH_TOKEN",
+            "conformance strong value 0123456789abcdef",
+            "whitespace inside",
+        ),
+    ] {
+        refused(
+            &["serve"],
+            &production(name, value),
+            &format!("{name} is too weak for production: {why}"),
+        );
+    }
+    // Development starts and warns, naming the variable and never its value.
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(
+        &["serve"],
+        &[("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "tiny")],
+        dir.path(),
+    );
+    let out = r.banner.join("\n");
+    assert!(
+        out.contains("SERVER_AUTH_TOKEN is weak (shorter than 32 characters)"),
+        "{out}"
+    );
+    assert!(!out.contains("tiny"), "{out}");
+}
+
+#[test]
 fn invalid_combinations_refuse_to_start_before_binding() {
     if skip_unless_native() {
         return;
