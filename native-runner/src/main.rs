@@ -126,7 +126,7 @@ struct HostArgs {
     #[arg(long, env = "DB_PATH")]
     pub db_path: Option<std::path::PathBuf>,
     /// Requests in flight at once (each in an instance of its own while it runs).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrency: u32,
     /// `warm`: an instance serves many requests, one at a time, and is thrown away after any
     /// trap or limit; `request`: a fresh instance for every request (strongest isolation).
@@ -138,20 +138,20 @@ struct HostArgs {
     )]
     pub isolation: Isolation,
     /// Requests one warm instance serves before it is retired.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub instance_max_requests: u64,
     /// Milliseconds a warm instance may stay idle before it is retired.
-    #[arg(long, default_value_t = 60_000)]
+    #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub instance_idle_ms: u64,
     /// Milliseconds a client has to send a whole request head (from connecting, or from the
     /// end of its previous answer).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub header_timeout_ms: u64,
     /// Milliseconds an idle kept-alive connection stays open.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub keep_alive_ms: u64,
     /// Milliseconds a request body may stall before the request gets 408.
-    #[arg(long, default_value_t = 30_000)]
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub body_idle_ms: u64,
     /// Bytes per second a request body must average once it has arrived for
     /// --body-idle-ms (0: no minimum).
@@ -159,17 +159,17 @@ struct HostArgs {
     pub body_min_rate: u64,
     /// Client connections open at once (kept to half the file-descriptor limit at most);
     /// more wait to be accepted.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
     /// Milliseconds a request may wait for a free instance slot before it gets 503.
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub queue_wait_ms: u64,
     /// Guests that compute without pause for more than 50 ms share this many cores (default:
     /// all but one), so requests that wait on I/O always keep a core.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4_096))]
     pub compute_slots: Option<usize>,
     /// On SIGTERM or Ctrl-C: seconds requests in flight get to finish.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub shutdown_grace: u64,
     /// `text`: refusals and faults on stderr; `json`: every request as one JSON line on stdout.
     #[arg(long, value_enum, default_value = "text")]
@@ -178,15 +178,15 @@ struct HostArgs {
     #[arg(long, value_parser = parse_metrics_addr)]
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Linear memory cap of one instance, in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(16..=65_536))]
     pub memory_mb: usize,
     /// CPU time one request may use, in milliseconds (epoch interruption; time spent waiting
     /// on storage or an upstream does not count).
-    #[arg(long, default_value_t = 30_000)]
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
     pub deadline_ms: u64,
     /// Wall-clock limit of one request in milliseconds: to answer, and again to send a
     /// streamed body (a long chat completion).
-    #[arg(long, default_value_t = 900_000)]
+    #[arg(long, default_value_t = 900_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
     pub timeout_ms: u64,
     /// Serve this component file instead of the one built into the binary.
     #[arg(long, env = "NODETOOL_EDGE_COMPONENT_FILE")]
@@ -248,17 +248,17 @@ impl From<HostArgs> for startup::HostOptions {
             max_concurrency: a.max_concurrency,
             lifecycle: Lifecycle {
                 isolation: a.isolation,
-                max_requests: a.instance_max_requests.max(1),
+                max_requests: a.instance_max_requests,
                 idle: Duration::from_millis(a.instance_idle_ms),
             },
             wire: WireLimits {
-                header: Duration::from_millis(a.header_timeout_ms.max(100)),
-                keep_alive: Duration::from_millis(a.keep_alive_ms.max(100)),
+                header: Duration::from_millis(a.header_timeout_ms),
+                keep_alive: Duration::from_millis(a.keep_alive_ms),
                 body: BodyLimits {
-                    idle: Duration::from_millis(a.body_idle_ms.max(100)),
+                    idle: Duration::from_millis(a.body_idle_ms),
                     min_rate: a.body_min_rate,
                 },
-                max_connections: a.max_connections.max(1),
+                max_connections: a.max_connections,
                 queue_wait: Duration::from_millis(a.queue_wait_ms),
             },
             compute_slots: a.compute_slots,

@@ -165,7 +165,15 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         .unwrap_or(cores.saturating_sub(1))
         .max(1);
     let mut wire = limits.wire;
-    wire.max_connections = wire.max_connections.min(connection_ceiling());
+    let ceiling = connection_ceiling();
+    if wire.max_connections > ceiling {
+        // The descriptor limit is the machine's, not a typo: serve, but say so.
+        println!(
+            "⚠️  --max-connections {} lowered to {ceiling}: half the open-file limit of this process",
+            wire.max_connections
+        );
+        wire.max_connections = ceiling;
+    }
     let server_options = ServerOptions {
         wire,
         shutdown_grace: limits.shutdown_grace,
@@ -180,11 +188,19 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         CompileCache::At(dir) => Some(dir.clone()),
         CompileCache::Default => compile_cache::default_dir(),
     };
+    // The flags' own ranges are checked by the parser; this one ties two of them.
+    if limits.timeout_ms < limits.deadline_ms {
+        anyhow::bail!(
+            "--timeout-ms {} is below --deadline-ms {}: the wall clock must allow the CPU budget",
+            limits.timeout_ms,
+            limits.deadline_ms
+        );
+    }
     let limits = Limits {
-        max_instances: limits.max_concurrency.max(1),
-        memory_bytes: limits.memory_mb.max(16) << 20,
-        deadline: Duration::from_millis(limits.deadline_ms.max(10)),
-        timeout: Duration::from_millis(limits.timeout_ms.max(limits.deadline_ms).max(10)),
+        max_instances: limits.max_concurrency,
+        memory_bytes: limits.memory_mb << 20,
+        deadline: Duration::from_millis(limits.deadline_ms),
+        timeout: Duration::from_millis(limits.timeout_ms),
     };
     let engine = component::engine(&limits)?;
     let bytes = match &component_file {
@@ -224,6 +240,9 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         };
         if let Some(at) = metrics_at {
             println!("Metrics: http://{at}/metrics");
+        }
+        if binds_all_interfaces(host) && !config.auth_provider.enforces_auth() {
+            warn_open_to_the_network(host, config.auth_provider.as_str());
         }
         print_banner(role, &config, token.as_ref(), &addr.to_string(), banner);
         let instances = Instances::new(engine, pre, shared, limits, lifecycle, metrics);
@@ -338,6 +357,21 @@ fn spin_variables(vars: HashMap<String, String>) -> HashMap<String, String> {
         .collect();
     out.insert(BUNDLED_VARIABLE.into(), bundle);
     out
+}
+
+/// `0.0.0.0`, `::` or an empty host: every network interface, as NodeTool names them.
+fn binds_all_interfaces(host: &str) -> bool {
+    matches!(host.trim(), "" | "0.0.0.0" | "::" | "[::]")
+}
+
+/// NodeTool's warning for the same case, with our own hints.
+fn warn_open_to_the_network(host: &str, provider: &str) {
+    println!(
+        "⚠️  SECURITY WARNING: Server is binding to '{host}' (all network interfaces) with AUTH_PROVIDER='{provider}' which does NOT enforce authentication."
+    );
+    println!("   Anyone who can reach this port can read and change every workflow and secret.");
+    println!("   Bind 127.0.0.1 (the default) for local use, or set AUTH_PROVIDER=static,");
+    println!("   multi_user or supabase with NODETOOL_SERVER_MODE=private.");
 }
 
 /// What start-up chose, for the banner.

@@ -81,6 +81,58 @@ fn production_refuses_weak_tokens_and_keys_naming_each_and_development_warns() {
 }
 
 #[test]
+fn out_of_range_flags_are_errors_naming_the_flag() {
+    if skip_unless_native() {
+        return;
+    }
+    for (flag, value) in [
+        ("--timeout-ms", "999999999999"),
+        ("--deadline-ms", "0"),
+        ("--memory-mb", "1"),
+        ("--max-concurrency", "0"),
+        ("--header-timeout-ms", "5"),
+        ("--max-connections", "0"),
+        ("--compute-slots", "0"),
+    ] {
+        refused(&["serve", flag, value], &[], flag);
+    }
+    // Two flags that only make sense together.
+    refused(
+        &["serve", "--deadline-ms", "5000", "--timeout-ms", "1000"],
+        &[],
+        "--timeout-ms 1000 is below --deadline-ms 5000",
+    );
+}
+
+#[test]
+fn binding_every_interface_without_auth_warns_as_nodetool_does() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve", "--host", "0.0.0.0"], &[], dir.path());
+    let out = r.banner.join("\n");
+    assert!(
+        out.contains("SECURITY WARNING: Server is binding to '0.0.0.0' (all network interfaces) with AUTH_PROVIDER='local'"),
+        "{out}"
+    );
+    // Loopback, or an enforcing provider, needs no warning.
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve"], &[], dir.path());
+    assert!(!r.banner.join("\n").contains("SECURITY WARNING"));
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(
+        &["serve", "--host", "0.0.0.0"],
+        &[
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", "conformance-static-token-0123456789"),
+        ],
+        dir.path(),
+    );
+    assert!(!r.banner.join("\n").contains("SECURITY WARNING"));
+}
+
+#[test]
 fn invalid_combinations_refuse_to_start_before_binding() {
     if skip_unless_native() {
         return;
