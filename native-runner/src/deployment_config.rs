@@ -124,7 +124,7 @@ pub fn save(path: &Path, map: &Mapping) -> Result<()> {
 }
 
 #[cfg(unix)]
-fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -134,7 +134,7 @@ fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(not(unix))]
-fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -14,6 +14,7 @@ mod host_state;
 pub mod instances;
 mod key_value_host;
 pub mod kv;
+pub mod master_key;
 mod memory_cap;
 pub mod metrics;
 pub mod model_cache;

@@ -2,7 +2,7 @@
 //! written, resolve the token, open storage, compile the component, then serve.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use crate::kv::redis::RedisKv;
 use crate::kv::runtime_config::{self, StoreConfig};
 use crate::kv::sqlite::SqliteKv;
 use crate::kv::timed::TimedKv;
+use crate::master_key;
 use crate::metrics::Metrics;
 use crate::model_cache;
 use crate::outbound::AllowList;
@@ -117,7 +118,29 @@ pub fn default_db_path() -> Result<PathBuf> {
 
 pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()> {
     let mut vars = collect_variables(role)?;
-    let config = Config::from_lookup(|n| vars.get(n).cloned())?;
+    let mut config = Config::from_lookup(|n| vars.get(n).cloned())?;
+    // A development install without a master key gets one of its own, beside its data.
+    if config.env == Environment::Development && config.secrets_master_key.is_none() {
+        let db = match &limits.db_path {
+            Some(p) => p.clone(),
+            None => default_db_path()?,
+        };
+        let dir = db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (key, path, origin) = master_key::load_or_create(dir)?;
+        vars.insert("SECRETS_MASTER_KEY".into(), key);
+        config = Config::from_lookup(|n| vars.get(n).cloned())?;
+        let what = match origin {
+            master_key::Origin::Generated => "generated and saved to",
+            master_key::Origin::Loaded => "read from",
+        };
+        println!(
+            "🔐 Secrets master key: {what} {} (development; set SECRETS_MASTER_KEY to use your own)",
+            path.display()
+        );
+    }
 
     // Only `static` may mint a token; the other enforcing providers accept a configured one.
     let token = if config.auth_provider.enforces_auth() {

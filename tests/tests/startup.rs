@@ -81,6 +81,63 @@ fn production_refuses_weak_tokens_and_keys_naming_each_and_development_warns() {
 }
 
 #[test]
+fn development_makes_a_master_key_once_keeps_it_0600_and_secrets_survive_a_restart() {
+    if skip_unless_native() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("secrets-master-key");
+    let secret = "/api/settings/secrets/OPENAI_API_KEY";
+    let key = {
+        let r = Runner::start(&["serve"], &[], dir.path());
+        let banner = r.banner.join("\n");
+        assert!(
+            banner.contains(&format!(
+                "Secrets master key: generated and saved to {}",
+                key_file.display()
+            )),
+            "{banner}"
+        );
+        let put = request(&r.base, "PUT", secret, &[], br#"{"value": "sk-restart"}"#);
+        assert_eq!(put.status, 200, "{}", put.text());
+        let key = std::fs::read_to_string(&key_file).unwrap();
+        assert!(!banner.contains(key.trim()), "the key is never printed");
+        key
+    };
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(key.trim().len(), 64);
+    let r = Runner::start(&["serve"], &[], dir.path());
+    assert!(
+        r.banner
+            .join("\n")
+            .contains("Secrets master key: read from")
+    );
+    let got = request(&r.base, "GET", &format!("{secret}?decrypt=true"), &[], b"");
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(got.json()["value"], "sk-restart");
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap(),
+        key,
+        "kept, not replaced"
+    );
+    drop(r);
+    // A configured key wins, and no file is made for it.
+    let other = tempfile::tempdir().unwrap();
+    let r = Runner::start(
+        &["serve"],
+        &[(
+            "SECRETS_MASTER_KEY",
+            "an-operator-chosen-master-key-0123456789",
+        )],
+        other.path(),
+    );
+    assert!(!r.banner.join("\n").contains("Secrets master key"));
+    assert!(!other.path().join("secrets-master-key").exists());
+}
+
+#[test]
 fn out_of_range_flags_are_errors_naming_the_flag() {
     if skip_unless_native() {
         return;
