@@ -715,21 +715,21 @@ mod tests {
 
     #[test]
     fn production_refuses_weak_tokens_and_keys_and_development_warns() {
-        let strong = "Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj";
-        let base = |name: &'static str, value: &'static str| {
+        const STRONG: &str = "Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj";
+        fn base<'a>(name: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
             let mut v = vec![
                 ("ENV", "production"),
                 ("NODETOOL_SERVER_MODE", "private"),
                 ("AUTH_PROVIDER", "static"),
-                ("SERVER_AUTH_TOKEN", strong),
-                ("SECRETS_MASTER_KEY", strong),
+                ("SERVER_AUTH_TOKEN", STRONG),
+                ("SECRETS_MASTER_KEY", STRONG),
             ];
             v.retain(|(n, _)| *n != name);
             v.push((name, value));
             v
-        };
+        }
         let thirty_two_a = "a".repeat(32);
-        let cases: [(&str, &str, Weakness); 6] = [
+        let cases: [(&'static str, &str, Weakness); 6] = [
             ("SERVER_AUTH_TOKEN", "a", Weakness::TooShort),
             ("ADMIN_TOKEN", "x", Weakness::TooShort),
             ("SECRETS_MASTER_KEY", "1", Weakness::TooShort),
@@ -742,7 +742,6 @@ mod tests {
             ("WORKER_AUTH_TOKEN", "w0rk3r", Weakness::TooShort),
         ];
         for (name, value, weakness) in cases {
-            let value: &'static str = Box::leak(value.to_string().into_boxed_str());
             let mut pairs = base(name, value);
             if name == "WORKER_AUTH_TOKEN" {
                 pairs.retain(|(n, _)| *n != "SERVER_AUTH_TOKEN");
@@ -762,10 +761,10 @@ mod tests {
             assert!(c.warnings[0].starts_with(name), "{:?}", c.warnings);
         }
         // Outer whitespace is trimmed where the value is used, so it is no weakness.
-        let padded: &'static str = " Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj\n";
+        let padded = " Vt3e8kQ2mZ9pL4xR7nB1cW6yH0sD5fGj\n";
         assert!(cfg(&base("SERVER_AUTH_TOKEN", padded)).is_ok());
         assert!(
-            cfg(&base("ADMIN_TOKEN", strong))
+            cfg(&base("ADMIN_TOKEN", STRONG))
                 .unwrap()
                 .warnings
                 .is_empty()

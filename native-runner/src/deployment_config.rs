@@ -91,40 +91,59 @@ fn file_token(map: &Mapping) -> Option<String> {
 
 /// Writes the mapping atomically with mode 0600.
 pub fn save(path: &Path, map: &Mapping) -> Result<()> {
+    let text = serde_yaml::to_string(map).context("serialising the deployment config")?;
+    write_private(path, text.as_bytes(), Existing::Replace)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// What [`write_private`] does when `path` already exists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Existing {
+    Replace,
+    /// Leave it and fail with `AlreadyExists`: two writers racing agree on the first file.
+    Keep,
+}
+
+/// Writes `bytes` to `path` with mode 0600, in a 0700 directory made when missing: whole
+/// under a temporary name, synced, then moved into place (renamed over the old file, or
+/// linked, which never replaces one), so a crash leaves the old file or the new one, never
+/// a part.
+pub(crate) fn write_private(path: &Path, bytes: &[u8], existing: Existing) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let text = serde_yaml::to_string(map).context("serialising the deployment config")?;
+    create_private_dir(dir).map_err(std::io::Error::other)?;
     let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    getrandom::fill(&mut nonce)
+        .map_err(|e| std::io::Error::other(format!("no randomness: {e}")))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("deployment.yaml"),
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ));
-    let result = (|| -> Result<()> {
+    let result = (|| {
         use std::io::Write;
         let mut f = open_new_private(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        match existing {
+            Existing::Replace => std::fs::rename(&tmp, path)?,
+            Existing::Keep => std::fs::hard_link(&tmp, path)?,
+        }
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
+    // After a rename there is nothing left to remove; after a link, or a failure, the
+    // temporary name goes.
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 #[cfg(unix)]
-pub(crate) fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -134,7 +153,7 @@ pub(crate) fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

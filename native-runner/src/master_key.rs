@@ -3,12 +3,11 @@
 //! at every later start, so a secret saved today still decrypts after a restart. Production
 //! never gets here: it refuses to start without `SECRETS_MASTER_KEY`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::deployment_config::open_new_private;
+use crate::deployment_config::{Existing, write_private};
 
 /// The file's name, in the directory of the database.
 pub const FILE_NAME: &str = "secrets-master-key";
@@ -25,28 +24,13 @@ pub fn load_or_create(dir: &Path) -> Result<(String, PathBuf, Origin)> {
     if let Some(key) = read(&path)? {
         return Ok((key, path, Origin::Loaded));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    // Written whole under a temporary name, then linked into place: a link never replaces an
-    // existing file, so two runners starting at once agree on one key (the loser reads the
-    // winner's), and a crash leaves either no key file or a complete one.
-    let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", &key[..16]));
-    let written = (|| -> std::io::Result<()> {
-        let mut f = open_new_private(&tmp)?;
-        f.write_all(key.as_bytes())?;
-        f.sync_all()
-    })();
-    let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok((key, path, Origin::Generated))
-        }
+    // Linked into place, never replacing a file: two runners starting at once agree on one
+    // key (the loser reads the winner's), and a crash leaves no key file or a complete one.
+    match write_private(&path, key.as_bytes(), Existing::Keep) {
+        Ok(()) => Ok((key, path, Origin::Generated)),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(&path)? {
             Some(key) => Ok((key, path, Origin::Loaded)),
             None => bail!("{} appeared empty while starting", path.display()),

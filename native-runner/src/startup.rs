@@ -102,6 +102,14 @@ fn collect_variables(role: Role) -> Result<HashMap<String, String>> {
     Ok(vars)
 }
 
+/// The SQLite file: the one configured, else the default.
+fn configured_or_default(configured: Option<PathBuf>) -> Result<PathBuf> {
+    match configured {
+        Some(p) => Ok(p),
+        None => default_db_path(),
+    }
+}
+
 pub fn default_db_path() -> Result<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
@@ -121,10 +129,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     let mut config = Config::from_lookup(|n| vars.get(n).cloned())?;
     // A development install without a master key gets one of its own, beside its data.
     if config.env == Environment::Development && config.secrets_master_key.is_none() {
-        let db = match &limits.db_path {
-            Some(p) => p.clone(),
-            None => default_db_path()?,
-        };
+        let db = configured_or_default(limits.db_path.clone())?;
         let dir = db
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -359,10 +364,7 @@ fn open_store(options: &HostOptions) -> Result<(Arc<dyn KvBackend>, String)> {
             Ok((Arc::new(kv), format!("Redis at {shown}")))
         }
         StoreConfig::Sqlite(path) => {
-            let db_path = match path.or_else(|| options.db_path.clone()) {
-                Some(p) => p,
-                None => default_db_path()?,
-            };
+            let db_path = configured_or_default(path.or_else(|| options.db_path.clone()))?;
             let kv = SqliteKv::open(&db_path, STORE_LABEL)
                 .with_context(|| format!("opening {}", db_path.display()))?;
             Ok((Arc::new(kv), format!("SQLite at {}", db_path.display())))

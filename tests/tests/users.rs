@@ -42,12 +42,19 @@ impl Server {
     /// them before it starts; on Workers, which has no CLI, the operator's token adds them
     /// through the API.
     fn start() -> (Server, String, String) {
-        let env = [
+        Server::start_with(&[])
+    }
+
+    /// [`Server::start`] with more variables (natively: on Workers the users are added with
+    /// the static token alone).
+    fn start_with(extra: &[(&str, &str)]) -> (Server, String, String) {
+        let mut env = vec![
             ("NODETOOL_SERVER_MODE", "private"),
             ("AUTH_PROVIDER", "multi_user"),
             ("SERVER_AUTH_TOKEN", STATIC),
             ("SECRETS_MASTER_KEY", "multi-user-master-key"),
         ];
+        env.extend_from_slice(extra);
         if Host::current() == Host::Native {
             let dir = tempfile::tempdir().unwrap();
             let db = dir.path().join("nodetool-edge.sqlite3");
@@ -362,30 +369,15 @@ fn with_admin_token_user_management_asks_an_admin_for_it_and_tells_others_nothin
     if skip_unless_native() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nodetool-edge.sqlite3");
-    let alice = token_from(&users_cli(&db, &["add", "alice", "--role", "admin"]));
-    let bob = token_from(&users_cli(&db, &["add", "bob"]));
     let admin_token = "users-admin-token-0123456789abcdef";
-    let runner = Runner::start(
-        &["serve"],
-        &[
-            ("NODETOOL_SERVER_MODE", "private"),
-            ("AUTH_PROVIDER", "multi_user"),
-            ("SERVER_AUTH_TOKEN", STATIC),
-            ("SECRETS_MASTER_KEY", "multi-user-master-key"),
-            ("ADMIN_TOKEN", admin_token),
-        ],
-        dir.path(),
-    );
-    let s = Deployment::native(runner, dir);
+    let (s, alice, bob) = Server::start_with(&[("ADMIN_TOKEN", admin_token)]);
     let call = |token: &str, admin: Option<&str>| {
         let auth = format!("Bearer {token}");
         let mut headers: Vec<(&str, &[u8])> = vec![("Authorization", auth.as_bytes())];
         if let Some(a) = admin {
             headers.push(("X-Admin-Token", a.as_bytes()));
         }
-        request(&s.base, "GET", "/api/users/", &headers, b"")
+        request(&s.server.base, "GET", "/api/users/", &headers, b"")
     };
     // An admin needs the admin token, as on /admin.
     let r = call(&alice, None);
@@ -413,7 +405,7 @@ fn with_admin_token_user_management_asks_an_admin_for_it_and_tells_others_nothin
     for admin in ["wrong", admin_token] {
         let auth = format!("Bearer {bob}");
         let r = request(
-            &s.base,
+            &s.server.base,
             "GET",
             "/admin/collections",
             &[
