@@ -6,6 +6,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use crate::browser::BrowserPolicy;
 use crate::host::Variables;
 use crate::token::SecretToken;
 
@@ -22,6 +23,7 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "MAX_UPLOAD_BYTES",
     "CORS_ORIGINS",
+    "ALLOWED_HOSTS",
     "HF_HUB_CACHE",
     "SUPABASE_URL",
     "SUPABASE_KEY",
@@ -115,13 +117,6 @@ pub enum Environment {
     Production,
 }
 
-/// Which origins may call us from a browser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CorsOrigins {
-    Any,
-    List(Vec<String>),
-}
-
 /// Values by name and the configuration built from them (see [`Config::load`]).
 type Built = (Vec<(&'static str, String)>, Arc<Config>);
 
@@ -140,7 +135,9 @@ pub struct Config {
     pub secrets_master_key: Option<String>,
     pub max_body_bytes: usize,
     pub max_upload_bytes: u64,
-    pub cors: CorsOrigins,
+    /// Which pages may call us and which host names we answer (`CORS_ORIGINS`,
+    /// `ALLOWED_HOSTS`).
+    pub browser: BrowserPolicy,
     /// Where the model cache is, as the operator knows it (shown by `/admin/cache/size`; the
     /// host decides what is actually measured).
     pub model_cache_dir: Option<String>,
@@ -210,7 +207,7 @@ impl fmt::Debug for Config {
             .field("secrets_master_key", &self.secrets_master_key.is_some())
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_upload_bytes", &self.max_upload_bytes)
-            .field("cors", &self.cors)
+            .field("browser", &self.browser)
             .field("model_cache_dir", &self.model_cache_dir)
             .field("supabase_url", &self.supabase.as_ref().map(|s| &s.url))
             .field("auth_cache", &self.auth_cache)
@@ -247,6 +244,11 @@ pub enum ConfigError {
     WeakValue {
         name: &'static str,
         weakness: Weakness,
+    },
+    /// One entry of a comma-separated list is not what the list holds.
+    InvalidListEntry {
+        name: &'static str,
+        entry: String,
     },
 }
 
@@ -351,6 +353,16 @@ impl fmt::Display for ConfigError {
                 f,
                 "Invalid {name} '{value}'. Expected an http(s) URL with a host and no query."
             ),
+            Self::InvalidListEntry { name, entry } => match *name {
+                "CORS_ORIGINS" => write!(
+                    f,
+                    "Invalid CORS_ORIGINS entry '{entry}'. Expected origins such as https://app.example or http://localhost:3000, separated by commas, or * alone."
+                ),
+                _ => write!(
+                    f,
+                    "Invalid {name} entry '{entry}'. Expected host names such as api.example, separated by commas, or * alone."
+                ),
+            },
         }
     }
 }
@@ -483,23 +495,22 @@ impl Config {
             },
         };
 
-        let cors = match get("CORS_ORIGINS") {
-            None => CorsOrigins::Any,
-            Some(v) if v.trim() == "*" => CorsOrigins::Any,
-            Some(v) => CorsOrigins::List(
-                v.split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_string())
-                    .filter(|o| !o.is_empty())
-                    .collect(),
-            ),
-        };
-
         // Weak tokens and keys: refused in production, named in `warnings` otherwise.
         let server_token_name = match get("SERVER_AUTH_TOKEN") {
             Some(_) => "SERVER_AUTH_TOKEN",
             None => "WORKER_AUTH_TOKEN",
         };
         let mut warnings = Vec::new();
+        let browser = BrowserPolicy::from_values(
+            mode,
+            get("CORS_ORIGINS").as_deref(),
+            get("ALLOWED_HOSTS").as_deref(),
+            &mut warnings,
+        )
+        .map_err(|e| ConfigError::InvalidListEntry {
+            name: e.name,
+            entry: e.entry,
+        })?;
         for name in [server_token_name, "ADMIN_TOKEN", "SECRETS_MASTER_KEY"] {
             let Some(weakness) = get(name).as_deref().and_then(weakness) else {
                 continue;
@@ -528,7 +539,7 @@ impl Config {
             secrets_master_key,
             max_body_bytes,
             max_upload_bytes,
-            cors,
+            browser,
             model_cache_dir: get("HF_HUB_CACHE").map(|d| d.trim().to_string()),
             supabase,
             auth_cache,
@@ -671,7 +682,17 @@ mod tests {
         assert_eq!(c.auth_provider, AuthProvider::Local);
         assert_eq!(c.env, Environment::Development);
         assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
-        assert_eq!(c.cors, CorsOrigins::Any);
+        assert_eq!(
+            c.browser.cors,
+            crate::browser::CorsOrigins::Listed {
+                loopback: true,
+                origins: crate::browser::NODETOOL_ORIGINS
+                    .iter()
+                    .map(|o| o.to_string())
+                    .collect(),
+            }
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
     #[test]
@@ -815,12 +836,27 @@ mod tests {
     }
 
     #[test]
-    fn cors_origin_list_is_parsed() {
-        let c = cfg(&[("CORS_ORIGINS", "https://a.example, https://b.example/")]).unwrap();
+    fn cors_origin_list_is_parsed_and_a_bad_entry_is_refused() {
+        let c = cfg(&[
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "static"),
+            ("CORS_ORIGINS", "https://a.example, https://b.example/"),
+        ])
+        .unwrap();
         assert_eq!(
-            c.cors,
-            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+            c.browser.cors,
+            crate::browser::CorsOrigins::Listed {
+                loopback: false,
+                origins: vec!["https://a.example".into(), "https://b.example".into()]
+            }
         );
+        let e = cfg(&[("CORS_ORIGINS", "app.example")]).unwrap_err();
+        assert!(
+            e.to_string().contains("CORS_ORIGINS entry 'app.example'"),
+            "{e}"
+        );
+        let e = cfg(&[("ALLOWED_HOSTS", "a/b")]).unwrap_err();
+        assert!(e.to_string().contains("ALLOWED_HOSTS entry 'a/b'"), "{e}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! CORS, applied outermost so that 401/403 answers carry it too (the reference puts CORS
-//! innermost, and browsers then report auth failures as network errors). No cookies are used,
-//! so `*` is safe: credentials travel in `Authorization`, which must be allowed explicitly.
+//! CORS headers, applied outermost so that 401/403 answers carry them too (the reference puts
+//! CORS innermost, and browsers then report auth failures as network errors). Which origins
+//! are allowed is the browser policy's decision ([`crate::browser`]); an allowed origin is
+//! echoed (or `*` when every origin is), and `Vary: Origin` keeps caches from mixing answers.
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use crate::config::CorsOrigins;
+use crate::browser::{BrowserPolicy, CorsOrigins};
 use crate::response::Response;
 
 const ALLOWED_HEADERS: &str =
@@ -17,20 +18,20 @@ pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
         && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
-fn allowed_origin(origins: &CorsOrigins, origin: &HeaderValue) -> Option<HeaderValue> {
-    match origins {
+fn allowed_origin(policy: &BrowserPolicy, origin: &HeaderValue) -> Option<HeaderValue> {
+    match policy.cors {
         CorsOrigins::Any => Some(HeaderValue::from_static("*")),
-        CorsOrigins::List(list) => {
+        CorsOrigins::Listed { .. } => {
             let o = origin.to_str().ok()?;
-            list.iter().any(|a| a == o).then(|| origin.clone())
+            policy.allows_origin(o).then(|| origin.clone())
         }
     }
 }
 
-pub fn preflight(origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Response {
+pub fn preflight(policy: &BrowserPolicy, origin: Option<&HeaderValue>) -> Response {
     let mut resp = http::Response::new(bytes::Bytes::new());
     *resp.status_mut() = StatusCode::NO_CONTENT;
-    if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
+    if let Some(allow) = origin.and_then(|o| allowed_origin(policy, o)) {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
         h.insert(
@@ -46,16 +47,16 @@ pub fn preflight(origins: &CorsOrigins, origin: Option<&HeaderValue>) -> Respons
             HeaderValue::from_static("3600"),
         );
     }
-    decorate_vary(&mut resp, origins);
+    decorate_vary(&mut resp, policy);
     resp
 }
 
 pub fn decorate<B>(
     mut resp: http::Response<B>,
-    origins: &CorsOrigins,
+    policy: &BrowserPolicy,
     origin: Option<&HeaderValue>,
 ) -> http::Response<B> {
-    if let Some(allow) = origin.and_then(|o| allowed_origin(origins, o)) {
+    if let Some(allow) = origin.and_then(|o| allowed_origin(policy, o)) {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow);
         h.insert(
@@ -65,12 +66,12 @@ pub fn decorate<B>(
             ),
         );
     }
-    decorate_vary(&mut resp, origins);
+    decorate_vary(&mut resp, policy);
     resp
 }
 
-fn decorate_vary<B>(resp: &mut http::Response<B>, origins: &CorsOrigins) {
-    if matches!(origins, CorsOrigins::List(_)) {
+fn decorate_vary<B>(resp: &mut http::Response<B>, policy: &BrowserPolicy) {
+    if matches!(policy.cors, CorsOrigins::Listed { .. }) {
         resp.headers_mut()
             .append(header::VARY, HeaderValue::from_static("Origin"));
     }

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod auth_cache;
 pub mod body;
+pub mod browser;
 pub mod chat;
 pub mod collections;
 pub mod config;
@@ -64,16 +65,24 @@ where
         }
     };
     let origin = req.headers().get(header::ORIGIN).cloned();
+    let policy = &config.browser;
+    // The browser boundary comes first: a refused host name or page learns nothing else.
+    if let Err(e) = policy.check_host(&req) {
+        let resp = with_content_length(e.into_response().map(Body::from));
+        return cors::decorate(resp, policy, origin.as_ref());
+    }
     if cors::is_preflight(req.method(), req.headers()) {
-        return with_content_length(cors::preflight(&config.cors, origin.as_ref()).map(Body::from));
+        return with_content_length(cors::preflight(policy, origin.as_ref()).map(Body::from));
     }
     let is_head = req.method() == Method::HEAD;
-    let resp = dispatch(req, host, &config)
-        .await
-        .unwrap_or_else(|e| e.into_response().map(Body::from));
+    let resp = match policy.check_origin(&req) {
+        Ok(()) => dispatch(req, host, &config).await,
+        Err(e) => Err(e),
+    }
+    .unwrap_or_else(|e| e.into_response().map(Body::from));
     let resp = with_content_length(resp);
     let resp = if is_head { strip_body(resp) } else { resp };
-    cors::decorate(resp, &config.cors, origin.as_ref())
+    cors::decorate(resp, policy, origin.as_ref())
 }
 
 /// Gives a whole body its `Content-Length` (a handler that set one, such as a HEAD on a stored
@@ -142,6 +151,8 @@ where
         };
     }
     let body = if route.takes_body() {
+        // Every route that takes a body takes JSON; a declared other type is refused unread.
+        browser::refuse_non_json(&parts.headers)?;
         body::declared_too_large(&parts.headers, config.max_body_bytes)?;
         body::read_limited(body, config.max_body_bytes).await?
     } else {

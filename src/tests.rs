@@ -19,6 +19,14 @@ fn call(
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
+    // Bodies here are JSON, sent as clients send JSON, unless a test names another type.
+    if !body.is_empty()
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        b = b.header("content-type", "application/json");
+    }
     let req = b.body(Full::new(Bytes::from(body.to_string()))).unwrap();
     let resp = block_on(handle(req, host));
     let status = resp.status().as_u16();
@@ -243,7 +251,11 @@ fn admin_token_guards_admin_paths_after_bearer_auth() {
 
 #[test]
 fn cors_preflight_is_exempt_and_errors_carry_cors() {
-    let host = MemoryHost::with_vars(&[("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "t")]);
+    let host = MemoryHost::with_vars(&[
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", "t"),
+        ("CORS_ORIGINS", "https://app.example"),
+    ]);
     let (s, _, h) = call(
         &host,
         "OPTIONS",
@@ -255,7 +267,8 @@ fn cors_preflight_is_exempt_and_errors_carry_cors() {
         "",
     );
     assert_eq!(s, 204);
-    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    assert_eq!(h["vary"], "Origin");
     let (s, _, h) = call(
         &host,
         "GET",
@@ -264,7 +277,114 @@ fn cors_preflight_is_exempt_and_errors_carry_cors() {
         "",
     );
     assert_eq!(s, 401);
-    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    // Another origin gets no CORS grant, on the preflight or the answer.
+    let (s, _, h) = call(
+        &host,
+        "OPTIONS",
+        "/workflows",
+        &[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "GET"),
+        ],
+        "",
+    );
+    assert_eq!(s, 204);
+    assert!(!h.contains_key("access-control-allow-origin"));
+    let (_, _, h) = call(
+        &host,
+        "GET",
+        "/workflows",
+        &[("origin", "https://evil.example")],
+        "",
+    );
+    assert!(!h.contains_key("access-control-allow-origin"));
+}
+
+#[test]
+fn foreign_pages_cannot_change_state_and_json_endpoints_take_only_json() {
+    let host = MemoryHost::with_vars(&[]);
+    // A page of another site posting a workflow, as JSON or as a simple text/plain request.
+    for ct in ["application/json", "text/plain"] {
+        let (s, body, _) = call(
+            &host,
+            "POST",
+            "/api/workflows/",
+            &[("origin", "https://evil.example"), ("content-type", ct)],
+            WF,
+        );
+        assert_eq!(s, 403, "{ct}: {body}");
+        assert!(body["detail"].as_str().unwrap().contains("CORS_ORIGINS"));
+    }
+    let (s, body, _) = call(&host, "GET", "/api/workflows/", &[], "");
+    assert_eq!(
+        (s, body["workflows"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    // Without a page behind it, a body declared as anything but JSON is still refused.
+    for ct in ["text/plain", "application/x-www-form-urlencoded"] {
+        let (s, body, _) = call(
+            &host,
+            "POST",
+            "/api/workflows/",
+            &[("content-type", ct)],
+            WF,
+        );
+        assert_eq!(s, 415, "{ct}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/json")
+        );
+    }
+    // A loopback page may, and so may a page of the server's own host.
+    for (origin, hostname) in [
+        ("http://localhost:3000", "127.0.0.1:7777"),
+        ("http://127.0.0.1:7777", "127.0.0.1:7777"),
+    ] {
+        let (s, body, h) = call(
+            &host,
+            "POST",
+            "/api/workflows/",
+            &[("origin", origin), ("host", hostname)],
+            WF,
+        );
+        assert_eq!(s, 200, "{origin}: {body}");
+        assert_eq!(h["access-control-allow-origin"], origin);
+    }
+    // A script's body without a type is read as JSON, as NodeTool does.
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/api/workflows/")
+        .body(Full::new(Bytes::from(WF)))
+        .unwrap();
+    assert_eq!(block_on(handle(req, &host)).status(), 200);
+    let (_, body, _) = call(&host, "GET", "/api/workflows/", &[], "");
+    assert_eq!(body["workflows"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn a_loopback_peer_naming_a_foreign_host_is_refused_before_anything_else() {
+    let host = MemoryHost::with_vars(&[("ALLOWED_HOSTS", "nodetool.lan")]);
+    let send = |name: &str, peer: &str| {
+        let mut req = http::Request::builder()
+            .uri("/api/workflows/")
+            .header("host", name)
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        req.extensions_mut()
+            .insert(crate::browser::ClientAddr(peer.parse().unwrap()));
+        let resp = block_on(handle(req, &host));
+        let body: Value = serde_json::from_slice(resp.body().as_full().unwrap()).unwrap();
+        (resp.status().as_u16(), body)
+    };
+    let (s, body) = send("evil.example:7777", "127.0.0.1");
+    assert_eq!(s, 403);
+    assert!(body["detail"].as_str().unwrap().contains("ALLOWED_HOSTS"));
+    assert_eq!(send("localhost:7777", "127.0.0.1").0, 200);
+    assert_eq!(send("nodetool.lan:7777", "::1").0, 200);
+    assert_eq!(send("evil.example", "203.0.113.9").0, 200);
 }
 
 #[test]

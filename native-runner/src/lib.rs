@@ -3,6 +3,7 @@
 //! variables from the environment).
 
 pub mod access_log;
+mod auth_failures;
 mod bindings;
 pub mod compile_cache;
 pub mod component;
@@ -25,6 +26,7 @@ pub mod request_body;
 mod request_trace;
 pub mod server;
 pub mod startup;
+mod tls;
 pub mod users;
 mod variables_host;
 

@@ -168,6 +168,11 @@ struct HostArgs {
     /// all but one), so requests that wait on I/O always keep a core.
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4_096))]
     pub compute_slots: Option<usize>,
+    /// Within a minute, this many failed bearer or admin-token attempts from one client
+    /// address: this one and every later credentialed request get 429 until the minute is
+    /// over.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    pub auth_attempt_limit: u32,
     /// On SIGTERM or Ctrl-C: seconds requests in flight get to finish.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub shutdown_grace: u64,
@@ -202,6 +207,12 @@ struct HostArgs {
     /// Compile the component at every start instead (wins over the variable).
     #[arg(long)]
     pub no_compile_cache: bool,
+    /// Serve HTTPS with this PEM certificate chain (HTTP/2 and HTTP/1.1 by ALPN).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -263,6 +274,7 @@ impl From<HostArgs> for startup::HostOptions {
             },
             compute_slots: a.compute_slots,
             shutdown_grace: Duration::from_secs(a.shutdown_grace),
+            auth_attempt_limit: a.auth_attempt_limit,
             log_format: a.log_format,
             metrics_addr: a.metrics_addr,
             memory_mb: a.memory_mb,
@@ -270,6 +282,7 @@ impl From<HostArgs> for startup::HostOptions {
             timeout_ms: a.timeout_ms,
             component: a.component,
             runtime_config: a.runtime_config,
+            tls: a.tls_cert.zip(a.tls_key),
             compile_cache: match (a.no_compile_cache, a.compile_cache) {
                 (true, _) => startup::CompileCache::Off,
                 (false, Some(dir)) => startup::CompileCache::At(dir),

@@ -12,6 +12,11 @@ use wasmtime_wasi_http::WasiBody;
 /// Seconds a client is told to wait before trying again after a 503.
 const RETRY_AFTER_SECS: u64 = 1;
 
+/// Whole seconds, rounded up, so that a client that waits that long is let in.
+fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The request body stopped arriving for longer than the idle timeout.
@@ -28,6 +33,9 @@ pub enum Refusal {
     MemoryLimit(usize),
     /// The run spent its CPU time budget.
     CpuLimit(Duration),
+    /// The client's address made too many failed credential attempts; it may try again after
+    /// this long.
+    TooManyAuthFailures(Duration),
     /// The component trapped for another reason (a bug): the only 500.
     Fault,
 }
@@ -39,6 +47,7 @@ impl Refusal {
             Refusal::BodyIncomplete => 400,
             Refusal::MemoryLimit(_) | Refusal::CpuLimit(_) => 422,
             Refusal::Busy => 503,
+            Refusal::TooManyAuthFailures(_) => 429,
             Refusal::Timeout(_) => 504,
             Refusal::Fault => 500,
         }
@@ -51,6 +60,7 @@ impl Refusal {
             Refusal::BodyTooSlow(_) => "body_too_slow",
             Refusal::BodyIncomplete => "body_incomplete",
             Refusal::Busy => "busy",
+            Refusal::TooManyAuthFailures(_) => "auth_failures",
             Refusal::Timeout(_) => "timeout",
             Refusal::MemoryLimit(_) => "memory_limit",
             Refusal::CpuLimit(_) => "cpu_limit",
@@ -71,6 +81,10 @@ impl Refusal {
                 "Request body incomplete: the connection closed before its end".into()
             }
             Refusal::Busy => "Server is at capacity, try again shortly".into(),
+            Refusal::TooManyAuthFailures(wait) => format!(
+                "Too many failed authentication attempts from this address: try again in {} s",
+                retry_after_secs(*wait)
+            ),
             Refusal::Timeout(d) => format!(
                 "Request timed out: no complete answer within {} ms",
                 d.as_millis()
@@ -105,6 +119,9 @@ impl Refusal {
         match self {
             Refusal::Busy => {
                 headers.insert(hyper::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
+            }
+            Refusal::TooManyAuthFailures(wait) => {
+                headers.insert(hyper::header::RETRY_AFTER, retry_after_secs(*wait).into());
             }
             // The rest of a stalled body is never read: the connection cannot be reused.
             Refusal::BodyStalled(_) | Refusal::BodyTooSlow(_) | Refusal::BodyIncomplete => {

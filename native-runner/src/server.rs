@@ -15,16 +15,19 @@ use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
-use hyper::server::conn::http1;
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 use wasmtime::Engine;
 use wasmtime_wasi_http::WasiBody;
 use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, ProxyHandler};
 
 use crate::access_log::{self, Entry, LogFormat};
+use crate::auth_failures::{self, AuthFailures};
 use crate::component::EPOCH_TICK;
 use crate::connection::{Activity, WatchedIo};
 use crate::instances::Instances;
@@ -32,6 +35,11 @@ use crate::metrics::Metrics;
 use crate::refusal::Refusal;
 use crate::request_body::{BodyLimits, GuardedBody};
 use crate::request_trace::{self, LimitHit, RequestTrace};
+use crate::tls;
+
+/// Where Spin tells a component the client's address; the component reads it from there.
+const CLIENT_ADDR: &str = "spin-client-addr";
+const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
 
 /// Deadlines and caps on the wire.
 #[derive(Debug, Clone, Copy)]
@@ -51,12 +59,15 @@ pub struct WireLimits {
 pub struct ServerOptions {
     pub wire: WireLimits,
     pub shutdown_grace: Duration,
+    /// The failed credential attempt per address and minute that gets 429.
+    pub auth_attempt_limit: u32,
     pub log_format: LogFormat,
 }
 
 struct Front {
     handler: ProxyHandler<Instances>,
     slots: Arc<Semaphore>,
+    auth_failures: AuthFailures,
     options: ServerOptions,
     metrics: Arc<Metrics>,
 }
@@ -108,21 +119,47 @@ impl Outcome {
 }
 
 impl Front {
-    async fn handle(&self, req: hyper::Request<hyper::body::Incoming>) -> HyperResponse {
+    async fn handle(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+        peer: SocketAddr,
+    ) -> HyperResponse {
         let started = Instant::now();
         let id = request_trace::request_id(req.headers().get(request_trace::HEADER));
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let route = nodetool_edge::router::pattern(&method, &path).unwrap_or("unmatched");
         let trace = Arc::new(RequestTrace::new(id));
-        let mut outcome = self.serve(req, &trace, started).await;
+        let had_bearer = req.headers().contains_key(hyper::header::AUTHORIZATION);
+        let had_admin_token = req.headers().contains_key(ADMIN_TOKEN_HEADER);
+        let refused = (had_bearer || had_admin_token)
+            .then(|| self.auth_failures.refused_for(peer.ip(), started))
+            .flatten();
+        let mut outcome = match refused {
+            Some(wait) => Outcome::refused(&Refusal::TooManyAuthFailures(wait), None),
+            None => self.serve(req, peer, &trace, started).await,
+        };
+        let status = outcome.resp.status().as_u16();
+        if auth_failures::is_failure(status, had_bearer, had_admin_token)
+            && self.auth_failures.record(peer.ip(), Instant::now())
+        {
+            // Once per address and window: a flood of guesses is one line, and no guess is
+            // ever written down.
+            eprintln!(
+                "request_id={} {} failed credential attempts from {} within {} s: its next \
+                 credentialed requests get 429 until the window ends",
+                trace.id,
+                self.options.auth_attempt_limit - 1,
+                peer.ip(),
+                auth_failures::WINDOW.as_secs()
+            );
+        }
         if let Some(reason) = outcome.refusal {
             self.metrics.refusal(reason);
         }
         if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
             outcome.resp.headers_mut().insert(request_trace::HEADER, v);
         }
-        let status = outcome.resp.status().as_u16();
         let took = started.elapsed();
         self.metrics.request(route, status, took);
         access_log::write(
@@ -144,6 +181,7 @@ impl Front {
     async fn serve(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
+        peer: SocketAddr,
         trace: &Arc<RequestTrace>,
         started: Instant,
     ) -> Outcome {
@@ -151,6 +189,11 @@ impl Front {
         // The component and its log see the same id the client gets back.
         if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
             parts.headers.insert(request_trace::HEADER, v);
+        }
+        // The client's address, where Spin puts it, replacing any the client sent: the core's
+        // Host check trusts it.
+        if let Ok(v) = http::HeaderValue::from_str(&peer.to_string()) {
+            parts.headers.insert(CLIENT_ADDR, v);
         }
         let mut body = GuardedBody::new(body, self.options.wire.body);
         if let Err(r) = body.prefetch().await {
@@ -231,6 +274,7 @@ pub async fn serve(
     listener: TcpListener,
     instances: Instances,
     options: ServerOptions,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     start_epoch_ticker(instances.engine.clone());
@@ -239,6 +283,7 @@ pub async fn serve(
     let front = Arc::new(Front {
         handler: ProxyHandler::new(instances),
         slots,
+        auth_failures: AuthFailures::new(options.auth_attempt_limit),
         options,
         metrics,
     });
@@ -253,7 +298,7 @@ pub async fn serve(
         };
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((s, _)) => s,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait and keep serving.
                     eprintln!("accept failed: {e}");
@@ -263,8 +308,36 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(front.clone(), stream, permit, stop_rx.clone()));
+        let front = front.clone();
+        let stop = stop_rx.clone();
+        let Some(acceptor) = tls.clone() else {
+            tokio::spawn(connection(
+                front,
+                stream,
+                peer,
+                permit,
+                stop,
+                Protocol::Http1,
+            ));
+            continue;
+        };
+        tokio::spawn(async move {
+            match tls::accept(&acceptor, stream, front.options.wire.header).await {
+                Ok(stream) => {
+                    let protocol = if tls::is_h2(&stream) {
+                        Protocol::Http2
+                    } else {
+                        Protocol::Http1
+                    };
+                    connection(front, stream, peer, permit, stop, protocol).await;
+                }
+                // Nothing the client sent is logged: a failed handshake is common noise.
+                Err(tls::Refused::PlainHttp) => front.metrics.refusal("plain_http_on_tls"),
+                Err(tls::Refused::Handshake) => front.metrics.refusal("tls_handshake"),
+            }
+        });
     }
     drop(listener);
     let _ = stop_tx.send(true);
@@ -281,14 +354,25 @@ pub async fn serve(
     Ok(())
 }
 
-/// One connection, from accept to close: hyper with the header timeout, the keep-alive
-/// watchdog, and the server's shutdown signal.
-async fn connection(
+/// What a connection speaks: HTTP/2 only over TLS, after ALPN chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+/// One connection, from accept to close: hyper with the header timeout (HTTP/1.1), the
+/// keep-alive watchdog, and the server's shutdown signal.
+async fn connection<S>(
     front: Arc<Front>,
-    stream: tokio::net::TcpStream,
+    stream: S,
+    peer: SocketAddr,
     _permit: OwnedSemaphorePermit,
-    mut stop: watch::Receiver<bool>,
-) {
+    stop: watch::Receiver<bool>,
+    protocol: Protocol,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let metrics = front.metrics.clone();
     let wire = front.options.wire;
     metrics.connection_opened();
@@ -301,17 +385,43 @@ async fn connection(
             let activity = activity.clone();
             async move {
                 activity.request_started();
-                let resp = front.handle(req).await;
+                let resp = front.handle(req, peer).await;
                 activity.request_answered();
                 Ok::<_, Infallible>(resp)
             }
         })
     };
-    let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(wire.header)
-        .keep_alive(true)
-        .serve_connection(io, service);
+    match protocol {
+        Protocol::Http1 => {
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(wire.header)
+                .keep_alive(true)
+                .serve_connection(io, service);
+            watch_connection(conn, &activity, wire, stop).await;
+        }
+        Protocol::Http2 => {
+            let conn = http2::Builder::new(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                .max_concurrent_streams(MAX_H2_STREAMS)
+                .serve_connection(io, service);
+            watch_connection(conn, &activity, wire, stop).await;
+        }
+    }
+    metrics.connection_closed();
+}
+
+/// Streams one HTTP/2 connection may have open at once: each holds what a request holds.
+const MAX_H2_STREAMS: u32 = 64;
+
+/// Drives `conn` to its end, shutting it down gracefully when the server stops or when it
+/// has been idle past the keep-alive timeout.
+async fn watch_connection<C: GracefulConnection>(
+    conn: C,
+    activity: &Activity,
+    wire: WireLimits,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut conn = std::pin::pin!(conn);
     let mut closing = *stop.borrow();
     if closing {
@@ -338,7 +448,6 @@ async fn connection(
             }
         }
     }
-    metrics.connection_closed();
 }
 
 /// Serves `/metrics` on its own address until the process ends; the address it got.

@@ -41,6 +41,7 @@ pub struct HostOptions {
     /// Permits for heavy guests (default: all cores but one).
     pub compute_slots: Option<usize>,
     pub shutdown_grace: Duration,
+    pub auth_attempt_limit: u32,
     pub log_format: LogFormat,
     pub metrics_addr: Option<std::net::SocketAddr>,
     pub memory_mb: usize,
@@ -50,6 +51,8 @@ pub struct HostOptions {
     pub component: Option<PathBuf>,
     /// A Spin runtime-config file naming the key-value store (Redis, or SQLite at a path).
     pub runtime_config: Option<PathBuf>,
+    /// `--tls-cert` and `--tls-key`: serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Where the compiled component is kept between starts.
     pub compile_cache: CompileCache,
 }
@@ -205,10 +208,16 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
     let server_options = ServerOptions {
         wire,
         shutdown_grace: limits.shutdown_grace,
+        auth_attempt_limit: limits.auth_attempt_limit,
         log_format: limits.log_format,
     };
     let lifecycle = limits.lifecycle;
     let metrics_addr = limits.metrics_addr;
+    // A bad certificate or key stops start-up before the port is bound.
+    let tls = match &limits.tls {
+        Some((cert, key)) => Some(crate::tls::acceptor(cert, key)?),
+        None => None,
+    };
 
     let component_file = limits.component.clone();
     let compile_cache = match &limits.compile_cache {
@@ -257,6 +266,7 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         let listener = tokio::net::TcpListener::bind((host, port))
             .await
             .with_context(|| format!("binding {host}:{port}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let addr = listener.local_addr()?;
         let banner = Banner {
             storage: &storage,
@@ -272,9 +282,13 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         if binds_all_interfaces(host) && !config.auth_provider.enforces_auth() {
             warn_open_to_the_network(host, config.auth_provider.as_str());
         }
-        print_banner(role, &config, token.as_ref(), &addr.to_string(), banner);
+        if tls.is_none() && !is_loopback_host(host) && config.auth_provider.enforces_auth() {
+            warn_tokens_in_clear(host, config.auth_provider.as_str());
+        }
+        let addr = addr.to_string();
+        print_banner(role, &config, token.as_ref(), (scheme, &addr), banner);
         let instances = Instances::new(engine, pre, shared, limits, lifecycle, metrics);
-        serve(listener, instances, server_options, shutdown_signal()).await
+        serve(listener, instances, server_options, tls, shutdown_signal()).await
     })?;
     // Blocking store calls still running (a sync of the database) may finish; nothing else
     // is waited for.
@@ -384,6 +398,24 @@ fn spin_variables(vars: HashMap<String, String>) -> HashMap<String, String> {
     out
 }
 
+/// `localhost` or a loopback address: only this machine can connect.
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Tokens are enforced, so they travel in every request: without TLS, in clear text.
+fn warn_tokens_in_clear(host: &str, provider: &str) {
+    println!(
+        "⚠️  Serving plain HTTP on '{host}' with AUTH_PROVIDER='{provider}': bearer tokens cross the network unencrypted."
+    );
+    println!(
+        "   Use --tls-cert and --tls-key, or put a TLS-terminating reverse proxy in front and bind 127.0.0.1."
+    );
+}
+
 /// `0.0.0.0`, `::` or an empty host: every network interface, as NodeTool names them.
 fn binds_all_interfaces(host: &str) -> bool {
     matches!(host.trim(), "" | "0.0.0.0" | "::" | "[::]")
@@ -409,7 +441,7 @@ fn print_banner(
     role: Role,
     config: &Config,
     token: Option<&ResolvedToken>,
-    addr: &str,
+    (scheme, addr): (&str, &str),
     banner: Banner<'_>,
 ) {
     let what = if role == Role::Worker {
@@ -469,5 +501,5 @@ fn print_banner(
         );
     }
     println!("{RULE}");
-    println!("Listening on http://{addr}");
+    println!("Listening on {scheme}://{addr}");
 }

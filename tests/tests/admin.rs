@@ -91,7 +91,10 @@ fn non_admin_paths_do_not_need_the_admin_token() {
 
 #[test]
 fn preflight_to_admin_paths_is_exempt() {
-    let Some(t) = Target::new(Profile::ProductionAdmin) else {
+    let Some(t) = Target::with_env(
+        Profile::ProductionAdmin,
+        &[("CORS_ORIGINS", "https://app.example")],
+    ) else {
         return;
     };
     let r = t.anon(

@@ -1,6 +1,10 @@
 //! Bearer authentication under AUTH_PROVIDER=static, with the exact bodies of the seed.
 
-use nodetool_edge_conformance::{Host, Profile, Target};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use nodetool_edge_conformance::runner::STATIC_TOKEN;
+use nodetool_edge_conformance::{Host, Profile, Reply, Runner, Target, parse, skip_unless_native};
 
 const REQUIRED: &str = "Authorization header required. Use 'Authorization: Bearer YOUR_TOKEN'";
 const MALFORMED: &str =
@@ -124,7 +128,8 @@ fn auth_comes_before_routing() {
 
 #[test]
 fn cors_preflight_is_exempt_and_401s_carry_cors() {
-    let Some(t) = Target::new(Profile::Static) else {
+    let Some(t) = Target::with_env(Profile::Static, &[("CORS_ORIGINS", "https://app.example")])
+    else {
         return;
     };
     let r = t.anon(
@@ -137,7 +142,10 @@ fn cors_preflight_is_exempt_and_401s_carry_cors() {
         b"",
     );
     assert_eq!(r.status, 204);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
     assert!(
         r.header("access-control-allow-headers")
             .unwrap()
@@ -150,7 +158,10 @@ fn cors_preflight_is_exempt_and_401s_carry_cors() {
         b"",
     );
     assert_eq!(r.status, 401);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
 }
 
 #[test]
@@ -169,4 +180,73 @@ fn local_mode_needs_no_token_and_ignores_a_wrong_one() {
         .status,
         200
     );
+}
+
+/// `GET path` with `Authorization: Bearer token`, sent from the loopback address `from`.
+fn get_from(from: &str, base: &str, path: &str, token: &str) -> Reply {
+    let to: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let local: SocketAddr = format!("{from}:0").parse().unwrap();
+    socket.bind(&local.into()).unwrap();
+    socket.connect(&to.into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {to}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    parse(&raw, false)
+}
+
+#[test]
+fn the_fiftieth_wrong_token_in_a_minute_gets_429_and_other_addresses_still_get_in() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve"], &Profile::Static.env(), dir.path());
+    let guess = "not-the-token-0123456789-guess";
+    for i in 1..50 {
+        let reply = get_from("127.0.0.1", &r.base, "/api/workflows/", guess);
+        assert_401(&reply, INVALID);
+        assert_eq!(reply.header("retry-after"), None, "attempt {i}");
+    }
+    let reply = get_from("127.0.0.1", &r.base, "/api/workflows/", guess);
+    assert_eq!(reply.status, 429, "{}", reply.text());
+    assert!(
+        reply
+            .detail()
+            .contains("Too many failed authentication attempts")
+    );
+    let wait: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+    // The address is shut out, even with the right token, until the minute is over...
+    let reply = get_from("127.0.0.1", &r.base, "/api/workflows/", STATIC_TOKEN);
+    assert_eq!(reply.status, 429, "{}", reply.text());
+    // ...but not from what needs no credentials,
+    let reply = nodetool_edge_conformance::request(&r.base, "GET", "/health", &[], b"");
+    assert_eq!(reply.status, 200);
+    // and another address gets in.
+    let reply = get_from("127.0.0.2", &r.base, "/api/workflows/", STATIC_TOKEN);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_401(
+        &get_from("127.0.0.2", &r.base, "/api/workflows/", guess),
+        INVALID,
+    );
+
+    // One log line for the flood, naming the address and never a guess.
+    let lines = r.stderr_lines();
+    let about: Vec<_> = lines
+        .iter()
+        .filter(|l| l.contains("failed credential attempts"))
+        .collect();
+    assert_eq!(about.len(), 1, "{lines:#?}");
+    assert!(
+        about[0].contains("49 failed credential attempts from 127.0.0.1"),
+        "{}",
+        about[0]
+    );
+    assert!(!lines.iter().any(|l| l.contains(guess)), "{lines:#?}");
 }

@@ -106,7 +106,7 @@ fn stalled_uploads_hold_no_instance_and_get_408_with_nothing_stored() {
         .map(|i| {
             let mut s = TcpStream::connect(authority(&r.base)).unwrap();
             let head = format!(
-                "PUT /admin/storage/assets/stalled-{i}.bin HTTP/1.1\r\nHost: x\r\n\
+                "PUT /admin/storage/assets/stalled-{i}.bin HTTP/1.1\r\nHost: localhost\r\n\
                  Authorization: Bearer {alice}\r\nContent-Length: 1000000\r\n\r\n"
             );
             s.write_all(head.as_bytes()).unwrap();
@@ -175,7 +175,7 @@ fn a_body_that_trickles_under_the_minimum_rate_gets_408() {
         &["--body-idle-ms", "1000", "--body-min-rate", "1000"],
     );
     let mut s = TcpStream::connect(authority(&r.base)).unwrap();
-    s.write_all(b"POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+    s.write_all(b"POST /ok HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n")
         .unwrap();
     // 10 bytes every 100 ms: 100 bytes per second, a tenth of the minimum.
     let mut raw = Vec::new();
@@ -339,7 +339,8 @@ fn silent_and_idle_connections_are_closed_and_the_cap_holds() {
 
     // A kept-alive connection that goes quiet after one answer is closed after 500 ms.
     let mut s = TcpStream::connect(authority(&r.base)).unwrap();
-    s.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /ok HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = [0u8; 1024];
     let n = s.read(&mut buf).unwrap();
@@ -495,7 +496,7 @@ fn forty_slow_readers_of_a_large_object_keep_the_runner_small() {
         .map(|_| {
             let mut s = TcpStream::connect(authority(&r.base)).unwrap();
             let head = format!(
-                "GET /admin/storage/assets/big.bin HTTP/1.1\r\nHost: x\r\n\
+                "GET /admin/storage/assets/big.bin HTTP/1.1\r\nHost: localhost\r\n\
                  Authorization: Bearer {STATIC_TOKEN}\r\nConnection: close\r\n\r\n"
             );
             s.write_all(head.as_bytes()).unwrap();

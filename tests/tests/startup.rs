@@ -560,3 +560,167 @@ fn the_compiled_component_is_cached_0600_and_a_damaged_entry_is_compiled_again()
     );
     assert_eq!(request(&off.base, "GET", "/health", &[], b"").status, 200);
 }
+
+/// A CA made for the test, and a certificate it signed for `localhost` and `127.0.0.1`, as
+/// PEM files in `dir`: (CA certificate, server certificate, server key).
+fn test_pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.distinguished_name
+        .push(DnType::CommonName, "nodetool-edge test CA");
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut leaf =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = leaf.signed_by(&key, &ca).unwrap();
+    let paths = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&paths.0, ca.pem()).unwrap();
+    std::fs::write(&paths.1, cert.pem()).unwrap();
+    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
+    paths
+}
+
+/// curl's exit code, and what it printed: the body, then the HTTP version it used.
+fn curl(args: &[&str], url: &str) -> (Option<i32>, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "20", "-w", "\n%{http_version}"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl (scripts/test installs it)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn https_with_a_test_ca_negotiates_http2_and_a_plain_request_is_told_to_use_https() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = test_pki(dir.path());
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let r = Runner::start(
+        &["serve", "--tls-cert", cert, "--tls-key", key],
+        &[],
+        dir.path(),
+    );
+    let port = r.base.strip_prefix("https://127.0.0.1:").expect(&r.base);
+    let url = format!("https://localhost:{port}/health");
+    let ca = ca.to_str().unwrap();
+
+    let (code, out) = curl(&["--cacert", ca, "--http2"], &url);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out, "\"OK\"\n2", "HTTP/2 by ALPN");
+    let (code, out) = curl(&["--cacert", ca, "--http1.1"], &url);
+    assert_eq!((code, out.as_str()), (Some(0), "\"OK\"\n1.1"));
+    // A client that does not trust the CA is refused by its own TLS check.
+    let (code, _) = curl(&[], &url);
+    assert_eq!(
+        code,
+        Some(60),
+        "curl: peer certificate cannot be authenticated"
+    );
+
+    // Plain HTTP to the TLS port: a 400 that says what to use, and the server goes on.
+    let plain = request(
+        &format!("http://127.0.0.1:{port}"),
+        "GET",
+        "/health",
+        &[],
+        b"",
+    );
+    assert_eq!(plain.status, 400, "{}", plain.text());
+    assert_eq!(plain.detail(), "This port serves HTTPS: use https://");
+    let (code, out) = curl(&["--cacert", ca, "--http2"], &url);
+    assert_eq!((code, out.as_str()), (Some(0), "\"OK\"\n2"));
+    // An authenticated route works over HTTP/2 too (the authority stands in for Host).
+    let (code, out) = curl(
+        &["--cacert", ca, "--http2"],
+        &format!("https://localhost:{port}/api/workflows/"),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out, "{\"next\":\"\",\"workflows\":[]}\n2");
+    assert!(r.panics().is_empty(), "{:?}", r.panics());
+}
+
+#[test]
+fn a_bad_certificate_stops_start_up_and_plain_http_off_loopback_with_tokens_warns() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = test_pki(dir.path());
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let (cert, key, junk) = (
+        cert.to_str().unwrap(),
+        key.to_str().unwrap(),
+        junk.to_str().unwrap(),
+    );
+    refused(
+        &["serve", "--tls-cert", junk, "--tls-key", key],
+        &[],
+        "--tls-cert",
+    );
+    refused(
+        &["serve", "--tls-cert", cert, "--tls-key", junk],
+        &[],
+        "--tls-key",
+    );
+    refused(&["serve", "--tls-cert", cert], &[], "--tls-key");
+
+    let token = [
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", "startup-test-token-0123456789abcdef"),
+    ];
+    let warning = "bearer tokens cross the network unencrypted";
+    let open = Runner::start(&["serve", "--host", "0.0.0.0"], &token, dir.path());
+    assert!(
+        open.banner.iter().any(|l| l.contains(warning)),
+        "{:?}",
+        open.banner
+    );
+    drop(open);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = test_pki(dir.path());
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let tls = Runner::start(
+        &[
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ],
+        &token,
+        dir.path(),
+    );
+    assert!(
+        !tls.banner.iter().any(|l| l.contains(warning)),
+        "{:?}",
+        tls.banner
+    );
+    let local = Runner::start(&["serve"], &token, dir.path());
+    assert!(
+        !local.banner.iter().any(|l| l.contains(warning)),
+        "{:?}",
+        local.banner
+    );
+}

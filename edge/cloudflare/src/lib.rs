@@ -233,7 +233,18 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
             return to_workers(unavailable);
         }
     };
-    let (parts, mut body) = req.into_parts();
+    let (mut parts, mut body) = req.into_parts();
+    // Cloudflare sets the client's address and replaces any a client sent.
+    let client = parts
+        .headers
+        .get("cf-connecting-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+    if let Some(ip) = client {
+        parts
+            .extensions
+            .insert(nodetool_edge::browser::ClientAddr(ip));
+    }
     let req = http::Request::from_parts(parts, &mut body);
     let resp = nodetool_edge::handle(req, &WorkersHost { env, kv }).await;
     drain(&mut body).await;

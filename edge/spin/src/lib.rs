@@ -5,6 +5,7 @@
 //! `fermyon:spin@2.0.0` key-value and variables (Spin 2.x to 4.x, SpinKube's shim, hosted
 //! Spin). The native runner hosts this very file.
 
+use nodetool_edge::browser::ClientAddr;
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
     ChunkRead, ChunkSource, Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound,
@@ -355,10 +356,33 @@ fn core_request(
     let mut builder = http::Request::builder()
         .method(req.method().to_string().as_str())
         .uri(req.path_with_query().unwrap_or_else(|| "/".into()));
+    let mut has_host = false;
+    let mut client = None;
     for (name, value) in req.headers().entries() {
+        has_host |= name.eq_ignore_ascii_case("host");
+        if name.eq_ignore_ascii_case(CLIENT_ADDR) {
+            client = client_addr(&value);
+        }
         builder = builder.header(name, value);
     }
+    // wasi:http hosts hand the Host header over as the request's authority.
+    if !has_host && let Some(authority) = req.authority() {
+        builder = builder.header(http::header::HOST, authority);
+    }
+    if let Some(client) = client {
+        builder = builder.extension(client);
+    }
     builder.body(StreamBody(Box::pin(req.into_body_stream())))
+}
+
+/// The header in which Spin, and the native runner, give the client's address (`ip:port`),
+/// replacing any a client sent.
+const CLIENT_ADDR: &str = "spin-client-addr";
+
+fn client_addr(value: &[u8]) -> Option<ClientAddr> {
+    let text = std::str::from_utf8(value).ok()?;
+    let addr = text.parse::<std::net::SocketAddr>().ok()?;
+    Some(ClientAddr(addr.ip()))
 }
 
 /// Sends the core's answer. A head-only answer (HEAD, or no body) never opens a body, so the
