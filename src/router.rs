@@ -180,9 +180,15 @@ fn pick<const N: usize>(
     allow: &'static str,
     choices: [(Method, Route); N],
 ) -> Result<Route, ApiError> {
+    // HEAD is served wherever GET is: the same answer without its body (RFC 9110 9.3.2).
+    let wanted = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     choices
         .into_iter()
-        .find(|(m, _)| m == method)
+        .find(|(m, _)| m == wanted)
         .map(|(_, r)| r)
         .ok_or(ApiError::MethodNotAllowed { allow })
 }
@@ -214,7 +220,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         ),
         ["workflows"] | ["api", "workflows"] => pick(
             m,
-            "GET, POST",
+            "GET, HEAD, POST",
             [
                 (M::GET, Route::ListWorkflows),
                 (M::POST, Route::CreateWorkflow),
@@ -228,7 +234,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             let id = decode_segment(id, "Workflow id")?;
             pick(
                 m,
-                "GET, PUT, DELETE",
+                "GET, HEAD, PUT, DELETE",
                 [
                     (M::GET, Route::GetWorkflow(id.clone())),
                     (M::PUT, Route::PutWorkflow(id.clone())),
@@ -237,13 +243,13 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             )
         }
         ["v1", "chat", "completions"] => pick(m, "POST", [(M::POST, Route::ChatCompletions)]),
-        ["v1", "models"] => pick(m, "GET", [(M::GET, Route::ListModels)]),
-        ["api", "settings", "secrets"] => pick(m, "GET", [(M::GET, Route::ListSecrets)]),
+        ["v1", "models"] => pick(m, "GET, HEAD", [(M::GET, Route::ListModels)]),
+        ["api", "settings", "secrets"] => pick(m, "GET, HEAD", [(M::GET, Route::ListSecrets)]),
         ["api", "settings", "secrets", key] if !key.is_empty() => {
             let key = decode_segment(key, "Secret key")?;
             pick(
                 m,
-                "GET, PUT, DELETE",
+                "GET, HEAD, PUT, DELETE",
                 [
                     (M::GET, Route::GetSecret(key.clone())),
                     (M::PUT, Route::PutSecret(key.clone())),
@@ -254,24 +260,24 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         ["admin", "secrets", "import"] => pick(m, "POST", [(M::POST, Route::ImportSecrets)]),
         ["admin", "assets"] => pick(
             m,
-            "GET, POST",
+            "GET, HEAD, POST",
             [(M::GET, Route::ListAssets), (M::POST, Route::CreateAsset)],
         ),
         ["admin", "assets", id] if !id.is_empty() => {
             let id = decode_segment(id, "Asset id")?;
             pick(
                 m,
-                "GET, DELETE",
+                "GET, HEAD, DELETE",
                 [
                     (M::GET, Route::GetAsset(id.clone())),
                     (M::DELETE, Route::DeleteAsset(id)),
                 ],
             )
         }
-        ["admin", "cache", "size"] => pick(m, "GET", [(M::GET, Route::CacheSize)]),
+        ["admin", "cache", "size"] => pick(m, "GET, HEAD", [(M::GET, Route::CacheSize)]),
         ["admin", "collections"] => pick(
             m,
-            "GET, POST",
+            "GET, HEAD, POST",
             [
                 (M::GET, Route::ListCollections),
                 (M::POST, Route::CreateCollection),
@@ -281,7 +287,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             let name = decode_segment(name, "Collection name")?;
             pick(
                 m,
-                "GET, PUT, DELETE",
+                "GET, HEAD, PUT, DELETE",
                 [
                     (M::GET, Route::GetCollection(name.clone())),
                     (M::PUT, Route::UpdateCollection(name.clone())),
@@ -299,7 +305,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         }
         ["api", "users"] => pick(
             m,
-            "GET, POST",
+            "GET, HEAD, POST",
             [(M::GET, Route::ListUsers), (M::POST, Route::CreateUser)],
         ),
         // NodeTool's route order: `reset-token` is matched before the username.
@@ -308,7 +314,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             let name = decode_segment(name, "Username")?;
             pick(
                 m,
-                "GET, DELETE",
+                "GET, HEAD, DELETE",
                 [
                     (M::GET, Route::GetUser(name.clone())),
                     (M::DELETE, Route::DeleteUser(name)),

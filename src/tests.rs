@@ -397,5 +397,5 @@ fn head_has_no_body_and_wrong_method_is_405() {
         (s, body["detail"].clone()),
         (405, json!("Method Not Allowed"))
     );
-    assert_eq!(h["allow"], "GET, POST");
+    assert_eq!(h["allow"], "GET, HEAD, POST");
 }

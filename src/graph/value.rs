@@ -96,6 +96,9 @@ fn parse_num_str(s: &str) -> Option<Num> {
     }
 }
 
+/// 2^63: integral floats below it in magnitude are exact i64 values.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
 /// Converts `v` to `kind`, or says what was wrong. `Null` is the caller's business.
 pub fn coerce(v: &Value, kind: Kind) -> Result<Value, String> {
     let mismatch = || format!("must be {}, got {}", kind.describe(), type_name(v));
@@ -116,7 +119,12 @@ pub fn coerce(v: &Value, kind: Kind) -> Result<Value, String> {
         Kind::Bool => as_bool(v).map(Value::Bool).ok_or_else(mismatch),
         Kind::Int => match as_num(v).ok_or_else(mismatch)? {
             Num::Int(i) => Ok(Value::from(i)),
-            Num::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Value::from(f as i64)),
+            // Below 2^63 in magnitude an integral float converts exactly.
+            Num::Float(f) if f.fract() == 0.0 && f.abs() < I64_BOUND => Ok(Value::from(f as i64)),
+            Num::Float(f) if f.is_finite() && f.fract() == 0.0 => Err(format!(
+                "must be {} that fits in 64 bits, got a larger one",
+                kind.describe()
+            )),
             Num::Float(_) => Err(format!(
                 "must be {}, got a number with a fractional part",
                 kind.describe()
@@ -368,7 +376,27 @@ mod tests {
     fn lax_coercion() {
         assert_eq!(coerce(&json!("3"), Kind::Int), Ok(json!(3)));
         assert_eq!(coerce(&json!(3.0), Kind::Int), Ok(json!(3)));
-        assert!(coerce(&json!(3.5), Kind::Int).is_err());
+        assert_eq!(
+            coerce(&json!(3.5), Kind::Int),
+            Err("must be an integer, got a number with a fractional part".into())
+        );
+        // Too large is said as such, not as a fraction it does not have.
+        for big in [
+            json!(18446744073709551615u64),
+            json!("99999999999999999999"),
+            json!(1e300),
+        ] {
+            assert_eq!(
+                coerce(&big, Kind::Int),
+                Err("must be an integer that fits in 64 bits, got a larger one".into()),
+                "{big}"
+            );
+        }
+        assert_eq!(
+            coerce(&json!(1e16), Kind::Int),
+            Ok(json!(10_000_000_000_000_000i64))
+        );
+        assert_eq!(coerce(&json!(i64::MIN), Kind::Int), Ok(json!(i64::MIN)));
         assert_eq!(coerce(&json!(2), Kind::Float), Ok(json!(2.0)));
         assert_eq!(coerce(&json!(2), Kind::Number), Ok(json!(2)));
         assert_eq!(coerce(&json!("yes"), Kind::Bool), Ok(json!(true)));

@@ -10,11 +10,14 @@ pub enum RangeRequest {
     Unsatisfiable,
 }
 
+/// A position: digits only. One past what u64 holds is still a valid position (RFC 9110 puts
+/// no bound on them), so it saturates: an end beyond the object is clamped to its last byte,
+/// a start beyond it is unsatisfiable.
 fn digits(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    Some(s.parse().unwrap_or(u64::MAX))
 }
 
 pub fn parse(header: Option<&str>, len: u64) -> RangeRequest {
@@ -80,6 +83,10 @@ mod tests {
         assert_eq!(p("bytes=10-"), Unsatisfiable);
         assert_eq!(p("bytes=-0"), Unsatisfiable);
         assert_eq!(parse(Some("bytes=-5"), 0), Unsatisfiable);
+        // Positions past u64 are clamped, not ignored.
+        assert_eq!(p("bytes=2-99999999999999999999999"), Partial(2, 9));
+        assert_eq!(p("bytes=-99999999999999999999999"), Partial(0, 9));
+        assert_eq!(p("bytes=99999999999999999999999-"), Unsatisfiable);
         for ignored in [
             "bytes=3-1",
             "bytes=a-b",

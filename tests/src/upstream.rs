@@ -30,7 +30,7 @@ pub struct Seen {
     pub path: String,
     /// Names lower-case, in the order sent.
     pub headers: Vec<(String, String)>,
-    /// De-chunked if it was sent chunked.
+    /// Empty when it was sent chunked (see [`read_request`]).
     pub body: Vec<u8>,
 }
 
@@ -457,7 +457,9 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
-/// Reads one request: head, then the body by `Transfer-Encoding: chunked` or `Content-Length`.
+/// Reads one request: head, then the body by `Content-Length` only. Like the simple servers
+/// and proxies some users put behind a provider URL, the stand-in ignores a chunked body (it
+/// sees an empty one), so a caller that sends one fails the tests instead of passing by luck.
 fn read_request(reader: &mut BufReader<TcpStream>, out: &mut TcpStream) -> io::Result<Seen> {
     let line = read_line(reader)?;
     let mut parts = line.split(' ');
@@ -492,14 +494,10 @@ fn read_request(reader: &mut BufReader<TcpStream>, out: &mut TcpStream) -> io::R
     {
         out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
-    let chunked = seen.header("transfer-encoding").is_some_and(|v| {
-        v.rsplit(',')
-            .next()
-            .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
-    });
-    if chunked {
-        seen.body = read_chunked(reader)?;
-    } else if let Some(len) = seen.header("content-length") {
+    if seen.header("transfer-encoding").is_some() {
+        return Ok(seen);
+    }
+    if let Some(len) = seen.header("content-length") {
         let len: usize = len.parse().map_err(|_| invalid("bad content-length"))?;
         if len > MAX_BODY {
             return Err(invalid("body too large"));
@@ -508,29 +506,6 @@ fn read_request(reader: &mut BufReader<TcpStream>, out: &mut TcpStream) -> io::R
         reader.read_exact(&mut seen.body)?;
     }
     Ok(seen)
-}
-
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line = read_line(reader)?;
-        let size = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| invalid("bad chunk size"))?;
-        if size == 0 {
-            // Trailers, if any, end with an empty line.
-            while !read_line(reader)?.is_empty() {}
-            return Ok(body);
-        }
-        if body.len() + size > MAX_BODY {
-            return Err(invalid("body too large"));
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        if !read_line(reader)?.is_empty() {
-            return Err(invalid("chunk data longer than its size"));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -803,28 +778,19 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_chunked_request_body() {
+    fn ignores_a_chunked_request_body_as_a_length_only_server_does() {
         let up = Upstream::start();
         let sent = json!({"model": "m", "messages": messages()}).to_string();
-        let (a, rest) = sent.split_at(7);
-        let (b, c) = rest.split_at(20);
-        let chunked = format!(
-            "{:x}\r\n{a}\r\n{:x};ext=1\r\n{b}\r\n{:X}\r\n{c}\r\n0\r\nX-Trailer: t\r\n\r\n",
-            a.len(),
-            b.len(),
-            c.len()
-        );
-        let answer = raw(
+        let chunked = format!("{:x}\r\n{sent}\r\n0\r\n\r\n", sent.len());
+        let _ = raw(
             &up,
             "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
              Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
             chunked.as_bytes(),
         );
-        assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
-        assert!(answer.contains("Hello! How can I help?"), "{answer}");
         let seen = &up.requests()[0];
         assert_eq!(seen.header("transfer-encoding"), Some("chunked"));
-        assert_eq!(seen.body, sent.as_bytes());
+        assert!(seen.body.is_empty(), "the body was read");
     }
 
     #[test]

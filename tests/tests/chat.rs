@@ -114,6 +114,12 @@ fn the_seed_requests_work_against_ollama() {
     let chat = seen.last().unwrap();
     assert_eq!(chat.method, "POST");
     assert_eq!(chat.path, "/v1/chat/completions");
+    // A whole body with its length: an upstream that cannot read chunked bodies gets it all.
+    assert_eq!(chat.header("transfer-encoding"), None);
+    assert_eq!(
+        chat.header("content-length"),
+        Some(chat.body.len().to_string().as_str())
+    );
     assert_eq!(chat.header("authorization"), None, "ollama gets no key");
     assert_eq!(
         chat.json(),
@@ -159,6 +165,11 @@ fn a_thousand_chunk_stream_arrives_chunk_by_chunk() {
     assert_eq!(streamed_text(&evs), pieces(1000).concat());
     let usage: Value = serde_json::from_str(&evs[evs.len() - 2]).unwrap();
     assert_eq!(usage["usage"]["completion_tokens"], 1000);
+    // A streamed answer's request went out whole too, with its length.
+    let seen = upstream.requests();
+    let chat = seen.last().unwrap();
+    assert_eq!(chat.header("transfer-encoding"), None);
+    assert_eq!(chat.json()["stream"], true);
 
     // Passed through as they came, not gathered: many separate pieces, and the first long
     // before the last (the upstream takes at least 2 s to send them all).

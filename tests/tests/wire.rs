@@ -101,4 +101,54 @@ fn head_tells_the_length_get_would_send() {
     assert_eq!(r.status, 206);
     assert_eq!(r.header("content-length"), Some("10"));
     assert_eq!(r.header("content-range"), Some("bytes 10-19/3000"));
+    // An end past what u64 holds is clamped to the last byte, as any end past the object is.
+    for method in ["GET", "HEAD"] {
+        let r = t.call_with(
+            method,
+            "/admin/storage/assets/big.bin",
+            &[("Range", "bytes=2990-99999999999999999999999")],
+            b"",
+        );
+        assert_eq!(r.status, 206, "{method}");
+        assert_eq!(r.header("content-range"), Some("bytes 2990-2999/3000"));
+        assert_eq!(r.header("content-length"), Some("10"));
+    }
+
+    // HEAD works wherever GET does, with GET's headers and no body.
+    let r = t.call(
+        "PUT",
+        "/api/workflows/w",
+        br#"{"name":"w","access":"private","graph":{"nodes":[],"edges":[]}}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    for path in [
+        "/api/workflows/",
+        "/workflows/w",
+        "/api/settings/secrets",
+        "/admin/collections",
+        "/admin/cache/size",
+    ] {
+        let get = t.call("GET", path, b"");
+        let head = t.call("HEAD", path, b"");
+        assert_eq!(
+            (get.status, head.status),
+            (200, 200),
+            "{path}: {}",
+            get.text()
+        );
+        assert!(head.body.is_empty(), "{path}");
+        assert_eq!(
+            head.header("content-length").map(str::to_string),
+            Some(get.body.len().to_string()),
+            "{path}"
+        );
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+    }
+    let r = t.call("DELETE", "/api/settings/secrets", b"");
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
 }

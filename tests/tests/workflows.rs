@@ -232,7 +232,7 @@ fn unknown_paths_and_methods_are_json_404_and_405() {
     let r = t.call("PATCH", "/api/workflows/x", b"{}");
     assert_eq!(r.status, 405);
     assert_eq!(r.json(), json!({"detail": "Method Not Allowed"}));
-    assert_eq!(r.header("allow"), Some("GET, PUT, DELETE"));
+    assert_eq!(r.header("allow"), Some("GET, HEAD, PUT, DELETE"));
     let r = t.call("DELETE", "/workflows", b"");
     assert_eq!(r.status, 405);
 }

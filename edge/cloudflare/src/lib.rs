@@ -159,15 +159,22 @@ impl Outbound for WorkersHost {
         request: OutboundRequest,
     ) -> Result<http::Response<FetchBody>, OutboundError> {
         let failed = |e: worker::Error| OutboundError::Failed(e.to_string());
-        let http_request = request
-            .builder()
-            .body(http_body_util::Full::new(Bytes::from(request.body)))
-            .map_err(|e| OutboundError::Failed(e.to_string()))?;
-        let fetch = Fetch::Request(
-            worker::request_to_wasm(http_request)
-                .map_err(failed)?
-                .into(),
-        );
+        // The body goes to fetch as bytes, not as a stream: a stream is sent chunked, and an
+        // upstream that reads only `Content-Length` (simple servers, some proxies) would see
+        // an empty body.
+        let headers = worker::Headers::new();
+        for (name, value) in &request.headers {
+            headers.append(name, value).map_err(failed)?;
+        }
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::from(request.method.to_string()))
+            .with_headers(headers);
+        if !request.body.is_empty() {
+            let bytes = worker::js_sys::Uint8Array::from(request.body.as_slice());
+            init.with_body(Some(bytes.into()));
+        }
+        let fetch =
+            Fetch::Request(worker::Request::new_with_init(&request.url, &init).map_err(failed)?);
         let controller = AbortController::default();
         // fetch cannot tell connecting from waiting, so the head gets both timeouts together.
         let head_ms = u64::from(request.connect_timeout_ms) + u64::from(request.idle_timeout_ms);
