@@ -1,6 +1,6 @@
 //! `nodetool-edge-bench`: requests/s and latency of the native runner against a plain hyper
 //! server running the same core natively, measured in the same run on the same machine, and
-//! printed as ratios. See README, "Benchmarks".
+//! printed as ratios. See docs/benchmarks.md.
 
 mod baseline;
 mod chat;
