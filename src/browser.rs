@@ -27,10 +27,13 @@ use crate::error::ApiError;
 pub struct ClientAddr(pub IpAddr);
 
 /// Origins NodeTool's own clients call from besides loopback pages, allowed in desktop mode.
-/// Its Electron app and its web UI in development load from loopback (covered by the loopback
-/// rule); the packaged app's pages have the `file://` scheme, whose origin browsers send as
-/// `null`, which no allow-list here accepts (sandboxed frames of any site send it too).
-pub const NODETOOL_ORIGINS: &[&str] = &[];
+/// Its Electron app serves its main window from the server (`http://127.0.0.1:<port>`) and
+/// its web UI in development from Vite on `http://localhost:3000`, both covered by the loopback
+/// rule; the app's splash, settings and log windows are local files, which Electron sends as
+/// `file://` (no web page can). NodeTool's own server allows the same, and also
+/// `https://*.nodetool.ai`, which no NodeTool client uses to reach a user's server: we leave
+/// that to `CORS_ORIGINS`. `null` (sandboxed frames of any site send it) is never allowed.
+pub const NODETOOL_ORIGINS: &[&str] = &["file://"];
 
 /// Which browser origins may call us (CORS, and the Origin check of state-changing requests).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,6 +341,7 @@ mod tests {
             "http://[::1]:5173",
             "https://localhost",
             "http://app.localhost:8080",
+            "file://",
         ] {
             assert!(p.allows_origin(o), "{o}");
         }
@@ -346,7 +350,8 @@ mod tests {
             "null",
             "http://localhost.evil.example",
             "http://127.0.0.1.evil.example",
-            "file://",
+            "https://app.nodetool.ai",
+            "chrome-extension://abcdef",
             "http://0.0.0.0:7777",
             "http://192.168.1.2:7777",
         ] {
@@ -358,6 +363,7 @@ mod tests {
     fn public_and_private_allow_only_what_is_listed_and_star_is_explicit() {
         let p = policy(ServerMode::Private, None, None);
         assert!(!p.allows_origin("http://localhost:3000"));
+        assert!(!p.allows_origin("file://"));
         let p = policy(
             ServerMode::Private,
             Some("https://a.example, https://B.example/"),

@@ -4,6 +4,9 @@
 //! everything else. The same code runs in the Spin component (which the native runner hosts)
 //! and on Cloudflare Workers.
 
+// The OpenAPI document's schemas are one `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod assets;
 pub mod auth;
 pub mod auth_cache;
@@ -18,6 +21,7 @@ pub mod graph;
 pub mod handlers;
 pub mod host;
 pub mod jwt;
+pub mod openapi;
 pub mod outbound;
 pub mod records;
 pub mod response;
@@ -38,8 +42,8 @@ use http::{Method, header};
 use crate::config::Config;
 use crate::error::{ApiError, strip_body};
 use crate::handlers::{
-    Ctx, assets as assets_api, cache, chat as chat_api, collections as collections_api, health,
-    run, secrets as secrets_api, storage as storage_api, users as users_api, workflows,
+    Ctx, assets as assets_api, cache, chat as chat_api, collections as collections_api, docs,
+    health, run, secrets as secrets_api, storage as storage_api, users as users_api, workflows,
 };
 use crate::host::Host;
 pub use crate::response::{Body, Response};
@@ -119,6 +123,9 @@ where
         let route = router::route(req.method(), &path)?;
         return Ok(match route {
             Route::Ping => health::ping(host),
+            Route::DocsPage => docs::page(),
+            Route::DocsScript => docs::script(),
+            Route::DocsStyle => docs::style(),
             _ => health::health(),
         }
         .map(Body::from));
@@ -162,9 +169,15 @@ where
     let resp = match route {
         Route::ChatCompletions => return Ok(chat_api::completions(&ctx, &body).await),
         Route::ListModels => return Ok(chat_api::models(&ctx).await),
-        Route::Health | Route::Ping | Route::Storage { .. } => {
+        Route::Health
+        | Route::Ping
+        | Route::DocsPage
+        | Route::DocsScript
+        | Route::DocsStyle
+        | Route::Storage { .. } => {
             unreachable!("answered above")
         }
+        Route::OpenApi => Ok(crate::response::ok_json(&openapi::document(config))),
         Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,
         Route::CreateWorkflow => workflows::create(&ctx, &body).await,
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,

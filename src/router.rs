@@ -18,6 +18,12 @@ pub enum StorageOp {
 pub enum Route {
     Health,
     Ping,
+    /// `/openapi.json`.
+    OpenApi,
+    /// `/` and `/docs`, and the page's script and style.
+    DocsPage,
+    DocsScript,
+    DocsStyle,
     ListWorkflows,
     CreateWorkflow,
     GetWorkflow(String),
@@ -96,6 +102,11 @@ impl Route {
         match self {
             Route::Health => "/health",
             Route::Ping => "/ping",
+            Route::OpenApi => "/openapi.json",
+            Route::DocsPage if path == "/" => "/",
+            Route::DocsPage => "/docs",
+            Route::DocsScript => "/docs/app.js",
+            Route::DocsStyle => "/docs/app.css",
             Route::ListWorkflows | Route::CreateWorkflow => family("/api/workflows", "/workflows"),
             Route::GetWorkflow(_) | Route::PutWorkflow(_) | Route::DeleteWorkflow(_) => {
                 family("/api/workflows/{id}", "/workflows/{id}")
@@ -128,7 +139,10 @@ impl Route {
 
 /// Paths that need no auth, by exact match (as the reference's exempt set).
 pub fn is_public_path(path: &str) -> bool {
-    path == "/health" || path == "/ping"
+    matches!(
+        path,
+        "/health" | "/ping" | "/" | "/docs" | "/docs/app.js" | "/docs/app.css"
+    )
 }
 
 /// One percent-decoded path segment; `what` names it in the 400.
@@ -218,6 +232,15 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
             "GET, HEAD",
             [(M::GET, Route::Ping), (M::HEAD, Route::Ping)],
         ),
+        [""] if path == "/" => pick(m, "GET, HEAD", [(M::GET, Route::DocsPage)]),
+        ["docs"] if path == "/docs" => pick(m, "GET, HEAD", [(M::GET, Route::DocsPage)]),
+        ["docs", "app.js"] if path == "/docs/app.js" => {
+            pick(m, "GET, HEAD", [(M::GET, Route::DocsScript)])
+        }
+        ["docs", "app.css"] if path == "/docs/app.css" => {
+            pick(m, "GET, HEAD", [(M::GET, Route::DocsStyle)])
+        }
+        ["openapi.json"] => pick(m, "GET, HEAD", [(M::GET, Route::OpenApi)]),
         ["workflows"] | ["api", "workflows"] => pick(
             m,
             "GET, HEAD, POST",

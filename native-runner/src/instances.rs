@@ -25,6 +25,14 @@ use crate::host_state::{HostState, SharedHost};
 use crate::metrics::Metrics;
 use crate::request_trace::RequestTrace;
 
+/// Set once the server has stopped serving (see [`serving_stopped`]).
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the end of serving: instances dropped from now on are the shutdown's.
+pub fn serving_stopped() {
+    STOPPED.store(true, Ordering::Relaxed);
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Isolation {
     /// Instances are reused, one request at a time.
@@ -117,6 +125,11 @@ impl WorkerState for Worker {
 
     fn drop(&self, _store: Store<HostState>, result: Result<(), wasmtime::Error>) {
         self.metrics.instance_dropped();
+        // Once serving has stopped, the runtime cancels the instances' worker tasks, which
+        // wasmtime reports as a panic; that is the shutdown, not a fault.
+        if STOPPED.load(Ordering::Relaxed) {
+            return;
+        }
         if let Err(e) = result {
             let last = self.last.lock().unwrap_or_else(|p| p.into_inner()).take();
             let id = last.as_ref().map_or("-", |t| t.id.as_str());

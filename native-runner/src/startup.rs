@@ -288,7 +288,9 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         let addr = addr.to_string();
         print_banner(role, &config, token.as_ref(), (scheme, &addr), banner);
         let instances = Instances::new(engine, pre, shared, limits, lifecycle, metrics);
-        serve(listener, instances, server_options, tls, shutdown_signal()).await
+        let served = serve(listener, instances, server_options, tls, shutdown_signal()).await;
+        crate::instances::serving_stopped();
+        served
     })?;
     // Blocking store calls still running (a sync of the database) may finish; nothing else
     // is waited for.

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cache;
 pub mod chat;
 pub mod collections;
+pub mod docs;
 pub mod health;
 pub mod run;
 pub mod secrets;
