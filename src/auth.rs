@@ -6,49 +6,10 @@ use crate::error::{
     ApiError,
 };
 use crate::host::Host;
+use crate::identity::{Credential, Identity, LOCAL_USER_ID, Role};
 use crate::supabase;
 use crate::token::{BearerHeader, SecretToken, parse_bearer};
 use crate::users::UserStore;
-
-/// The user every request runs as when auth is not enforced, and the static token's user.
-pub const LOCAL_USER_ID: &str = "1";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    User,
-}
-
-/// How the caller proved who they are; kept for logs and role decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    /// `none`/`local`: nothing was checked.
-    Unenforced,
-    StaticToken,
-    /// A `multi_user` user's token.
-    UserToken,
-    /// A Supabase access token.
-    SupabaseJwt,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub user_id: String,
-    pub role: Role,
-    pub credential: Credential,
-}
-
-impl Identity {
-    fn local() -> Self {
-        // On the desktop the single local user owns the machine, so it is admin (the reference
-        // answers 401 on admin routes here, which makes them unusable).
-        Identity {
-            user_id: LOCAL_USER_ID.to_string(),
-            role: Role::Admin,
-            credential: Credential::Unenforced,
-        }
-    }
-}
 
 /// Checks the bearer token against the configured provider. `static_token` is the resolved
 /// server token (configured, or generated and kept by the host); it is accepted under every

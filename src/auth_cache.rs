@@ -11,10 +11,10 @@
 use crate::token::sha256_hex;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
 use crate::config::AuthCacheConfig;
 use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
+use crate::identity::Role;
 use crate::records::{get_json, put_json};
 
 const PREFIX: &str = "auth/v1/cache/";

@@ -18,7 +18,6 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use http::{HeaderMap, HeaderValue, Method, header};
 
-use crate::config::ServerMode;
 use crate::error::ApiError;
 
 /// The address of the client that sent the request, set by the host adapter as a request
@@ -71,11 +70,11 @@ pub struct BadEntry {
 }
 
 impl BrowserPolicy {
-    /// The policy for `mode` from `CORS_ORIGINS` and `ALLOWED_HOSTS` (comma-separated; `*`
+    /// The policy for a desktop server or another from `CORS_ORIGINS` and `ALLOWED_HOSTS` (comma-separated; `*`
     /// alone opens everything). Desktop allows loopback pages whatever the list says; public
     /// and private allow only what is listed. Warnings name what `*` opens.
     pub fn from_values(
-        mode: ServerMode,
+        desktop: bool,
         cors_origins: Option<&str>,
         allowed_hosts: Option<&str>,
         warnings: &mut Vec<String>,
@@ -90,7 +89,6 @@ impl BrowserPolicy {
                 CorsOrigins::Any
             }
             listed => {
-                let desktop = mode == ServerMode::Desktop;
                 let mut origins: Vec<String> = if desktop {
                     NODETOOL_ORIGINS.iter().map(|o| o.to_string()).collect()
                 } else {
@@ -314,8 +312,8 @@ fn is_same_origin<B>(origin: &str, req: &http::Request<B>) -> bool {
 mod tests {
     use super::*;
 
-    fn policy(mode: ServerMode, cors: Option<&str>, hosts: Option<&str>) -> BrowserPolicy {
-        BrowserPolicy::from_values(mode, cors, hosts, &mut Vec::new()).unwrap()
+    fn policy(desktop: bool, cors: Option<&str>, hosts: Option<&str>) -> BrowserPolicy {
+        BrowserPolicy::from_values(desktop, cors, hosts, &mut Vec::new()).unwrap()
     }
 
     fn request(method: &str, host: &str, origin: Option<&str>, peer: &str) -> http::Request<()> {
@@ -334,7 +332,7 @@ mod tests {
 
     #[test]
     fn desktop_allows_loopback_pages_on_any_port_and_nothing_else_by_default() {
-        let p = policy(ServerMode::Desktop, None, None);
+        let p = policy(true, None, None);
         for o in [
             "http://localhost:3000",
             "http://127.0.0.1:7777",
@@ -361,22 +359,17 @@ mod tests {
 
     #[test]
     fn public_and_private_allow_only_what_is_listed_and_star_is_explicit() {
-        let p = policy(ServerMode::Private, None, None);
+        let p = policy(false, None, None);
         assert!(!p.allows_origin("http://localhost:3000"));
         assert!(!p.allows_origin("file://"));
-        let p = policy(
-            ServerMode::Private,
-            Some("https://a.example, https://B.example/"),
-            None,
-        );
+        let p = policy(false, Some("https://a.example, https://B.example/"), None);
         assert!(p.allows_origin("https://a.example"));
         assert!(p.allows_origin("https://b.example"));
         assert!(!p.allows_origin("https://a.example:8443"));
         assert!(!p.allows_origin("http://localhost:3000"));
 
         let mut warnings = Vec::new();
-        let p = BrowserPolicy::from_values(ServerMode::Desktop, Some(" * "), None, &mut warnings)
-            .unwrap();
+        let p = BrowserPolicy::from_values(true, Some(" * "), None, &mut warnings).unwrap();
         assert!(p.allows_origin("https://evil.example"));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("CORS_ORIGINS=*"), "{warnings:?}");
@@ -390,18 +383,16 @@ mod tests {
             "https://*.example",
             "https://",
         ] {
-            let e = BrowserPolicy::from_values(ServerMode::Desktop, Some(bad), None, &mut vec![])
-                .unwrap_err();
+            let e = BrowserPolicy::from_values(true, Some(bad), None, &mut vec![]).unwrap_err();
             assert_eq!(e.name, "CORS_ORIGINS", "{bad}");
         }
-        let e = BrowserPolicy::from_values(ServerMode::Desktop, None, Some("a b"), &mut vec![])
-            .unwrap_err();
+        let e = BrowserPolicy::from_values(true, None, Some("a b"), &mut vec![]).unwrap_err();
         assert_eq!(e.name, "ALLOWED_HOSTS");
     }
 
     #[test]
     fn loopback_peers_must_name_a_loopback_host_or_a_listed_one() {
-        let p = policy(ServerMode::Desktop, None, Some("nas.lan, Box.Example:7777"));
+        let p = policy(true, None, Some("nas.lan, Box.Example:7777"));
         let served = [
             "localhost:7777",
             "LOCALHOST",
@@ -449,7 +440,7 @@ mod tests {
             p.check_host(&request("GET", "evil.example", None, "::ffff:127.0.0.1"))
                 .is_err()
         );
-        let any = policy(ServerMode::Desktop, None, Some("*"));
+        let any = policy(true, None, Some("*"));
         assert!(
             any.check_host(&request("GET", "evil.example", None, "127.0.0.1"))
                 .is_ok()
@@ -458,7 +449,7 @@ mod tests {
 
     #[test]
     fn state_changing_requests_from_foreign_pages_are_refused_reads_are_not() {
-        let p = policy(ServerMode::Desktop, None, None);
+        let p = policy(true, None, None);
         let peer = "127.0.0.1";
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
             let e = p
@@ -501,7 +492,7 @@ mod tests {
             );
         }
         // A page of our own host is same-origin, whatever the list says.
-        let p = policy(ServerMode::Private, None, None);
+        let p = policy(false, None, None);
         assert!(
             p.check_origin(&request(
                 "POST",

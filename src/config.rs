@@ -502,7 +502,7 @@ impl Config {
         };
         let mut warnings = Vec::new();
         let browser = BrowserPolicy::from_values(
-            mode,
+            mode == ServerMode::Desktop,
             get("CORS_ORIGINS").as_deref(),
             get("ALLOWED_HOSTS").as_deref(),
             &mut warnings,

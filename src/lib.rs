@@ -20,6 +20,7 @@ pub mod error;
 pub mod graph;
 pub mod handlers;
 pub mod host;
+pub mod identity;
 pub mod jwt;
 pub mod openapi;
 pub mod outbound;

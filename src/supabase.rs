@@ -7,11 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
 use crate::auth_cache;
 use crate::config::{AuthCacheConfig, SupabaseConfig};
 use crate::error::{AUTH_INVALID, ApiError};
 use crate::host::{Host, OutboundRequest, OutboundResponse};
+use crate::identity::Role;
 use crate::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::records::{get_json, put_json};
 

@@ -98,6 +98,13 @@ pub fn generate_token(entropy: &impl Entropy) -> String {
     }
 }
 
+/// `n` random bytes as lower-case hex (NodeTool's `uuid.hex` ids are 32 such characters).
+pub fn random_hex<H: Entropy>(host: &H, n: usize) -> String {
+    let mut raw = vec![0u8; n];
+    host.fill(&mut raw);
+    hex(&raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,9 @@
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use crate::auth::Role;
 use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
+use crate::identity::Role;
 use crate::records::{get_json, list_json, put_json, seg};
 use crate::time::naive_iso;
 use crate::token::{generate_token, sha256_hex as token_hash};
@@ -187,10 +187,7 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
         let token = generate_token(self.host);
         let record = UserRecord {
             username: username.to_string(),
-            user_id: format!(
-                "user_{username}_{}",
-                crate::handlers::random_hex(self.host, 4)
-            ),
+            user_id: format!("user_{username}_{}", crate::token::random_hex(self.host, 4)),
             role: role.to_string(),
             token_hash: token_hash(&token),
             created_at: format!("{}Z", &naive_iso(self.host.now_micros())[..19]),

@@ -5,6 +5,6 @@ wasmtime::component::bindgen!({
     world: "spin-host",
     imports: { default: async | trappable },
     with: {
-        "fermyon:spin/key-value.store": crate::key_value_host::OpenStore,
+        "fermyon:spin/key-value.store": crate::kv::OpenStore,
     },
 });

@@ -16,9 +16,6 @@ use crate::variables_host::SpinVariables;
 /// The component `spin up` runs, embedded at build time.
 pub static EMBEDDED: &[u8] = include_bytes!(env!("NODETOOL_EDGE_COMPONENT_PATH"));
 
-/// How often the epoch advances; the request deadline is counted in these ticks.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-
 /// Bytes of a recycled memory, table or stack slot kept mapped between requests.
 const KEEP_RESIDENT: usize = 2 << 20;
 /// Decommits queued before one batched flush.

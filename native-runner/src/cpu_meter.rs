@@ -24,8 +24,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::UpdateDeadline;
 
-use crate::component::EPOCH_TICK;
 use crate::request_trace::{LimitHit, RequestTrace};
+
+/// How often the epoch advances; the request deadline is counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Running this long without waiting on anything makes a request heavy.
 pub const HEAVY_AFTER: Duration = Duration::from_millis(50);

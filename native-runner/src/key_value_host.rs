@@ -7,15 +7,10 @@ use std::sync::Arc;
 use wasmtime::component::{HasData, Resource, ResourceTable};
 
 use crate::bindings::fermyon::spin::key_value::{Error, Host, HostStore};
-use crate::kv::{KvBackend, KvBackendError};
+use crate::kv::{KvBackend, KvBackendError, OpenStore};
 
 /// The only label the component may open (declared in `spin.toml` as well).
 pub const STORE_LABEL: &str = "default";
-
-/// An opened store handle held by the guest.
-pub struct OpenStore {
-    backend: Arc<dyn KvBackend>,
-}
 
 /// What the key-value host functions see of the per-request state.
 pub struct KvView<'a> {

@@ -28,8 +28,8 @@ use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, ProxyHand
 
 use crate::access_log::{self, Entry, LogFormat};
 use crate::auth_failures::{self, AuthFailures};
-use crate::component::EPOCH_TICK;
 use crate::connection::{Activity, WatchedIo};
+use crate::cpu_meter::EPOCH_TICK;
 use crate::instances::Instances;
 use crate::metrics::Metrics;
 use crate::refusal::Refusal;

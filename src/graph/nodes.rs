@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::template;
 use super::value::{
-    Kind, Num, as_num, coerce, py_eq, py_repr, py_str, splitlines, truthy, type_name,
+    Kind, Num, as_num, coerce, py_eq, py_repr, py_str, splitlines, too_long, truthy, type_name,
 };
 
 /// How the engine drives a node.
@@ -467,15 +467,6 @@ fn float_out(f: f64) -> Result<Emitted, String> {
 }
 
 const DOMAIN: &str = "math domain error";
-
-/// Refuses text longer than `max` bytes.
-pub fn too_long(len: usize, max: usize) -> Result<(), String> {
-    if len > max {
-        Err(format!("the text would exceed {max} bytes"))
-    } else {
-        Ok(())
-    }
-}
 
 fn int_op(a: i64, b: i64, f: fn(i64, i64) -> Option<i64>) -> Result<Num, String> {
     f(a, b)

@@ -4,8 +4,7 @@
 use minijinja::{Environment, Error, ErrorKind, State, Value as JValue, value::ValueKind};
 use serde_json::{Map, Value};
 
-use super::nodes::too_long;
-use super::value::py_str;
+use super::value::{py_str, too_long};
 
 /// Instructions a template may execute: plenty for formatting, not enough to spin.
 const TEMPLATE_FUEL: u64 = 200_000;

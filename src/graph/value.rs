@@ -32,6 +32,15 @@ impl Kind {
     }
 }
 
+/// Refuses text longer than `max` bytes.
+pub fn too_long(len: usize, max: usize) -> Result<(), String> {
+    if len > max {
+        Err(format!("the text would exceed {max} bytes"))
+    } else {
+        Ok(())
+    }
+}
+
 /// The JSON type name of a value, for error messages (the value itself is never echoed).
 pub fn type_name(v: &Value) -> &'static str {
     match v {

@@ -12,8 +12,8 @@ pub mod storage;
 pub mod users;
 pub mod workflows;
 
-use crate::auth::Identity;
 use crate::config::Config;
+use crate::identity::Identity;
 
 pub struct Ctx<'a, H> {
     pub host: &'a H,
@@ -40,12 +40,7 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `n` random bytes as lower-case hex (NodeTool's `uuid.hex` ids are 32 such characters).
-pub fn random_hex<H: crate::host::Entropy>(host: &H, n: usize) -> String {
-    let mut raw = vec![0u8; n];
-    host.fill(&mut raw);
-    crate::token::hex(&raw)
-}
+pub use crate::token::random_hex;
 
 /// Query-string truthiness as FastAPI parses a `bool` (`true/1/yes/on`).
 pub fn truthy_param(v: &str) -> bool {

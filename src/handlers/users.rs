@@ -4,11 +4,11 @@
 use serde_json::json;
 
 use super::Ctx;
-use crate::auth::Role;
 use crate::body::{json_object, opt_str, req_str};
 use crate::config::AuthProvider;
 use crate::error::ApiError;
 use crate::host::Host;
+use crate::identity::Role;
 use crate::response::{Response, ok_json};
 use crate::users::UserStore;
 

@@ -7,8 +7,15 @@ pub mod sqlite;
 pub mod timed;
 
 use std::fmt;
+use std::sync::Arc;
 
 use nodetool_edge::host::{Clock, Entropy, KeyValue, KvError};
+
+/// An opened store handle held by the guest: the resource behind
+/// `fermyon:spin/key-value.store` (see `bindings`).
+pub struct OpenStore {
+    pub(crate) backend: Arc<dyn KvBackend>,
+}
 
 #[derive(Debug)]
 pub struct KvBackendError(pub String);
