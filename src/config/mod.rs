@@ -861,7 +861,7 @@ mod tests {
 
     #[test]
     fn spin_toml_declares_and_maps_every_variable() {
-        let manifest = include_str!("../spin.toml");
+        let manifest = include_str!("../../spin.toml");
         for name in VARIABLE_NAMES {
             let lower = name.to_ascii_lowercase();
             assert!(
