@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
+use crate::config::url::base_url;
 
 pub const DEFAULT_MODEL: &str = "llama3.2:latest";
 pub const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
@@ -120,7 +121,7 @@ impl ChatConfig {
         };
         let url = |name: &'static str, default: &str| match get(name) {
             None => Ok((default.to_string(), false)),
-            Some(v) => crate::config::base_url(&v)
+            Some(v) => base_url(&v)
                 .map(|u| (u, true))
                 .ok_or(ConfigError::InvalidUrl { name, value: v }),
         };
