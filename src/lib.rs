@@ -9,7 +9,6 @@
 
 pub mod assets;
 pub mod auth;
-pub mod auth_cache;
 pub mod body;
 pub mod browser;
 pub mod chat;
@@ -20,20 +19,14 @@ pub mod error;
 pub mod graph;
 pub mod handlers;
 pub mod host;
-pub mod identity;
-pub mod jwt;
 pub mod openapi;
 pub mod outbound;
 pub mod records;
 pub mod response;
 pub mod router;
 pub mod secrets;
-pub mod static_token;
 pub mod storage;
-pub mod supabase;
 pub mod time;
-pub mod token;
-pub mod users;
 pub mod workflow;
 pub mod workflow_store;
 
@@ -133,7 +126,7 @@ where
     }
 
     // Auth comes before routing, so an anonymous caller cannot map the API.
-    let static_token = static_token::resolve(config, host).await?;
+    let static_token = auth::static_token::resolve(config, host).await?;
     let identity = auth::authenticate(config, static_token.as_ref(), req.headers(), host).await?;
     auth::require_admin(config, &identity, &path, req.headers())?;
 

@@ -9,9 +9,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::auth::token::sha256_hex;
 use crate::error::ApiError;
 use crate::host::KeyValue;
-use crate::token::sha256_hex;
 
 const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')

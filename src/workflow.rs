@@ -374,7 +374,7 @@ impl WorkflowRecord {
         });
         // An opaque content tag; serde_json's maps are ordered, so this is stable.
         let digest = Sha256::digest(v.to_string().as_bytes());
-        let etag = crate::token::hex(&digest[..16]);
+        let etag = crate::auth::token::hex(&digest[..16]);
         v["etag"] = Value::String(etag);
         v
     }

@@ -178,7 +178,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 pub fn generate() -> String {
-    nodetool_edge::token::generate_token(&crate::OsEntropy)
+    nodetool_edge::auth::token::generate_token(&crate::OsEntropy)
 }
 
 /// Stores `token` under both key names (so the seed's `grep worker_auth_token` recipe and

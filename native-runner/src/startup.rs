@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use nodetool_edge::auth::token::mask;
 use nodetool_edge::config::{
     AuthProvider, BUNDLED_VARIABLE, Config, Environment, VARIABLE_NAMES, bundle_variables,
 };
-use nodetool_edge::token::mask;
 
 use crate::access_log::LogFormat;
 use crate::compile_cache;

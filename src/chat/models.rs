@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use super::config::Provider;
 use super::error::ChatError;
 use super::provider::Upstream;
+use crate::auth::token::sha256_hex;
 use crate::handlers::Ctx;
 use crate::host::Host;
-use crate::token::sha256_hex;
 
 const CACHE_PREFIX: &str = "chat/v1/models/";
 /// Longest model list read from a provider.

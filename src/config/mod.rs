@@ -12,9 +12,9 @@ pub mod url;
 pub use error::{ConfigError, MIN_SECRET_CHARS, Weakness, weakness};
 pub use url::base_url;
 
+use crate::auth::token::SecretToken;
 use crate::browser::BrowserPolicy;
 use crate::host::Variables;
-use crate::token::SecretToken;
 
 /// Every variable the core reads, by canonical name. Hosts map these to their own naming
 /// (Spin variables are the lower-case forms).

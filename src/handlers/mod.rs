@@ -12,8 +12,8 @@ pub mod storage;
 pub mod users;
 pub mod workflows;
 
+use crate::auth::identity::Identity;
 use crate::config::Config;
-use crate::identity::Identity;
 
 pub struct Ctx<'a, H> {
     pub host: &'a H,
@@ -40,7 +40,7 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-pub use crate::token::random_hex;
+pub use crate::auth::token::random_hex;
 
 /// Query-string truthiness as FastAPI parses a `bool` (`true/1/yes/on`).
 pub fn truthy_param(v: &str) -> bool {

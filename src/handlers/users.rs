@@ -4,13 +4,13 @@
 use serde_json::json;
 
 use super::Ctx;
+use crate::auth::identity::Role;
+use crate::auth::users::UserStore;
 use crate::body::{json_object, opt_str, req_str};
 use crate::config::AuthProvider;
 use crate::error::ApiError;
 use crate::host::Host;
-use crate::identity::Role;
 use crate::response::{Response, ok_json};
-use crate::users::UserStore;
 
 /// NodeTool's order: the provider first (501), then the caller's role (403).
 fn gate<H>(ctx: &Ctx<'_, H>) -> Result<(), ApiError> {

@@ -1,15 +1,22 @@
 //! Authentication as a step that yields an `Identity`: handlers never see a raw token.
 
+pub mod cache;
+pub mod identity;
+pub mod jwt;
+pub mod static_token;
+pub mod supabase;
+pub mod token;
+pub mod users;
+
+use crate::auth::identity::{Credential, Identity, LOCAL_USER_ID, Role};
+use crate::auth::token::{BearerHeader, SecretToken, parse_bearer};
+use crate::auth::users::UserStore;
 use crate::config::{AuthProvider, Config};
 use crate::error::{
     ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED,
     ApiError,
 };
 use crate::host::Host;
-use crate::identity::{Credential, Identity, LOCAL_USER_ID, Role};
-use crate::supabase;
-use crate::token::{BearerHeader, SecretToken, parse_bearer};
-use crate::users::UserStore;
 
 /// Checks the bearer token against the configured provider. `static_token` is the resolved
 /// server token (configured, or generated and kept by the host); it is accepted under every

@@ -11,12 +11,12 @@
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use crate::auth::identity::Role;
+use crate::auth::token::{generate_token, sha256_hex as token_hash};
 use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
-use crate::identity::Role;
 use crate::records::{get_json, list_json, put_json, seg};
 use crate::time::naive_iso;
-use crate::token::{generate_token, sha256_hex as token_hash};
 
 const NAME_PREFIX: &str = "users/v1/name/";
 const TOKEN_PREFIX: &str = "users/v1/token/";
@@ -187,7 +187,10 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
         let token = generate_token(self.host);
         let record = UserRecord {
             username: username.to_string(),
-            user_id: format!("user_{username}_{}", crate::token::random_hex(self.host, 4)),
+            user_id: format!(
+                "user_{username}_{}",
+                crate::auth::token::random_hex(self.host, 4)
+            ),
             role: role.to_string(),
             token_hash: token_hash(&token),
             created_at: format!("{}Z", &naive_iso(self.host.now_micros())[..19]),

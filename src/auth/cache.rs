@@ -8,13 +8,13 @@
 //! Only successes are stored. `AUTH_CACHE_MAX` is enforced by a sweep on one insert in
 //! [`SWEEP_ONE_IN`], which drops expired entries and then the soonest-expiring ones.
 
-use crate::token::sha256_hex;
+use crate::auth::token::sha256_hex;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::identity::Role;
 use crate::config::AuthCacheConfig;
 use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
-use crate::identity::Role;
 use crate::records::{get_json, put_json};
 
 const PREFIX: &str = "auth/v1/cache/";

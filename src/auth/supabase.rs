@@ -7,12 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth_cache;
+use crate::auth::cache as token_cache;
+use crate::auth::identity::Role;
+use crate::auth::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::config::{AuthCacheConfig, SupabaseConfig};
 use crate::error::{AUTH_INVALID, ApiError};
 use crate::host::{Host, OutboundRequest, OutboundResponse};
-use crate::identity::Role;
-use crate::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::records::{get_json, put_json};
 
 const JWKS_KEY: &str = "auth/v1/jwks";
@@ -48,7 +48,7 @@ pub async fn authenticate<H: Host>(
     if token.len() > jwt::MAX_TOKEN_BYTES {
         return reject(host, Rejection::TooLarge);
     }
-    if let Some(hit) = auth_cache::lookup(host, cache, token).await? {
+    if let Some(hit) = token_cache::lookup(host, cache, token).await? {
         return Ok(hit);
     }
     let issuer = sb.issuer();
@@ -103,7 +103,7 @@ pub async fn authenticate<H: Host>(
     if let Some(fetched) = keys_fetched {
         not_after = not_after.min(fetched.saturating_add(max_age_micros(cache)));
     }
-    auth_cache::store(host, cache, token, &verified.subject, role, not_after).await?;
+    token_cache::store(host, cache, token, &verified.subject, role, not_after).await?;
     Ok((verified.subject, role))
 }
 

@@ -2,10 +2,10 @@
 //! (Spin, Workers): generated once, kept in KV, announced once in the log. The native runner
 //! always passes a resolved token, so it never takes this path.
 
+use crate::auth::token::{SecretToken, generate_token};
 use crate::config::{AuthProvider, Config};
 use crate::error::ApiError;
 use crate::host::Host;
-use crate::token::{SecretToken, generate_token};
 
 const KEY: &str = "auth/v1/static-token";
 
