@@ -11,8 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::ApiError;
 use crate::host::KeyValue;
+use crate::http::error::ApiError;
 use crate::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;

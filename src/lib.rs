@@ -9,43 +9,40 @@
 
 pub mod assets;
 pub mod auth;
-pub mod body;
-pub mod browser;
 pub mod chat;
 pub mod collections;
 pub mod config;
-pub mod cors;
-pub mod error;
 pub mod graph;
 pub mod handlers;
 pub mod host;
+pub mod http;
 pub mod openapi;
 pub mod outbound;
 pub mod records;
-pub mod response;
-pub mod router;
 pub mod secrets;
 pub mod storage;
 pub mod time;
 pub mod workflow;
 pub mod workflow_store;
 
+use ::http::{Method, header};
 use bytes::Bytes;
-use http::{Method, header};
+
+use crate::http::{body, browser, cors, router};
 
 use crate::config::Config;
-use crate::error::{ApiError, strip_body};
 use crate::handlers::{
     Ctx, assets as assets_api, cache, chat as chat_api, collections as collections_api, docs,
     health, run, secrets as secrets_api, storage as storage_api, users as users_api, workflows,
 };
 use crate::host::Host;
-pub use crate::response::{Body, Response};
-use crate::router::{Route, StorageOp};
+use crate::http::error::{ApiError, strip_body};
+pub use crate::http::response::{Body, Response};
+use crate::http::router::{Route, StorageOp};
 
 /// Answers one request. Never panics on input; every failure is a JSON `detail`. The body
 /// may stream (chat completions); the host sends it on as it arrives.
-pub async fn handle<B, H>(req: http::Request<B>, host: &H) -> http::Response<Body>
+pub async fn handle<B, H>(req: ::http::Request<B>, host: &H) -> ::http::Response<Body>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -87,27 +84,27 @@ where
 /// object, keeps its own). Without it hosts send small answers chunked, and on a kept-alive
 /// connection that meets Nagle's algorithm and delayed ACKs in hosts that leave TCP_NODELAY
 /// off (Spin): every other request stalled for about 40 ms there.
-pub fn with_content_length(mut resp: http::Response<Body>) -> http::Response<Body> {
+pub fn with_content_length(mut resp: ::http::Response<Body>) -> ::http::Response<Body> {
     // 204 and 304 carry no body and must not say they do (RFC 9110 8.6).
     let bodiless = matches!(
         resp.status(),
-        http::StatusCode::NO_CONTENT | http::StatusCode::NOT_MODIFIED
+        ::http::StatusCode::NO_CONTENT | ::http::StatusCode::NOT_MODIFIED
     );
     if let Some(full) = resp.body().as_full()
         && !bodiless
         && !resp.headers().contains_key(header::CONTENT_LENGTH)
     {
-        let length = http::HeaderValue::from(full.len());
+        let length = ::http::HeaderValue::from(full.len());
         resp.headers_mut().insert(header::CONTENT_LENGTH, length);
     }
     resp
 }
 
 async fn dispatch<B, H>(
-    req: http::Request<B>,
+    req: ::http::Request<B>,
     host: &H,
     config: &Config,
-) -> Result<http::Response<Body>, ApiError>
+) -> Result<::http::Response<Body>, ApiError>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -171,7 +168,7 @@ where
         | Route::Storage { .. } => {
             unreachable!("answered above")
         }
-        Route::OpenApi => Ok(crate::response::ok_json(&openapi::document(config))),
+        Route::OpenApi => Ok(crate::http::response::ok_json(&openapi::document(config))),
         Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,
         Route::CreateWorkflow => workflows::create(&ctx, &body).await,
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,

@@ -740,7 +740,7 @@ pub fn document(config: &Config) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::router::{self, Route};
+    use crate::http::router::{self, Route};
     use http::Method;
 
     /// A concrete path for a pattern.

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::token::sha256_hex;
-use crate::error::ApiError;
 use crate::host::KeyValue;
+use crate::http::error::ApiError;
 
 const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')

@@ -56,7 +56,7 @@ fn auth_runs_before_routing() {
     let host = MemoryHost::with_vars(&[("AUTH_PROVIDER", "static"), ("SERVER_AUTH_TOKEN", "t")]);
     let (s, body, h) = call(&host, "GET", "/no/such/path", &[], "");
     assert_eq!(s, 401);
-    assert_eq!(body["detail"], crate::error::AUTH_REQUIRED);
+    assert_eq!(body["detail"], crate::http::error::AUTH_REQUIRED);
     assert_eq!(h["www-authenticate"], "Bearer");
     let (s, _, _) = call(
         &host,
@@ -374,7 +374,7 @@ fn a_loopback_peer_naming_a_foreign_host_is_refused_before_anything_else() {
             .body(Full::new(Bytes::new()))
             .unwrap();
         req.extensions_mut()
-            .insert(crate::browser::ClientAddr(peer.parse().unwrap()));
+            .insert(crate::http::browser::ClientAddr(peer.parse().unwrap()));
         let resp = block_on(handle(req, &host));
         let body: Value = serde_json::from_slice(resp.body().as_full().unwrap()).unwrap();
         (resp.status().as_u16(), body)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiError, FieldError};
+use crate::http::error::{ApiError, FieldError};
 
 /// Longest workflow id we accept from a client (`PUT /api/workflows/{id}` takes any string).
 pub const MAX_ID_LEN: usize = 128;
@@ -92,7 +92,7 @@ fn opt_string(
 impl WorkflowInput {
     /// Parses and validates a request body, collecting every field error at once.
     pub fn parse(body: &[u8]) -> Result<WorkflowInput, ApiError> {
-        let obj = crate::body::json_object(body)?;
+        let obj = crate::http::body::json_object(body)?;
         let mut errors = Vec::new();
 
         let name = match obj.get("name") {

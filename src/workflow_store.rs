@@ -5,8 +5,8 @@
 //! racing to create the same new id: the last write wins and the loser's marker is stale
 //! (skipped).
 
-use crate::error::ApiError;
 use crate::host::KeyValue;
+use crate::http::error::ApiError;
 use crate::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
 use crate::workflow::WorkflowRecord;
 

@@ -128,7 +128,7 @@ impl Front {
         let id = request_trace::request_id(req.headers().get(request_trace::HEADER));
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let route = nodetool_edge::router::pattern(&method, &path).unwrap_or("unmatched");
+        let route = nodetool_edge::http::router::pattern(&method, &path).unwrap_or("unmatched");
         let trace = Arc::new(RequestTrace::new(id));
         let had_bearer = req.headers().contains_key(hyper::header::AUTHORIZATION);
         let had_admin_token = req.headers().contains_key(ADMIN_TOKEN_HEADER);

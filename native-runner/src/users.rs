@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use futures::executor::block_on;
 use nodetool_edge::auth::users::{IssuedToken, UserRecord, UserStore};
-use nodetool_edge::error::ApiError;
+use nodetool_edge::http::error::ApiError;
 use serde::Deserialize;
 
 use crate::key_value_host::STORE_LABEL;

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::identity::Role;
 use crate::config::AuthCacheConfig;
-use crate::error::ApiError;
 use crate::host::{Clock, Entropy, KeyValue};
+use crate::http::error::ApiError;
 use crate::records::{get_json, put_json};
 
 const PREFIX: &str = "auth/v1/cache/";

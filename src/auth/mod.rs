@@ -12,11 +12,11 @@ use crate::auth::identity::{Credential, Identity, LOCAL_USER_ID, Role};
 use crate::auth::token::{BearerHeader, SecretToken, parse_bearer};
 use crate::auth::users::UserStore;
 use crate::config::{AuthProvider, Config};
-use crate::error::{
+use crate::host::Host;
+use crate::http::error::{
     ADMIN_TOKEN_INVALID, ADMIN_TOKEN_REQUIRED, AUTH_INVALID, AUTH_MALFORMED, AUTH_REQUIRED,
     ApiError,
 };
-use crate::host::Host;
 
 /// Checks the bearer token against the configured provider. `static_token` is the resolved
 /// server token (configured, or generated and kept by the host); it is accepted under every

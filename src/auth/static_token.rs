@@ -4,8 +4,8 @@
 
 use crate::auth::token::{SecretToken, generate_token};
 use crate::config::{AuthProvider, Config};
-use crate::error::ApiError;
 use crate::host::Host;
+use crate::http::error::ApiError;
 
 const KEY: &str = "auth/v1/static-token";
 

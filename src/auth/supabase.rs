@@ -11,8 +11,8 @@ use crate::auth::cache as token_cache;
 use crate::auth::identity::Role;
 use crate::auth::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::config::{AuthCacheConfig, SupabaseConfig};
-use crate::error::{AUTH_INVALID, ApiError};
 use crate::host::{Host, OutboundRequest, OutboundResponse};
+use crate::http::error::{AUTH_INVALID, ApiError};
 use crate::records::{get_json, put_json};
 
 const JWKS_KEY: &str = "auth/v1/jwks";

@@ -6,9 +6,9 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::config::Provider;
-use crate::error::ApiError;
 use crate::host::OutboundError;
-use crate::response::{Response, json_response};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, json_response};
 
 /// Longest upstream error text passed on to the caller.
 const MAX_UPSTREAM_MESSAGE: usize = 1000;

@@ -5,9 +5,9 @@ use http::Method;
 
 use super::config::{ChatConfig, Provider};
 use super::error::ChatError;
-use crate::error::ApiError;
 use crate::handlers::Ctx;
 use crate::host::{Host, Logger, OutboundRequest};
+use crate::http::error::ApiError;
 use crate::secrets::store::SecretStore;
 use crate::secrets::user_key;
 

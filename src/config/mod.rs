@@ -13,8 +13,8 @@ pub use error::{ConfigError, MIN_SECRET_CHARS, Weakness, weakness};
 pub use url::base_url;
 
 use crate::auth::token::SecretToken;
-use crate::browser::BrowserPolicy;
 use crate::host::Variables;
+use crate::http::browser::BrowserPolicy;
 
 /// Every variable the core reads, by canonical name. Hosts map these to their own naming
 /// (Spin variables are the lower-case forms).
@@ -527,9 +527,9 @@ mod tests {
         assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(
             c.browser.cors,
-            crate::browser::CorsOrigins::Listed {
+            crate::http::browser::CorsOrigins::Listed {
                 loopback: true,
-                origins: crate::browser::NODETOOL_ORIGINS
+                origins: crate::http::browser::NODETOOL_ORIGINS
                     .iter()
                     .map(|o| o.to_string())
                     .collect(),
@@ -688,7 +688,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.browser.cors,
-            crate::browser::CorsOrigins::Listed {
+            crate::http::browser::CorsOrigins::Listed {
                 loopback: false,
                 origins: vec!["https://a.example".into(), "https://b.example".into()]
             }

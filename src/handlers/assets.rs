@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
 use crate::assets::{AssetRecord, AssetStore, FORMAT, MAX_ID_LEN, home_folder, valid_id};
-use crate::body::{json_object, opt_str, req_str};
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::body::{json_object, opt_str, req_str};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 use crate::storage::Bucket;
 use crate::storage::blob_store::BlobStore;
 use crate::time::naive_iso;

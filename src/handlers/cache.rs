@@ -5,9 +5,9 @@
 use serde_json::json;
 
 use super::{Ctx, query_pairs};
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 
 const GIB: f64 = (1u64 << 30) as f64;
 

@@ -14,7 +14,7 @@ use crate::chat::provider::{Upstream, split_model};
 use crate::chat::stream::PassThrough;
 use crate::graph::run::{ChatCall, Effects};
 use crate::host::Host;
-use crate::response::{Body, ok_json};
+use crate::http::response::{Body, ok_json};
 
 /// Longest non-streamed completion read from a provider.
 const MAX_COMPLETION_BYTES: usize = 16 * 1024 * 1024;

@@ -8,14 +8,14 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, random_hex};
-use crate::body::{json_object, opt_list, opt_str, req_str};
 use crate::collections::{
     CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, cosine, norm,
     validate_name,
 };
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::body::{json_object, opt_list, opt_str, req_str};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 use crate::time::naive_iso;
 use crate::workflow_store::WorkflowStore;
 

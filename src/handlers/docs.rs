@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::response::Response;
+use crate::http::response::Response;
 
 const PAGE: &str = include_str!("../docs_page/index.html");
 const SCRIPT: &str = include_str!("../docs_page/app.js");

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use crate::host::Clock;
-use crate::response::{Response, ok_json};
+use crate::http::response::{Response, ok_json};
 use crate::time::utc_iso;
 
 /// `GET /health`: the JSON string `"OK"`, as the reference.

@@ -4,11 +4,11 @@
 use serde_json::{Map, Value};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
-use crate::body::json_object;
-use crate::error::ApiError;
 use crate::graph::{self, run::RunError, run::RunSpec};
 use crate::host::Host;
-use crate::response::{Response, ndjson_response, ok_json};
+use crate::http::body::json_object;
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ndjson_response, ok_json};
 use crate::workflow_store::WorkflowStore;
 
 /// `{"params": {...}}`; an empty body means no params (the seed's curl sends `{}`).

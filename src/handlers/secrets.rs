@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
-use crate::body::{json_object, json_value, opt_str, opt_str_at, req_str_at};
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::body::{json_object, json_value, opt_str, opt_str_at, req_str_at};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 use crate::secrets::registry::{REGISTRY, is_registered};
 use crate::secrets::store::{FORMAT, SecretRecord, SecretStore};
 use crate::secrets::user_key;

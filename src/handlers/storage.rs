@@ -7,10 +7,10 @@ use http_body::Body;
 use serde_json::json;
 
 use super::{Ctx, random_hex};
-use crate::body::declared_too_large;
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, json_response};
+use crate::http::body::declared_too_large;
+use crate::http::error::ApiError;
+use crate::http::response::{Response, json_response};
 use crate::storage::blob_store::{BlobMeta, BlobStore};
 use crate::storage::blob_stream::BlobStream;
 use crate::storage::range::{self, RangeRequest};

@@ -6,11 +6,11 @@ use serde_json::json;
 use super::Ctx;
 use crate::auth::identity::Role;
 use crate::auth::users::UserStore;
-use crate::body::{json_object, opt_str, req_str};
 use crate::config::AuthProvider;
-use crate::error::ApiError;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::body::{json_object, opt_str, req_str};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 
 /// NodeTool's order: the provider first (501), then the caller's role (403).
 fn gate<H>(ctx: &Ctx<'_, H>) -> Result<(), ApiError> {

@@ -3,10 +3,10 @@
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
-use crate::error::ApiError;
 use crate::graph;
 use crate::host::Host;
-use crate::response::{Response, ok_json};
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
 use crate::time::naive_iso;
 use crate::workflow::{WorkflowInput, validate_id};
 use crate::workflow_store::WorkflowStore;

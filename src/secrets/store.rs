@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
 use crate::host::KeyValue;
+use crate::http::error::ApiError;
 use crate::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;

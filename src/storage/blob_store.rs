@@ -12,8 +12,8 @@ use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 
 use super::Bucket;
-use crate::error::ApiError;
 use crate::host::KeyValue;
+use crate::http::error::ApiError;
 use crate::records::{get_json, seg};
 
 /// 1 MiB: well under every platform's value limit (Workers KV: 25 MiB), and the most a range

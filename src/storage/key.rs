@@ -1,7 +1,7 @@
 //! Storage keys: NodeTool's `validate_key` (reference 4.5, same messages, same order), plus
 //! what it lacks: control characters and NUL are refused, and keys have a length limit.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 pub const MAX_KEY_LEN: usize = 1024;
 

@@ -232,7 +232,7 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
         Ok(kv) => kv,
         Err(e) => {
             worker::console_error!("KV binding {KV_BINDING} is missing: {e}");
-            let unavailable = nodetool_edge::error::ApiError::Unavailable(
+            let unavailable = nodetool_edge::http::error::ApiError::Unavailable(
                 "Storage is unavailable, try again later",
             )
             .into_response()
@@ -250,7 +250,7 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
     if let Some(ip) = client {
         parts
             .extensions
-            .insert(nodetool_edge::browser::ClientAddr(ip));
+            .insert(nodetool_edge::http::browser::ClientAddr(ip));
     }
     let req = http::Request::from_parts(parts, &mut body);
     let resp = nodetool_edge::handle(req, &WorkersHost { env, kv }).await;

@@ -5,12 +5,12 @@
 //! `fermyon:spin@2.0.0` key-value and variables (Spin 2.x to 4.x, SpinKube's shim, hosted
 //! Spin). The native runner hosts this very file.
 
-use nodetool_edge::browser::ClientAddr;
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
     ChunkRead, ChunkSource, Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound,
     OutboundError, OutboundRequest, Variables,
 };
+use nodetool_edge::http::browser::ClientAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -478,7 +478,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("key-value store 'default' could not be opened: {e:?}");
-            let resp = nodetool_edge::error::ApiError::Unavailable(
+            let resp = nodetool_edge::http::error::ApiError::Unavailable(
                 "Storage is unavailable, try again later",
             )
             .into_response()
@@ -498,7 +498,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Ok(req) => nodetool_edge::handle(req, &host).await,
         Err(e) => {
             eprintln!("request not representable: {e}");
-            let resp = nodetool_edge::error::ApiError::BadRequest("Malformed request".into())
+            let resp = nodetool_edge::http::error::ApiError::BadRequest("Malformed request".into())
                 .into_response()
                 .map(nodetool_edge::Body::from);
             nodetool_edge::with_content_length(resp)

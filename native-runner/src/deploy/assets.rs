@@ -42,7 +42,7 @@ fn local_file(kv: &CoreKv<'_>, name: &str) -> Result<Option<Vec<u8>>> {
         let bytes = store.read(&meta, 0, meta.size.saturating_sub(1)).await?;
         Ok(Some(bytes.to_vec()))
     })
-    .map_err(|e: nodetool_edge::error::ApiError| anyhow!("reading {name}: {e:?}"))
+    .map_err(|e: nodetool_edge::http::error::ApiError| anyhow!("reading {name}: {e:?}"))
 }
 
 /// Whether the deployment has the asset (for `user_id`, else for the caller).

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 
-use crate::response::{Response, json_response};
+use crate::http::response::{Response, json_response};
 
 /// One failed field of a request body, FastAPI-style (`loc`, `msg`, `type`); the offending input
 /// is never echoed back.
@@ -143,8 +143,8 @@ impl From<crate::host::KvError> for ApiError {
 
 /// `HEAD` answers carry the headers of `GET` and no body.
 pub fn strip_body(
-    resp: http::Response<crate::response::Body>,
-) -> http::Response<crate::response::Body> {
+    resp: http::Response<crate::http::response::Body>,
+) -> http::Response<crate::http::response::Body> {
     let (parts, _) = resp.into_parts();
     http::Response::from_parts(parts, Bytes::new().into())
 }

@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use http_body::Body;
 use http_body_util::BodyExt;
 
-use crate::error::{ApiError, FieldError};
+use crate::http::error::{ApiError, FieldError};
 
 pub fn declared_too_large(headers: &http::HeaderMap, limit: usize) -> Result<(), ApiError> {
     let declared = headers

@@ -3,7 +3,7 @@
 use http::Method;
 use percent_encoding::percent_decode_str;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::storage::Bucket;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

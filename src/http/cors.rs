@@ -1,12 +1,12 @@
 //! CORS headers, applied outermost so that 401/403 answers carry them too (the reference puts
 //! CORS innermost, and browsers then report auth failures as network errors). Which origins
-//! are allowed is the browser policy's decision ([`crate::browser`]); an allowed origin is
+//! are allowed is the browser policy's decision ([`crate::http::browser`]); an allowed origin is
 //! echoed (or `*` when every origin is), and `Vary: Origin` keeps caches from mixing answers.
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use crate::browser::{BrowserPolicy, CorsOrigins};
-use crate::response::Response;
+use crate::http::browser::{BrowserPolicy, CorsOrigins};
+use crate::http::response::Response;
 
 const ALLOWED_HEADERS: &str =
     "Authorization, Content-Type, X-Admin-Token, Range, If-Modified-Since";

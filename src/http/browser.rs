@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use http::{HeaderMap, HeaderValue, Method, header};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The address of the client that sent the request, set by the host adapter as a request
 /// extension (from the connection, never from a header a client could forge).
