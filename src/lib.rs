@@ -7,10 +7,8 @@
 // The OpenAPI document's schemas are one `json!` literal.
 #![recursion_limit = "256"]
 
-pub mod assets;
 pub mod auth;
 pub mod chat;
-pub mod collections;
 pub mod config;
 pub mod graph;
 pub mod handlers;
@@ -18,12 +16,9 @@ pub mod host;
 pub mod http;
 pub mod openapi;
 pub mod outbound;
-pub mod records;
-pub mod secrets;
-pub mod storage;
+pub mod store;
 pub mod time;
 pub mod workflow;
-pub mod workflow_store;
 
 use ::http::{Method, header};
 use bytes::Bytes;

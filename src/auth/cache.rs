@@ -15,7 +15,7 @@ use crate::auth::identity::Role;
 use crate::config::AuthCacheConfig;
 use crate::host::{Clock, Entropy, KeyValue};
 use crate::http::error::ApiError;
-use crate::records::{get_json, put_json};
+use crate::store::records::{get_json, put_json};
 
 const PREFIX: &str = "auth/v1/cache/";
 pub const SWEEP_ONE_IN: u8 = 16;

@@ -13,7 +13,7 @@ use crate::auth::jwt::{self, Expected, Header, KeySet, Rejection};
 use crate::config::{AuthCacheConfig, SupabaseConfig};
 use crate::host::{Host, OutboundRequest, OutboundResponse};
 use crate::http::error::{AUTH_INVALID, ApiError};
-use crate::records::{get_json, put_json};
+use crate::store::records::{get_json, put_json};
 
 const JWKS_KEY: &str = "auth/v1/jwks";
 /// An unknown `kid` refetches the key set at most this often, so random `kid`s cannot turn

@@ -15,7 +15,7 @@ use crate::auth::identity::Role;
 use crate::auth::token::{generate_token, sha256_hex as token_hash};
 use crate::host::{Clock, Entropy, KeyValue};
 use crate::http::error::ApiError;
-use crate::records::{get_json, list_json, put_json, seg};
+use crate::store::records::{get_json, list_json, put_json, seg};
 use crate::time::naive_iso;
 
 const NAME_PREFIX: &str = "users/v1/name/";

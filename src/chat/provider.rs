@@ -8,8 +8,8 @@ use super::error::ChatError;
 use crate::handlers::Ctx;
 use crate::host::{Host, Logger, OutboundRequest};
 use crate::http::error::ApiError;
-use crate::secrets::store::SecretStore;
-use crate::secrets::user_key;
+use crate::store::secrets::store::SecretStore;
+use crate::store::secrets::user_key;
 
 /// Connecting is quick or it will not happen; answering may take minutes (see `CHAT_TIMEOUT`).
 const CONNECT_TIMEOUT_MS: u32 = 10_000;

@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
-use crate::assets::{AssetRecord, AssetStore, FORMAT, MAX_ID_LEN, home_folder, valid_id};
 use crate::host::Host;
 use crate::http::body::{json_object, opt_str, req_str};
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
-use crate::storage::Bucket;
-use crate::storage::blob_store::BlobStore;
+use crate::store::assets::{AssetRecord, AssetStore, FORMAT, MAX_ID_LEN, home_folder, valid_id};
+use crate::store::storage::Bucket;
+use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
 
 const DEFAULT_PAGE: usize = 100;

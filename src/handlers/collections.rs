@@ -8,16 +8,16 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, random_hex};
-use crate::collections::{
-    CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, cosine, norm,
-    validate_name,
-};
 use crate::host::Host;
 use crate::http::body::{json_object, opt_list, opt_str, req_str};
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
+use crate::store::collections::{
+    CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, cosine, norm,
+    validate_name,
+};
+use crate::store::workflows::WorkflowStore;
 use crate::time::naive_iso;
-use crate::workflow_store::WorkflowStore;
 
 const MAX_BATCH: usize = 10_000;
 const MAX_DOC_ID_BYTES: usize = 512;

@@ -9,7 +9,7 @@ use crate::host::Host;
 use crate::http::body::json_object;
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ndjson_response, ok_json};
-use crate::workflow_store::WorkflowStore;
+use crate::store::workflows::WorkflowStore;
 
 /// `{"params": {...}}`; an empty body means no params (the seed's curl sends `{}`).
 fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {

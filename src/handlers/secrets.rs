@@ -8,9 +8,9 @@ use crate::host::Host;
 use crate::http::body::{json_object, json_value, opt_str, opt_str_at, req_str_at};
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
-use crate::secrets::registry::{REGISTRY, is_registered};
-use crate::secrets::store::{FORMAT, SecretRecord, SecretStore};
-use crate::secrets::user_key;
+use crate::store::secrets::registry::{REGISTRY, is_registered};
+use crate::store::secrets::store::{FORMAT, SecretRecord, SecretStore};
+use crate::store::secrets::user_key;
 use crate::time::naive_iso;
 
 /// Longest plaintext a secret may hold (API keys are short; this stops abuse of the store).

@@ -11,10 +11,10 @@ use crate::host::Host;
 use crate::http::body::declared_too_large;
 use crate::http::error::ApiError;
 use crate::http::response::{Response, json_response};
-use crate::storage::blob_store::{BlobMeta, BlobStore};
-use crate::storage::blob_stream::BlobStream;
-use crate::storage::range::{self, RangeRequest};
-use crate::storage::{Bucket, content_type, key};
+use crate::store::storage::blob_store::{BlobMeta, BlobStore};
+use crate::store::storage::blob_stream::BlobStream;
+use crate::store::storage::range::{self, RangeRequest};
+use crate::store::storage::{Bucket, content_type, key};
 use crate::time::{http_date, parse_http_date};
 
 fn not_found() -> ApiError {

@@ -7,9 +7,9 @@ use crate::graph;
 use crate::host::Host;
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
+use crate::store::workflows::WorkflowStore;
 use crate::time::naive_iso;
 use crate::workflow::{WorkflowInput, validate_id};
-use crate::workflow_store::WorkflowStore;
 
 pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 1000;

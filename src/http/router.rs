@@ -4,7 +4,7 @@ use http::Method;
 use percent_encoding::percent_decode_str;
 
 use crate::http::error::ApiError;
-use crate::storage::Bucket;
+use crate::store::storage::Bucket;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageOp {

@@ -4,9 +4,9 @@
 //! the key layout lives in one place.
 
 use anyhow::{Result, anyhow, bail};
-use nodetool_edge::assets::{AssetRecord, AssetStore};
-use nodetool_edge::storage::Bucket;
-use nodetool_edge::storage::blob_store::BlobStore;
+use nodetool_edge::store::assets::{AssetRecord, AssetStore};
+use nodetool_edge::store::storage::Bucket;
+use nodetool_edge::store::storage::blob_store::BlobStore;
 use serde_json::{Value, json};
 
 use super::client::Client;

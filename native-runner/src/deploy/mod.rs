@@ -8,8 +8,8 @@ pub mod targets;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use nodetool_edge::store::workflows::record_key;
 use nodetool_edge::workflow::WorkflowRecord;
-use nodetool_edge::workflow_store::record_key;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::records::{get_json, list_json, put_json, seg};
+use crate::store::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const MAX_DIMENSION: usize = 16_384;

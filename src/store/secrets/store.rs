@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::records::{get_json, list_json, put_json, seg};
+use crate::store::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Bucket;
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::records::{get_json, seg};
+use crate::store::records::{get_json, seg};
 
 /// 1 MiB: well under every platform's value limit (Workers KV: 25 MiB), and the most a range
 /// read loads beyond what it returns.

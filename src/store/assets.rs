@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
+use crate::store::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const FOLDER: &str = "folder";

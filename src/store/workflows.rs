@@ -7,7 +7,7 @@
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
+use crate::store::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
 use crate::workflow::WorkflowRecord;
 
 const KIND: &str = "workflows";
