@@ -48,15 +48,17 @@ pub enum Refused {
     Handshake,
 }
 
-/// Completes the handshake within `deadline`. A client that starts with anything but a TLS
-/// record gets a plain 400 naming the scheme to use, then the connection closes.
+/// Completes the handshake within `deadline` of the connection's start (the whole of it, not
+/// each step). A client that starts with anything but a TLS record gets a plain 400 naming
+/// the scheme to use, then the connection closes.
 pub async fn accept(
     acceptor: &TlsAcceptor,
     stream: TcpStream,
     deadline: Duration,
 ) -> Result<TlsStream<TcpStream>, Refused> {
+    let until = tokio::time::Instant::now() + deadline;
     let mut first = [0u8; 1];
-    match tokio::time::timeout(deadline, stream.peek(&mut first)).await {
+    match tokio::time::timeout_at(until, stream.peek(&mut first)).await {
         Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {}
         Ok(Ok(1)) => {
             let mut stream = stream;
@@ -66,14 +68,14 @@ pub async fn accept(
                  content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
-            let _ = tokio::time::timeout(deadline, stream.write_all(answer.as_bytes())).await;
+            let _ = tokio::time::timeout_at(until, stream.write_all(answer.as_bytes())).await;
             let _ = stream.shutdown().await;
             return Err(Refused::PlainHttp);
         }
         // Closed, failed or silent before the handshake.
         _ => return Err(Refused::Handshake),
     }
-    match tokio::time::timeout(deadline, acceptor.accept(stream)).await {
+    match tokio::time::timeout_at(until, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => Ok(tls),
         _ => Err(Refused::Handshake),
     }

@@ -232,9 +232,9 @@ fn origin_entry(entry: &str) -> Result<String, BadEntry> {
 fn host_entry(entry: &str) -> Result<String, BadEntry> {
     let name = host_name(entry);
     let ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'['));
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+        });
     if ok {
         Ok(name)
     } else {
@@ -392,7 +392,11 @@ mod tests {
 
     #[test]
     fn loopback_peers_must_name_a_loopback_host_or_a_listed_one() {
-        let p = policy(true, None, Some("nas.lan, Box.Example:7777"));
+        let p = policy(
+            true,
+            None,
+            Some("nas.lan, Box.Example:7777, [fd00::7]:7777"),
+        );
         let served = [
             "localhost:7777",
             "LOCALHOST",
@@ -403,6 +407,7 @@ mod tests {
             "nas.lan:1234",
             "box.example",
             "localhost.:7777",
+            "[fd00::7]:7777",
         ];
         for host in served {
             assert!(

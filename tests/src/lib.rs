@@ -7,6 +7,7 @@
 //! `NODETOOL_EDGE_BASE_URL` set, tests whose profile matches `NODETOOL_EDGE_PROFILE` run against
 //! that server (a deployment, `spin up`), and the others are skipped.
 
+pub mod chromium;
 pub mod client;
 pub mod process_group;
 pub mod redis_server;

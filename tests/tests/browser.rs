@@ -4,10 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use nodetool_edge_conformance::chromium::Chromium;
 use nodetool_edge_conformance::{Host, Profile, Target};
 use serde_json::Value;
 
@@ -256,50 +256,6 @@ impl PageServer {
     }
 }
 
-/// Chromium, headless, showing `url` until it is dropped. Names under `.test` resolve to
-/// loopback inside it, so a page can have a foreign origin while everything stays on this
-/// machine.
-struct Browser {
-    child: std::process::Child,
-    /// Its profile, removed after the browser has exited.
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    fn open(url: &str) -> Browser {
-        let profile = tempfile::tempdir().unwrap();
-        let binary = std::env::var("NODETOOL_EDGE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-        let child = Command::new(&binary)
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-extensions",
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{binary} could not start ({e}): scripts/test installs Debian's chromium")
-            });
-        Browser {
-            child,
-            _profile: profile,
-        }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A page that tries what a hostile site would against a desktop server at `api`: read a
 /// decrypted secret, post a workflow as `text/plain` (no preflight) and as JSON; it reports
 /// what it could see.
@@ -331,7 +287,7 @@ async function attempt(send) {{
 }
 
 fn visit(url: &str, pages: &PageServer) -> Value {
-    let _browser = Browser::open(url);
+    let _page = Chromium::new().open(url);
     pages
         .reports
         .recv_timeout(Duration::from_secs(60))

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use nodetool_edge_conformance::chromium::Chromium;
 use nodetool_edge_conformance::upstream::Upstream;
 use nodetool_edge_conformance::{Profile, Server, Target, bearer, request, skip_when_external};
 use serde_json::Value;
@@ -112,23 +113,7 @@ fn the_document_is_valid_and_schemathesis_finds_no_server_error_or_schema_break(
 
 /// The page as Chromium leaves it once its script has run.
 fn rendered(url: &str) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let binary = std::env::var("NODETOOL_EDGE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let out = Command::new(&binary)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(url)
-        .output()
-        .unwrap_or_else(|e| panic!("{binary}: {e} (scripts/test installs chromium)"));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    Chromium::new().rendered(url)
 }
 
 #[test]
