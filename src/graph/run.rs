@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 
-use super::nodes::{Behaviour, Props, compute, prop_kind, typed};
+use super::nodes::{Behaviour, Props, prop_kind, typed};
 use super::value::{Kind, coerce, py_str};
 use super::{Limits, Plan};
 
@@ -38,6 +38,8 @@ pub struct RunSpec<'a> {
     /// Record the NDJSON message stream (reference 4.3), not only the result.
     pub messages: bool,
     pub now_micros: &'a dyn Fn() -> i64,
+    /// Fills a buffer with random bytes (UUIDs, shuffles), from the host's entropy.
+    pub random: &'a dyn Fn(&mut [u8]),
 }
 
 /// What a run may ask of the world beyond its graph: today, the chat node's one completion.
@@ -558,8 +560,10 @@ impl<E: Effects> Engine<'_, E> {
                     values: &values,
                     dynamic: &node.dynamic,
                     max_len: self.spec.limits.max_value_len,
+                    now_micros: (self.spec.now_micros)(),
+                    random: self.spec.random,
                 };
-                let emitted = compute(op, &props).map_err(|m| self.node_error(n, m))?;
+                let emitted = op.run(&props).map_err(|m| self.node_error(n, m))?;
                 for (handle, v) in emitted {
                     self.emit(n, handle, v)?;
                 }
@@ -678,12 +682,14 @@ mod tests {
     fn run_with(nodes: Vec<Value>, edges: Vec<Value>, params: Value, limits: Limits) -> Outcome {
         let plan = compile(&json!({"nodes": nodes, "edges": edges}), &limits).unwrap();
         let clock = || 0i64;
+        let random = |b: &mut [u8]| b.fill(7);
         let spec = RunSpec {
             job_id: "job",
             workflow_id: "wf",
             limits,
             messages: true,
             now_micros: &clock,
+            random: &random,
         };
         futures_executor::block_on(run(&plan, params.as_object().unwrap(), &spec, &NoEffects))
     }

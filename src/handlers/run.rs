@@ -48,12 +48,14 @@ pub async fn run<H: Host>(
 
     let job_id = random_hex(ctx.host, 16);
     let clock = || ctx.host.now_micros();
+    let random = |b: &mut [u8]| ctx.host.fill(b);
     let spec = RunSpec {
         job_id: &job_id,
         workflow_id: &workflow.id,
         limits: graph::LIMITS,
         messages: stream,
         now_micros: &clock,
+        random: &random,
     };
     let effects = super::chat::WorkflowChat { ctx };
     let outcome = graph::run::run(&plan, &params, &spec, &effects).await;

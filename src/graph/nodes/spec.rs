@@ -31,43 +31,32 @@ pub enum Behaviour {
     Chat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Concat,
-    Join,
-    FormatText,
-    Template,
-    Replace,
-    Split,
-    Upper,
-    Lower,
-    Length,
-    Contains,
-    Slice,
-    ParseJson,
-    ToString,
-    StartsWith,
-    EndsWith,
-    Add,
-    Subtract,
-    Multiply,
-    Divide,
-    Modulus,
-    Power,
-    Sqrt,
-    Sine,
-    Cosine,
-    MathFunction,
-    Compare,
-    LogicalOperator,
-    Not,
-    ConditionalSwitch,
-    IsNone,
-    IsIn,
-    All,
-    Some,
-    If,
-    Reroute,
+/// What an `Op` node computes from its typed properties. Each family defines its own, so the
+/// dispatch is the spec lookup itself.
+pub type ComputeFn = fn(&Props) -> Result<Emitted, String>;
+
+/// A node's computation, comparable by identity (a spec is looked up, never built by hand).
+#[derive(Clone, Copy)]
+pub struct Op(pub ComputeFn);
+
+impl PartialEq for Op {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for Op {}
+
+impl Op {
+    pub fn run(&self, p: &Props) -> Result<Emitted, String> {
+        (self.0)(p)
+    }
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Op")
+    }
 }
 
 /// A property: name, type, default as JSON text.
@@ -87,9 +76,9 @@ pub(crate) const NUM_AB: &[Prop] = &[("a", Kind::Number, "0.0"), ("b", Kind::Num
 pub(crate) const NUM_AB_DIV: &[Prop] = &[("a", Kind::Number, "0.0"), ("b", Kind::Number, "1.0")];
 pub(crate) const TEXT: &[Prop] = &[("text", Kind::Str, "\"\"")];
 
-pub(crate) const fn op(op: Op, props: &'static [Prop]) -> Spec {
+pub(crate) const fn op(f: ComputeFn, props: &'static [Prop]) -> Spec {
     Spec {
-        behaviour: Behaviour::Op(op),
+        behaviour: Behaviour::Op(Op(f)),
         props,
         outputs: OUT,
         dynamic: false,
@@ -129,6 +118,10 @@ pub struct Props<'a> {
     pub dynamic: &'a [String],
     /// Longest text a node may build; checked before building, not after.
     pub max_len: usize,
+    /// The host's clock when the node runs (microseconds since the Unix epoch, UTC).
+    pub now_micros: i64,
+    /// The host's entropy.
+    pub random: &'a dyn Fn(&mut [u8]),
 }
 
 impl Props<'_> {
@@ -146,6 +139,12 @@ impl Props<'_> {
     }
     pub(crate) fn bool(&self, name: &str) -> bool {
         self.get(name).as_bool().unwrap_or_default()
+    }
+    pub(crate) fn float(&self, name: &str) -> f64 {
+        self.num(name).as_f64()
+    }
+    pub(crate) fn dict(&self, name: &str) -> Option<&Map<String, Value>> {
+        self.get(name).as_object()
     }
     pub(crate) fn list(&self, name: &str) -> &[Value] {
         self.get(name).as_array().map(Vec::as_slice).unwrap_or(&[])
@@ -165,4 +164,12 @@ pub(crate) fn num_out(n: Num) -> Result<Emitted, String> {
 
 pub(crate) fn float_out(f: f64) -> Result<Emitted, String> {
     num_out(Num::Float(f))
+}
+
+/// A family of node types: the type-string prefixes it answers to (NodeTool renamed some
+/// namespaces, so a family may have several) and its nodes by short name. Names that NodeTool's
+/// ports spell differently appear twice.
+pub struct Family {
+    pub prefixes: &'static [&'static str],
+    pub nodes: &'static [(&'static str, Spec)],
 }

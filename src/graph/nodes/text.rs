@@ -1,103 +1,143 @@
 //! `nodetool.text.*`: the text family's specs and the helpers its operations share.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::spec::{Behaviour, Emitted, OUT, Op, Props, Spec, TEXT, one, op};
-use crate::graph::value::{Kind, splitlines, type_name};
+use super::spec::{Behaviour, Emitted, Family, OUT, Props, Spec, TEXT, one, op};
+use crate::graph::template;
+use crate::graph::value::{Kind, py_repr, py_str, splitlines, too_long, type_name};
 
-pub(crate) fn text_spec(name: &str) -> Option<Spec> {
-    Some(match name {
-        "Concat" => op(
-            Op::Concat,
-            &[("a", Kind::Str, "\"\""), ("b", Kind::Str, "\"\"")],
+pub(crate) const FAMILY: Family = Family {
+    prefixes: &["nodetool.text."],
+    nodes: &[
+        (
+            "Concat",
+            op(
+                concat,
+                &[("a", Kind::Str, "\"\""), ("b", Kind::Str, "\"\"")],
+            ),
         ),
-        "Join" => op(
-            Op::Join,
-            &[
-                ("strings", Kind::List, "[]"),
-                ("separator", Kind::Str, "\"\""),
-            ],
+        (
+            "Join",
+            op(
+                join,
+                &[
+                    ("strings", Kind::List, "[]"),
+                    ("separator", Kind::Str, "\"\""),
+                ],
+            ),
         ),
-        "FormatText" => Spec {
-            dynamic: true,
-            ..op(Op::FormatText, &[("template", Kind::Str, "\"\"")])
-        },
-        "Template" => Spec {
-            dynamic: true,
-            ..op(
-                Op::Template,
-                &[("string", Kind::Str, "\"\""), ("values", Kind::Any, "{}")],
-            )
-        },
-        "Replace" => op(
-            Op::Replace,
-            &[
-                ("text", Kind::Str, "\"\""),
-                ("old", Kind::Str, "\"\""),
-                ("new", Kind::Str, "\"\""),
-            ],
+        (
+            "FormatText",
+            Spec {
+                dynamic: true,
+                ..op(format_text, &[("template", Kind::Str, "\"\"")])
+            },
         ),
-        "Split" => op(
-            Op::Split,
-            &[
-                ("text", Kind::Str, "\"\""),
-                ("delimiter", Kind::Str, "\",\""),
-            ],
+        (
+            "Template",
+            Spec {
+                dynamic: true,
+                ..op(
+                    template_text,
+                    &[("string", Kind::Str, "\"\""), ("values", Kind::Any, "{}")],
+                )
+            },
         ),
-        "ToUppercase" => op(Op::Upper, TEXT),
-        "ToLowercase" => op(Op::Lower, TEXT),
-        "Length" => op(
-            Op::Length,
-            &[
-                ("text", Kind::Str, "\"\""),
-                ("measure", Kind::Str, "\"characters\""),
-                ("trim_whitespace", Kind::Bool, "false"),
-            ],
+        (
+            "Replace",
+            op(
+                replace,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("old", Kind::Str, "\"\""),
+                    ("new", Kind::Str, "\"\""),
+                ],
+            ),
         ),
-        "Contains" => op(
-            Op::Contains,
-            &[
-                ("text", Kind::Str, "\"\""),
-                ("substring", Kind::Str, "\"\""),
-                ("search_values", Kind::List, "[]"),
-                ("case_sensitive", Kind::Bool, "true"),
-                ("match_mode", Kind::Str, "\"any\""),
-            ],
+        (
+            "Split",
+            op(
+                split,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("delimiter", Kind::Str, "\",\""),
+                ],
+            ),
         ),
-        "Slice" => op(
-            Op::Slice,
-            &[
-                ("text", Kind::Str, "\"\""),
-                ("start", Kind::Int, "0"),
-                ("stop", Kind::Int, "0"),
-                ("step", Kind::Int, "1"),
-            ],
+        ("ToUppercase", op(upper, TEXT)),
+        ("ToLowercase", op(lower, TEXT)),
+        (
+            "Length",
+            op(
+                length,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("measure", Kind::Str, "\"characters\""),
+                    ("trim_whitespace", Kind::Bool, "false"),
+                ],
+            ),
         ),
-        "ParseJSON" => op(Op::ParseJson, TEXT),
-        "ToString" => op(
-            Op::ToString,
-            &[("value", Kind::Any, "[]"), ("mode", Kind::Str, "\"str\"")],
+        (
+            "Contains",
+            op(
+                contains,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("substring", Kind::Str, "\"\""),
+                    ("search_values", Kind::List, "[]"),
+                    ("case_sensitive", Kind::Bool, "true"),
+                    ("match_mode", Kind::Str, "\"any\""),
+                ],
+            ),
         ),
-        "StartsWith" => op(
-            Op::StartsWith,
-            &[("text", Kind::Str, "\"\""), ("prefix", Kind::Str, "\"\"")],
+        (
+            "Slice",
+            op(
+                slice,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("start", Kind::Int, "0"),
+                    ("stop", Kind::Int, "0"),
+                    ("step", Kind::Int, "1"),
+                ],
+            ),
         ),
-        "EndsWith" => op(
-            Op::EndsWith,
-            &[("text", Kind::Str, "\"\""), ("suffix", Kind::Str, "\"\"")],
+        ("ParseJSON", op(parse_json, TEXT)),
+        (
+            "ToString",
+            op(
+                to_string,
+                &[("value", Kind::Any, "[]"), ("mode", Kind::Str, "\"str\"")],
+            ),
         ),
-        "Collect" => Spec {
-            behaviour: Behaviour::CollectText,
-            props: &[
-                ("input_item", Kind::Str, "\"\""),
-                ("separator", Kind::Str, "\"\""),
-            ],
-            outputs: OUT,
-            dynamic: false,
-        },
-        _ => return None,
-    })
-}
+        (
+            "StartsWith",
+            op(
+                starts_with,
+                &[("text", Kind::Str, "\"\""), ("prefix", Kind::Str, "\"\"")],
+            ),
+        ),
+        (
+            "EndsWith",
+            op(
+                ends_with,
+                &[("text", Kind::Str, "\"\""), ("suffix", Kind::Str, "\"\"")],
+            ),
+        ),
+        (
+            "Collect",
+            Spec {
+                behaviour: Behaviour::CollectText,
+                props: &[
+                    ("input_item", Kind::Str, "\"\""),
+                    ("separator", Kind::Str, "\"\""),
+                ],
+                outputs: OUT,
+                dynamic: false,
+            },
+        ),
+    ],
+};
 
 /// Python's slice of a sequence of length `len`: the indices `s[start:stop:step]` selects.
 pub fn py_slice_indices(
@@ -183,4 +223,111 @@ pub(crate) fn length(p: &Props) -> Result<Emitted, String> {
         other => return Err(format!("unsupported measure '{other}'")),
     };
     one(json!(n))
+}
+
+pub(crate) fn concat(p: &Props) -> Result<Emitted, String> {
+    one(Value::String(format!("{}{}", p.str("a"), p.str("b"))))
+}
+
+pub(crate) fn join(p: &Props) -> Result<Emitted, String> {
+    let sep = p.str("separator");
+    let mut out = String::new();
+    for (i, item) in p.list("strings").iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&py_str(item));
+        too_long(out.len(), p.max_len)?;
+    }
+    one(Value::String(out))
+}
+
+pub(crate) fn format_text(p: &Props) -> Result<Emitted, String> {
+    let mut vars = Map::new();
+    for name in p.dynamic {
+        vars.insert(name.clone(), p.get(name).clone());
+    }
+    if p.values.contains_key("text") && p.dynamic.is_empty() {
+        // NodeTool's test-helper FormatText: a declared `text` variable.
+        vars.insert("text".into(), p.get("text").clone());
+    }
+    one(Value::String(template::format_text(
+        p.str("template"),
+        &vars,
+        p.max_len,
+    )?))
+}
+
+pub(crate) fn template_text(p: &Props) -> Result<Emitted, String> {
+    let mut vars: Vec<(String, Value)> = Vec::new();
+    if let Value::Object(values) = p.get("values") {
+        vars.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    for name in p.dynamic {
+        vars.retain(|(k, _)| k != name);
+        vars.push((name.clone(), p.get(name).clone()));
+    }
+    one(Value::String(template::substitute(
+        p.str("string"),
+        &vars,
+        p.max_len,
+    )?))
+}
+
+pub(crate) fn replace(p: &Props) -> Result<Emitted, String> {
+    let (text, old, new) = (p.str("text"), p.str("old"), p.str("new"));
+    let hits = if old.is_empty() {
+        text.chars().count() + 1
+    } else {
+        text.matches(old).count()
+    };
+    too_long(
+        text.len() + hits.saturating_mul(new.len().saturating_sub(old.len())),
+        p.max_len,
+    )?;
+    one(Value::String(text.replace(old, new)))
+}
+
+pub(crate) fn split(p: &Props) -> Result<Emitted, String> {
+    let d = p.str("delimiter");
+    if d.is_empty() {
+        return Err("empty separator".into());
+    }
+    one(p.str("text").split(d).map(|s| json!(s)).collect())
+}
+
+pub(crate) fn upper(p: &Props) -> Result<Emitted, String> {
+    one(Value::String(p.str("text").to_uppercase()))
+}
+
+pub(crate) fn lower(p: &Props) -> Result<Emitted, String> {
+    one(Value::String(p.str("text").to_lowercase()))
+}
+
+pub(crate) fn slice(p: &Props) -> Result<Emitted, String> {
+    let chars: Vec<char> = p.str("text").chars().collect();
+    let idx = py_slice_indices(chars.len(), p.int("start"), p.int("stop"), p.int("step"))?;
+    one(Value::String(idx.into_iter().map(|i| chars[i]).collect()))
+}
+
+pub(crate) fn parse_json(p: &Props) -> Result<Emitted, String> {
+    serde_json::from_str(p.str("text"))
+        .map_err(|e| format!("invalid JSON: {e}"))
+        .and_then(one)
+}
+
+pub(crate) fn to_string(p: &Props) -> Result<Emitted, String> {
+    match p.str("mode") {
+        "str" => one(Value::String(py_str(p.get("value")))),
+        "repr" => one(Value::String(py_repr(p.get("value")))),
+        other => Err(format!("unsupported mode '{other}'")),
+    }
+}
+
+pub(crate) fn starts_with(p: &Props) -> Result<Emitted, String> {
+    one(Value::Bool(p.str("text").starts_with(p.str("prefix"))))
+}
+
+pub(crate) fn ends_with(p: &Props) -> Result<Emitted, String> {
+    one(Value::Bool(p.str("text").ends_with(p.str("suffix"))))
 }

@@ -1,6 +1,9 @@
+use serde_json::{Map, Value, json};
+
+use super::math::DOMAIN;
 use super::*;
 
-fn run(ty: &str, props: Value) -> Result<Value, String> {
+pub(crate) fn run(ty: &str, props: Value) -> Result<Value, String> {
     let spec = spec(ty).expect("known type");
     let Behaviour::Op(op) = spec.behaviour else {
         panic!("not an op")
@@ -16,14 +19,13 @@ fn run(ty: &str, props: Value) -> Result<Value, String> {
         }
         values.insert(k.clone(), typed(&spec, k, v)?);
     }
-    let out = compute(
-        op,
-        &Props {
-            values: &values,
-            dynamic: &dynamic,
-            max_len: 1 << 20,
-        },
-    )?;
+    let out = op.run(&Props {
+        values: &values,
+        dynamic: &dynamic,
+        max_len: 1 << 20,
+        now_micros: 1_700_000_000_000_000,
+        random: &|b: &mut [u8]| b.fill(7),
+    })?;
     Ok(if out.len() == 1 {
         out[0].1.clone()
     } else {
@@ -417,3 +419,13 @@ fn unknown_types_are_none() {
     assert!(spec("default").is_none());
     assert!(spec("nodetool.output.ImageOutput").is_some());
 }
+
+mod data;
+mod date;
+mod dictionary;
+mod html;
+mod json;
+mod list;
+mod sources;
+mod text_more;
+mod uuid;

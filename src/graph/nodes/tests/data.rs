@@ -1,0 +1,4 @@
+//! Cases for `nodetool.data.*`, from NodeTool's node semantics.
+
+#[allow(unused_imports)]
+use super::run;

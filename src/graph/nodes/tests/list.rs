@@ -1,0 +1,4 @@
+//! Cases for `nodetool.list.*`, from NodeTool's node semantics.
+
+#[allow(unused_imports)]
+use super::run;

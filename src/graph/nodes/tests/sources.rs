@@ -1,0 +1,4 @@
+//! Cases for constants, inputs and outputs.
+
+#[allow(unused_imports)]
+use super::run;
