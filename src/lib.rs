@@ -14,6 +14,7 @@ pub mod graph;
 pub mod handlers;
 pub mod host;
 pub mod http;
+pub mod llm;
 pub mod openapi;
 pub mod outbound;
 pub mod store;
@@ -164,6 +165,7 @@ where
             unreachable!("answered above")
         }
         Route::OpenApi => Ok(crate::http::response::ok_json(&openapi::document(config))),
+        Route::NodeMetadata => Ok(handlers::nodes::list()),
         Route::ListWorkflows => workflows::list(&ctx, query.as_deref()).await,
         Route::CreateWorkflow => workflows::create(&ctx, &body).await,
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,

@@ -219,6 +219,13 @@ pub const ROUTES: &[Op] = &[
         ),
         &[502, 504],
     ),
+    op(
+        "get",
+        &["/api/nodes/metadata"],
+        "The node types this server runs",
+        User,
+        (200, Json("NodeMetadataList")),
+    ),
     with_errors(
         op(
             "get",
@@ -558,6 +565,7 @@ fn schemas() -> Value {
         "ChatCompletion": object(&["object", "choices"]),
         "ModelList": list_of("data", "Model", &["object"]),
         "Model": object(&["id", "object"]),
+        "NodeMetadataList": {"type": "array", "items": object(&["node_type", "namespace", "properties", "outputs"])},
         "SecretIn": {
             "type": "object",
             "required": ["value"],
@@ -803,6 +811,7 @@ mod tests {
             ("POST", "/api/workflows/x/run"),
             ("POST", "/v1/chat/completions"),
             ("GET", "/v1/models"),
+            ("GET", "/api/nodes/metadata"),
             ("GET", "/api/settings/secrets"),
             ("GET", "/api/settings/secrets/k"),
             ("PUT", "/api/settings/secrets/k"),

@@ -11,6 +11,9 @@ use crate::config::url::base_url;
 pub const DEFAULT_MODEL: &str = "llama3.2:latest";
 pub const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
 pub const DEFAULT_OPENAI_BASE: &str = "https://api.openai.com/v1";
+pub const DEFAULT_ANTHROPIC_BASE: &str = "https://api.anthropic.com";
+pub const DEFAULT_GEMINI_BASE: &str = "https://generativelanguage.googleapis.com";
+pub const DEFAULT_SERPAPI_BASE: &str = "https://serpapi.com";
 /// Longest wait for an upstream's first byte, and then between pieces of a stream. A local
 /// model may take minutes to load and answer, so this is generous.
 pub const DEFAULT_CHAT_TIMEOUT_SECS: u64 = 300;
@@ -73,6 +76,18 @@ pub struct ChatConfig {
     pub openai_set: bool,
     pub timeout_secs: u64,
     pub models_cache_ttl: u64,
+    /// Services only workflow nodes call (Anthropic's Messages, Gemini, SerpApi search): the
+    /// API root and the server's own key, used when the caller holds no key of their own.
+    pub anthropic: Service,
+    pub gemini: Service,
+    pub serpapi: Service,
+}
+
+/// A service's API root (no trailing slash) and the operator's key for it.
+#[derive(Clone)]
+pub struct Service {
+    pub base: String,
+    pub key: Option<String>,
 }
 
 impl fmt::Debug for ChatConfig {
@@ -86,6 +101,12 @@ impl fmt::Debug for ChatConfig {
             .field("openai_key", &self.openai_key.is_some())
             .field("timeout_secs", &self.timeout_secs)
             .field("models_cache_ttl", &self.models_cache_ttl)
+            .field("anthropic_base", &self.anthropic.base)
+            .field("anthropic_key", &self.anthropic.key.is_some())
+            .field("gemini_base", &self.gemini.base)
+            .field("gemini_key", &self.gemini.key.is_some())
+            .field("serpapi_base", &self.serpapi.base)
+            .field("serpapi_key", &self.serpapi.key.is_some())
             .finish()
     }
 }
@@ -111,7 +132,13 @@ impl ChatConfig {
 
     /// Every origin the chat path may call, for hosts that keep an outbound allow-list.
     pub fn origins(&self) -> Vec<String> {
-        vec![self.ollama_url.clone(), self.openai_base.clone()]
+        vec![
+            self.ollama_url.clone(),
+            self.openai_base.clone(),
+            self.anthropic.base.clone(),
+            self.gemini.base.clone(),
+            self.serpapi.base.clone(),
+        ]
     }
 
     pub fn load(get: &impl Fn(&str) -> Option<String>) -> Result<ChatConfig, ConfigError> {
@@ -127,6 +154,24 @@ impl ChatConfig {
         };
         let (ollama_url, ollama_set) = url("OLLAMA_API_URL", DEFAULT_OLLAMA_URL)?;
         let (openai_base, openai_set) = url("OPENAI_BASE_URL", DEFAULT_OPENAI_BASE)?;
+        let key = |name: &str| {
+            get(name)
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+        };
+        let service = |base: &'static str, default: &str, key_name: &str| {
+            url(base, default).map(|(base, _)| Service {
+                base,
+                key: key(key_name),
+            })
+        };
+        let anthropic = service(
+            "ANTHROPIC_BASE_URL",
+            DEFAULT_ANTHROPIC_BASE,
+            "ANTHROPIC_API_KEY",
+        )?;
+        let gemini = service("GEMINI_BASE_URL", DEFAULT_GEMINI_BASE, "GEMINI_API_KEY")?;
+        let serpapi = service("SERPAPI_BASE_URL", DEFAULT_SERPAPI_BASE, "SERPAPI_API_KEY")?;
         let seconds = |name: &'static str, default: u64, zero_ok: bool| match get(name) {
             None => Ok(default),
             Some(v) => match v.trim().parse::<u64>() {
@@ -147,6 +192,9 @@ impl ChatConfig {
             // A day at most: the limit is for a stalled upstream, not a policy.
             timeout_secs: seconds("CHAT_TIMEOUT", DEFAULT_CHAT_TIMEOUT_SECS, false)?.min(86_400),
             models_cache_ttl: seconds("MODELS_CACHE_TTL", DEFAULT_MODELS_CACHE_TTL, true)?,
+            anthropic,
+            gemini,
+            serpapi,
         })
     }
 }
@@ -208,8 +256,16 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let c = load(&[("OPENAI_API_KEY", "sk-very-secret")]).unwrap();
-        assert!(!format!("{c:?}").contains("sk-very-secret"));
+        let c = load(&[
+            ("OPENAI_API_KEY", "sk-very-secret"),
+            ("ANTHROPIC_API_KEY", "sk-ant-very-secret"),
+            ("SERPAPI_API_KEY", "serp-very-secret"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert_eq!(c.anthropic.base, "https://api.anthropic.com");
+        assert_eq!(c.anthropic.key.as_deref(), Some("sk-ant-very-secret"));
         assert!(c.lists(Provider::OpenAi));
     }
 }

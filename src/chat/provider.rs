@@ -12,7 +12,7 @@ use crate::store::secrets::store::SecretStore;
 use crate::store::secrets::user_key;
 
 /// Connecting is quick or it will not happen; answering may take minutes (see `CHAT_TIMEOUT`).
-const CONNECT_TIMEOUT_MS: u32 = 10_000;
+pub const CONNECT_TIMEOUT_MS: u32 = 10_000;
 
 /// `provider/model` picks a provider for one request; any other model (including ids that
 /// contain a slash of their own, like `meta-llama/Llama-3`) goes to the default provider.
@@ -24,6 +24,33 @@ pub fn split_model<'m>(config: &ChatConfig, model: &'m str) -> (Provider, &'m st
         return (p, rest);
     }
     (config.provider, model)
+}
+
+/// The caller's stored secret `name`, decrypted and trimmed. A stored secret that cannot be
+/// decrypted is an error, never a silent fallback to the operator's key.
+pub async fn caller_secret<H: Host>(
+    ctx: &Ctx<'_, H>,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(record) = SecretStore::new(ctx.host)
+        .get(&ctx.identity.user_id, name)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let master = ctx
+        .config
+        .secrets_master_key
+        .as_deref()
+        .ok_or(ApiError::Unavailable(
+            "Secrets are unavailable: the server has no SECRETS_MASTER_KEY",
+        ))?;
+    let plain = user_key(master, &record.user_id)
+        .decrypt(&record.encrypted_value)
+        .ok()
+        .and_then(|p| String::from_utf8(p).ok())
+        .ok_or(ApiError::Internal("Failed to decrypt secret"))?;
+    Ok(Some(plain.trim().to_string()).filter(|k| !k.is_empty()))
 }
 
 /// A provider ready to call: its API root and the key to send, if any.
@@ -45,23 +72,9 @@ impl Upstream {
             Provider::OpenAi => chat.openai_key.clone(),
         };
         if let Some(name) = provider.key_secret()
-            && let Some(record) = SecretStore::new(ctx.host)
-                .get(&ctx.identity.user_id, name)
-                .await?
+            && let Some(own) = caller_secret(ctx, name).await?
         {
-            let master = ctx
-                .config
-                .secrets_master_key
-                .as_deref()
-                .ok_or(ApiError::Unavailable(
-                    "Secrets are unavailable: the server has no SECRETS_MASTER_KEY",
-                ))?;
-            let plain = user_key(master, &record.user_id)
-                .decrypt(&record.encrypted_value)
-                .ok()
-                .and_then(|p| String::from_utf8(p).ok())
-                .ok_or(ApiError::Internal("Failed to decrypt secret"))?;
-            key = Some(plain.trim().to_string());
+            key = Some(own);
         }
         Ok(Upstream {
             provider,

@@ -47,6 +47,12 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "OPENAI_API_KEY",
     "CHAT_TIMEOUT",
     "MODELS_CACHE_TTL",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_BASE_URL",
+    "GEMINI_API_KEY",
+    "SERPAPI_BASE_URL",
+    "SERPAPI_API_KEY",
 ];
 
 /// One variable holding every other one, as a JSON object by canonical name. A host that has

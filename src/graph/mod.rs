@@ -3,6 +3,7 @@
 //! `compile` turns the graph JSON into a checked, topologically ordered plan; `run` executes
 //! it. Everything a caller can get wrong is a `GraphError` naming the node or edge.
 
+pub mod effects;
 pub mod nodes;
 pub mod run;
 pub mod template;
@@ -61,7 +62,7 @@ pub enum GraphError {
         ty: String,
         handle: String,
     },
-    #[error("Edge '{0}' is a control edge; control edges are not supported")]
+    #[error("Edge '{0}' is a control edge from a node that cannot drive others (only agents can)")]
     ControlEdge(String),
     #[error("Graph has a cycle through node '{0}'")]
     Cycle(String),
@@ -71,6 +72,17 @@ pub enum GraphError {
     DuplicateInputs(String),
     #[error("Node '{node}' has unsupported type '{ty}'")]
     Unsupported { node: String, ty: String },
+    /// Every node type of the graph that this server cannot run, each once, with why.
+    #[error("This workflow uses node types this server cannot run: {}", list_cannot_run(.0))]
+    CannotRun(Vec<(String, &'static str)>),
+}
+
+fn list_cannot_run(types: &[(String, &'static str)]) -> String {
+    let parts: Vec<String> = types
+        .iter()
+        .map(|(t, why)| format!("{t} ({why})"))
+        .collect();
+    parts.join("; ")
 }
 
 /// A node ready to run: its spec, and its stored properties typed and with defaults filled.
@@ -86,6 +98,12 @@ pub struct PlanNode {
     pub dynamic: Vec<String>,
     /// NodeTool's `sync_mode: "zip_all"`: pair inputs up instead of using the latest of each.
     pub zip_all: bool,
+    /// Output handles the workflow declared on the node (NodeTool's `dynamic_outputs`).
+    pub dynamic_outputs: Vec<String>,
+    /// The node's title as shown in the editor, for naming it as a tool.
+    pub title: String,
+    /// Driven by another node through a control edge: it runs only when that node asks.
+    pub controlled: bool,
 }
 
 /// One edge by node index.
@@ -101,6 +119,8 @@ pub struct PlanEdge {
 pub struct Plan {
     pub nodes: Vec<PlanNode>,
     pub edges: Vec<PlanEdge>,
+    /// Control edges: `(controller, controlled)` node indices.
+    pub controls: Vec<(usize, usize)>,
     /// Node indices in dependency order.
     pub order: Vec<usize>,
 }
@@ -256,22 +276,29 @@ fn build(graph: &Value, limits: &Limits, strict: bool) -> Result<(Plan, Vec<Stri
 
     let mut warnings = Vec::new();
     let mut specs: Vec<Option<Spec>> = Vec::with_capacity(raw.len());
+    let mut cannot: Vec<(String, &'static str)> = Vec::new();
     for n in &raw {
         let s = spec(n.ty);
         if s.is_none() {
-            let e = GraphError::Unsupported {
-                node: n.id.to_string(),
-                ty: n.ty.to_string(),
-            };
-            if strict {
-                return Err(e);
+            if !cannot.iter().any(|(t, _)| t == n.ty) {
+                cannot.push((n.ty.to_string(), nodes::unavailable_reason(n.ty)));
             }
-            warnings.push(e.to_string());
+            warnings.push(
+                GraphError::Unsupported {
+                    node: n.id.to_string(),
+                    ty: n.ty.to_string(),
+                }
+                .to_string(),
+            );
         }
         specs.push(s);
     }
+    if strict && !cannot.is_empty() {
+        return Err(GraphError::CannotRun(cannot));
+    }
 
     let mut edges = Vec::with_capacity(raw_e.len());
+    let mut controls = Vec::new();
     for e in &raw_e {
         let lookup = |id: &str| {
             index
@@ -285,9 +312,24 @@ fn build(graph: &Value, limits: &Limits, strict: bool) -> Result<(Plan, Vec<Stri
         let (s, t) = (lookup(e.source)?, lookup(e.target)?);
         // Handles and edge kinds can drift between NodeTool versions: a save only warns about
         // them (so a sync from a newer NodeTool is not refused); a run refuses them.
-        let problem = if e.control {
-            Some(GraphError::ControlEdge(e.label.clone()))
-        } else if specs[s].is_some_and(|sp| !sp.outputs.contains(&e.source_handle)) {
+        if e.control {
+            // An agent offers the nodes it controls to its model as tools; nothing flows
+            // along the edge itself.
+            if specs[s].is_some_and(|sp| sp.behaviour.drives_tools())
+                && specs[t].is_none_or(|sp| sp.behaviour.usable_as_tool())
+            {
+                controls.push((s, t));
+            } else if strict {
+                return Err(GraphError::ControlEdge(e.label.clone()));
+            } else {
+                warnings.push(GraphError::ControlEdge(e.label.clone()).to_string());
+            }
+            continue;
+        }
+        let declared = |h: &str| dynamic_outputs(raw[s].json).iter().any(|d| d == h);
+        let problem = if specs[s]
+            .is_some_and(|sp| !sp.outputs.contains(&e.source_handle) && !declared(e.source_handle))
+        {
             Some(GraphError::UnknownOutput {
                 edge: e.label.clone(),
                 node: e.source.to_string(),
@@ -335,10 +377,14 @@ fn build(graph: &Value, limits: &Limits, strict: bool) -> Result<(Plan, Vec<Stri
         });
         nodes.push(plan_node(n, spec, &edges, &index));
     }
+    for &(_, t) in &controls {
+        nodes[t].controlled = true;
+    }
     Ok((
         Plan {
             nodes,
             edges,
+            controls,
             order,
         },
         warnings,
@@ -421,7 +467,28 @@ fn plan_node(
         props,
         dynamic,
         zip_all: str_field(n.json, "sync_mode") == Some("zip_all"),
+        dynamic_outputs: dynamic_outputs(n.json),
+        title: title(n),
+        controlled: false,
     }
+}
+
+/// The names of a node's `dynamic_outputs` (an object keyed by output name).
+fn dynamic_outputs(node: &Value) -> Vec<String> {
+    match node.get("dynamic_outputs") {
+        Some(Value::Object(o)) => o.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The title the editor shows: the one the user set, else the type's class name.
+fn title(n: &RawNode<'_>) -> String {
+    let set = ["/ui_properties/title", "/data/title"]
+        .iter()
+        .find_map(|p| n.json.pointer(p).and_then(Value::as_str))
+        .filter(|t| !t.trim().is_empty());
+    set.unwrap_or_else(|| n.ty.rsplit('.').next().unwrap_or(n.ty))
+        .to_string()
 }
 
 #[cfg(test)]
@@ -497,19 +564,26 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_types_warn_on_save_and_fail_on_run() {
-        let g = json!({"nodes": [node("m", "huggingface.Whisper", json!({}))]});
+    fn unsupported_types_warn_on_save_and_fail_on_run_naming_each_type_once() {
+        let g = json!({"nodes": [
+            node("m", "huggingface.Whisper", json!({})),
+            node("v", "nodetool.video.TextToVideo", json!({})),
+            node("m2", "huggingface.Whisper", json!({})),
+            node("x", "acme.Unheard", json!({})),
+        ]});
         let checked = check(&g, &LIMITS).unwrap();
         assert_eq!(
-            checked.warnings,
-            ["Node 'm' has unsupported type 'huggingface.Whisper'"]
+            checked.warnings[0],
+            "Node 'm' has unsupported type 'huggingface.Whisper'"
         );
+        assert_eq!(checked.warnings.len(), 4);
+        let e = compile(&g, &LIMITS).unwrap_err();
         assert_eq!(
-            compile(&g, &LIMITS).unwrap_err(),
-            GraphError::Unsupported {
-                node: "m".into(),
-                ty: "huggingface.Whisper".into()
-            }
+            e.to_string(),
+            "This workflow uses node types this server cannot run: \
+             huggingface.Whisper (runs a local model, which this server does not host); \
+             nodetool.video.TextToVideo (processes video, which this server does not do); \
+             acme.Unheard (is not implemented on this server)"
         );
     }
 

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 
+use super::effects::{self, Call, ToolNode, tool_name};
 use super::nodes::{Behaviour, Props, prop_kind, typed};
 use super::value::{Kind, coerce, py_str};
 use super::{Limits, Plan};
@@ -42,31 +43,7 @@ pub struct RunSpec<'a> {
     pub random: &'a dyn Fn(&mut [u8]),
 }
 
-/// What a run may ask of the world beyond its graph: today, the chat node's one completion.
-/// The error text becomes the node's error message.
-#[allow(async_fn_in_trait)]
-pub trait Effects {
-    async fn chat(&self, call: ChatCall) -> Result<String, String>;
-}
-
-/// One completion for `nodetool.agents.Agent`: `model` as written on the node (`provider` is
-/// NodeTool's `LanguageModel.provider`, empty for the server's default).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatCall {
-    pub provider: String,
-    pub model: String,
-    pub messages: Vec<Value>,
-    pub max_tokens: Option<i64>,
-}
-
-/// For runs that cannot reach a provider (unit tests).
-pub struct NoEffects;
-
-impl Effects for NoEffects {
-    async fn chat(&self, _call: ChatCall) -> Result<String, String> {
-        Err("no language model provider is available".into())
-    }
-}
+pub use super::effects::{Effects, NoEffects};
 
 pub struct Outcome {
     /// The last value of each output, by output name.
@@ -359,8 +336,11 @@ impl<E: Effects> Engine<'_, E> {
         self.emit(n, "output", value)
     }
 
-    /// A node without inbound edges runs once.
+    /// A node without inbound edges runs once (unless an agent drives it as a tool).
     async fn activate(&mut self, n: usize) -> Result<(), RunError> {
+        if self.plan.nodes[n].controlled {
+            return Ok(());
+        }
         match self.plan.nodes[n].spec.behaviour {
             Behaviour::Output | Behaviour::Collect | Behaviour::CollectText => Ok(()),
             Behaviour::Ignored | Behaviour::Preview => Ok(()),
@@ -569,100 +549,44 @@ impl<E: Effects> Engine<'_, E> {
                 }
                 Ok(())
             }
-            Behaviour::Chat => {
-                let call = chat_call(&values).map_err(|m| self.node_error(n, m))?;
+            Behaviour::Effect(effect) => {
+                let plan = self.plan;
+                let tools: Vec<ToolNode<'_>> = plan
+                    .controls
+                    .iter()
+                    .filter(|(from, _)| *from == n)
+                    .map(|&(_, t)| {
+                        let target = &plan.nodes[t];
+                        ToolNode {
+                            name: tool_name(&target.title),
+                            description: format!("Run {}", target.title),
+                            spec: target.spec,
+                            props: &target.props,
+                        }
+                    })
+                    .collect();
+                let node = &plan.nodes[n];
+                let call = Call {
+                    node_id: &node.id,
+                    values: &values,
+                    dynamic_outputs: &node.dynamic_outputs,
+                    tools: &tools,
+                    now_micros: (self.spec.now_micros)(),
+                    max_len: self.spec.limits.max_value_len,
+                    random: self.spec.random,
+                };
                 let before = (self.spec.now_micros)();
-                let answer = self.effects.chat(call).await;
+                let result = effects::run(effect, &call, self.effects).await;
                 self.waited += (self.spec.now_micros)() - before;
-                let text = answer.map_err(|m| self.node_error(n, m))?;
-                if text.len() > self.spec.limits.max_value_len {
-                    return Err(self.node_error(n, "the model's answer is too long".into()));
+                let emitted = result.map_err(|m| self.node_error(n, m))?;
+                for (handle, v) in emitted {
+                    self.emit(n, &handle, v)?;
                 }
-                self.emit(n, "chunk", Value::String(text.clone()))?;
-                self.emit(n, "text", Value::String(text))
+                Ok(())
             }
             _ => Ok(()),
         }
     }
-}
-
-/// The chat node's properties as one completion request: optional system prompt, the history
-/// as given, then the prompt. Inputs this server cannot send (media, tools) are refused by
-/// name rather than dropped.
-fn chat_call(values: &Map<String, Value>) -> Result<ChatCall, String> {
-    for media in ["image", "audio"] {
-        let set = match values.get(media) {
-            Some(Value::Object(o)) => ["uri", "data", "asset_id"]
-                .iter()
-                .any(|k| o.get(*k).is_some_and(|v| !v.is_null() && v != "")),
-            Some(Value::Null) | None => false,
-            Some(_) => true,
-        };
-        if set {
-            return Err(format!(
-                "property '{media}' is not supported on this server"
-            ));
-        }
-    }
-    if values
-        .get("tools")
-        .is_some_and(|t| t.as_array().is_some_and(|a| !a.is_empty()))
-    {
-        return Err("property 'tools' is not supported on this server".into());
-    }
-    let (provider, model) = match values.get("model") {
-        Some(Value::Object(m)) => (
-            m.get("provider")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-            m.get("id").and_then(Value::as_str).unwrap_or_default(),
-        ),
-        Some(Value::String(s)) => ("", s.as_str()),
-        Some(Value::Null) | None => ("", ""),
-        Some(_) => return Err("property 'model' must be a language model".into()),
-    };
-    let mut messages = Vec::new();
-    let system = values.get("system").map(py_str).unwrap_or_default();
-    if !system.trim().is_empty() {
-        messages.push(json!({"role": "system", "content": system}));
-    }
-    for (i, m) in values
-        .get("history")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let role = m.get("role").and_then(Value::as_str);
-        let content = m.get("content");
-        match (role, content) {
-            (Some(role), Some(content)) => {
-                messages.push(json!({"role": role, "content": content}));
-            }
-            _ => {
-                return Err(format!(
-                    "property 'history' item {i} needs a role and content"
-                ));
-            }
-        }
-    }
-    let prompt = values.get("prompt").map(py_str).unwrap_or_default();
-    if prompt.is_empty() && messages.iter().all(|m| m["role"] == "system") {
-        return Err("property 'prompt' is empty".into());
-    }
-    if !prompt.is_empty() {
-        messages.push(json!({"role": "user", "content": prompt}));
-    }
-    let max_tokens = values
-        .get("max_tokens")
-        .and_then(Value::as_i64)
-        .filter(|n| *n > 0);
-    Ok(ChatCall {
-        provider: provider.to_string(),
-        model: model.to_string(),
-        messages,
-        max_tokens,
-    })
 }
 
 #[cfg(test)]

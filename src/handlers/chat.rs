@@ -4,7 +4,7 @@
 //! `chat.completion` object, `usage` included (NodeTool returns its last chunk).
 
 use http::{HeaderValue, Method, header};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::chat::config::Provider;
@@ -12,7 +12,6 @@ use crate::chat::error::ChatError;
 use crate::chat::models;
 use crate::chat::provider::{Upstream, split_model};
 use crate::chat::stream::PassThrough;
-use crate::graph::run::{ChatCall, Effects};
 use crate::host::Host;
 use crate::http::response::{Body, ok_json};
 
@@ -157,7 +156,7 @@ async fn complete<H: Host>(
 }
 
 /// A non-streamed completion, read whole and checked to be a JSON object.
-async fn complete_whole<H: Host>(
+pub(crate) async fn complete_whole<H: Host>(
     host: &H,
     upstream: &Upstream,
     forward: Vec<u8>,
@@ -180,66 +179,5 @@ async fn complete_whole<H: Host>(
             "The {} provider answered with something other than a completion",
             upstream.provider
         ))),
-    }
-}
-
-/// The workflow chat node's provider path: the same providers, keys and errors as
-/// `/v1/chat/completions`, for the user running the workflow.
-pub struct WorkflowChat<'c, 'a, H> {
-    pub ctx: &'c Ctx<'a, H>,
-}
-
-impl<H: Host> Effects for WorkflowChat<'_, '_, H> {
-    async fn chat(&self, call: ChatCall) -> Result<String, String> {
-        let chat = &self.ctx.config.chat;
-        let (provider, model) = match call.provider.as_str() {
-            "" | "empty" => {
-                let model = if call.model.is_empty() {
-                    chat.default_model.as_str()
-                } else {
-                    call.model.as_str()
-                };
-                let (p, m) = split_model(chat, model);
-                (p, m.to_string())
-            }
-            name => {
-                let p = Provider::parse(name).ok_or_else(|| {
-                    format!(
-                        "provider '{name}' is not available on this server (use ollama or openai)"
-                    )
-                })?;
-                let model = if call.model.is_empty() {
-                    chat.default_model.clone()
-                } else {
-                    call.model.clone()
-                };
-                (p, model)
-            }
-        };
-        let mut body = json!({"model": model, "messages": call.messages, "stream": false});
-        if let Some(n) = call.max_tokens {
-            body["max_tokens"] = json!(n);
-        }
-        let forward = serde_json::to_vec(&body).unwrap_or_default();
-        let describe = |e: ChatError| match e {
-            ChatError::Invalid { message, .. }
-            | ChatError::BadGateway(message)
-            | ChatError::Timeout(message) => message,
-            ChatError::Upstream { status, error } => format!(
-                "the {provider} provider refused the request (HTTP {status}): {}",
-                error.get("message").and_then(Value::as_str).unwrap_or("")
-            ),
-            ChatError::Api(e) => e.detail(),
-        };
-        let upstream = Upstream::resolve(self.ctx, provider)
-            .await
-            .map_err(describe)?;
-        let completion = complete_whole(self.ctx.host, &upstream, forward)
-            .await
-            .map_err(describe)?;
-        completion["choices"][0]["message"]["content"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("the {provider} provider's answer has no message content"))
     }
 }

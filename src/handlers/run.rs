@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
-use crate::graph::{self, run::RunError, run::RunSpec};
+use crate::graph::{self, GraphError, run::RunError, run::RunSpec};
 use crate::host::Host;
 use crate::http::body::json_object;
 use crate::http::error::ApiError;
@@ -41,8 +41,11 @@ pub async fn run<H: Host>(
     let workflow = WorkflowStore::new(ctx.host)
         .get_readable(&ctx.identity.user_id, id)
         .await?;
-    let plan = graph::compile(&workflow.graph, &graph::LIMITS)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let plan = graph::compile(&workflow.graph, &graph::LIMITS).map_err(|e| match e {
+        // The graph is sound but asks for what this host lacks: the request was understood.
+        GraphError::CannotRun(_) => ApiError::Unprocessable(e.to_string()),
+        _ => ApiError::BadRequest(e.to_string()),
+    })?;
 
     graph::run::check_params(&plan, &params).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
 
@@ -57,7 +60,10 @@ pub async fn run<H: Host>(
         now_micros: &clock,
         random: &random,
     };
-    let effects = super::chat::WorkflowChat { ctx };
+    let effects = super::effects::WorkflowEffects {
+        ctx,
+        workflow_id: &workflow.id,
+    };
     let outcome = graph::run::run(&plan, &params, &spec, &effects).await;
     if let Err(e) = &outcome.result
         && !matches!(e, RunError::Param { .. })

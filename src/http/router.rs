@@ -54,6 +54,7 @@ pub enum Route {
     ResetUserToken,
     ChatCompletions,
     ListModels,
+    NodeMetadata,
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -131,6 +132,7 @@ impl Route {
             Route::ResetUserToken => "/api/users/reset-token",
             Route::ChatCompletions => "/v1/chat/completions",
             Route::ListModels => "/v1/models",
+            Route::NodeMetadata => "/api/nodes/metadata",
             Route::Storage { .. } if path.starts_with("/admin/") => "/admin/storage/{bucket}/{key}",
             Route::Storage { .. } => "/storage/{bucket}/{key}",
         }
@@ -267,6 +269,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         }
         ["v1", "chat", "completions"] => pick(m, "POST", [(M::POST, Route::ChatCompletions)]),
         ["v1", "models"] => pick(m, "GET, HEAD", [(M::GET, Route::ListModels)]),
+        ["api", "nodes", "metadata"] => pick(m, "GET, HEAD", [(M::GET, Route::NodeMetadata)]),
         ["api", "settings", "secrets"] => pick(m, "GET, HEAD", [(M::GET, Route::ListSecrets)]),
         ["api", "settings", "secrets", key] if !key.is_empty() => {
             let key = decode_segment(key, "Secret key")?;

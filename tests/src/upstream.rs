@@ -387,7 +387,7 @@ fn http_chunk(out: &mut TcpStream, data: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
-fn respond(out: &mut TcpStream, status: u16, body: &Value) -> io::Result<()> {
+pub(crate) fn respond(out: &mut TcpStream, status: u16, body: &Value) -> io::Result<()> {
     let body = body.to_string();
     let head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
@@ -460,7 +460,10 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<String> {
 /// Reads one request: head, then the body by `Content-Length` only. Like the simple servers
 /// and proxies some users put behind a provider URL, the stand-in ignores a chunked body (it
 /// sees an empty one), so a caller that sends one fails the tests instead of passing by luck.
-fn read_request(reader: &mut BufReader<TcpStream>, out: &mut TcpStream) -> io::Result<Seen> {
+pub(crate) fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    out: &mut TcpStream,
+) -> io::Result<Seen> {
     let line = read_line(reader)?;
     let mut parts = line.split(' ');
     let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next())

@@ -494,18 +494,28 @@ fn bad_graphs_are_refused_naming_the_node() {
     assert_eq!(r.status, 400);
     assert_eq!(r.detail(), warning);
 
-    // An unsupported type is saved with a warning, and the run names it.
+    // An unsupported type is saved with a warning; the run is refused with 422 naming each
+    // type this server cannot run, and why.
     let r = put(
         "later",
-        json!({"nodes": [node("whisper", "huggingface.automatic_speech_recognition.Whisper", json!({})), out("r")]}),
+        json!({"nodes": [
+            node("whisper", "huggingface.automatic_speech_recognition.Whisper", json!({})),
+            node("clip", "nodetool.video.TextToVideo", json!({})),
+            out("r"),
+        ]}),
     );
     assert_eq!(r.status, 200);
     let warning =
         "Node 'whisper' has unsupported type 'huggingface.automatic_speech_recognition.Whisper'";
-    assert_eq!(r.json()["warnings"], json!([warning]));
+    assert_eq!(r.json()["warnings"][0], json!(warning));
     let r = run(&t, "/workflows/later/run", "{}");
-    assert_eq!(r.status, 400);
-    assert_eq!(r.detail(), warning);
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.detail(),
+        "This workflow uses node types this server cannot run: \
+         huggingface.automatic_speech_recognition.Whisper (runs a local model, which this server \
+         does not host); nodetool.video.TextToVideo (processes video, which this server does not do)"
+    );
 }
 
 #[test]

@@ -1,26 +1,209 @@
-//! `nodetool.agents.*`: nodes that ask a language model.
+//! Nodes that ask a language model (`nodetool.agents.*`, `nodetool.generators.*`,
+//! `anthropic.agents.ClaudeAgent`) and nodes that save into the caller's assets. What they do is
+//! in `graph::effects`; here are their properties, with NodeTool's names and defaults.
 
-use super::spec::{Behaviour, Family, Spec};
+use super::spec::{Behaviour, Effect, Family, Prop, Spec};
 use crate::graph::value::Kind;
+
+const TEXT_CHUNK: &[&str] = &["text", "chunk"];
+
+const fn effect(e: Effect, props: &'static [Prop], outputs: &'static [&'static str]) -> Spec {
+    Spec {
+        behaviour: Behaviour::Effect(e),
+        props,
+        outputs,
+        dynamic: false,
+    }
+}
+
+const MODEL: Prop = ("model", Kind::Any, "null");
+const IMAGE: Prop = ("image", Kind::Any, "null");
+const AUDIO: Prop = ("audio", Kind::Any, "null");
 
 pub(crate) const FAMILY: Family = Family {
     prefixes: &["nodetool.agents."],
+    nodes: &[
+        (
+            "Agent",
+            effect(
+                Effect::Agent,
+                &[
+                    MODEL,
+                    ("system", Kind::Str, "\"You are a helpful assistant.\""),
+                    ("prompt", Kind::Str, "\"\""),
+                    ("history", Kind::List, "[]"),
+                    ("max_tokens", Kind::Int, "8192"),
+                    IMAGE,
+                    AUDIO,
+                    ("tools", Kind::List, "[]"),
+                    ("thread_id", Kind::Any, "null"),
+                ],
+                TEXT_CHUNK,
+            ),
+        ),
+        (
+            "Summarizer",
+            effect(
+                Effect::Summarizer,
+                &[
+                    ("system_prompt", Kind::Str, "\"\""),
+                    MODEL,
+                    ("text", Kind::Str, "\"\""),
+                    IMAGE,
+                    AUDIO,
+                ],
+                TEXT_CHUNK,
+            ),
+        ),
+        (
+            "Extractor",
+            effect(
+                Effect::Extractor,
+                &[
+                    ("system_prompt", Kind::Str, "\"\""),
+                    MODEL,
+                    ("text", Kind::Str, "\"\""),
+                    IMAGE,
+                    AUDIO,
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Classifier",
+            effect(
+                Effect::Classifier,
+                &[
+                    ("system_prompt", Kind::Str, "\"\""),
+                    MODEL,
+                    ("text", Kind::Str, "\"\""),
+                    IMAGE,
+                    AUDIO,
+                    ("categories", Kind::List, "[]"),
+                ],
+                &["output"],
+            ),
+        ),
+        (
+            "ResearchAgent",
+            effect(
+                Effect::ResearchAgent,
+                &[
+                    ("objective", Kind::Str, "\"\""),
+                    MODEL,
+                    ("system_prompt", Kind::Str, "\"\""),
+                    ("tools", Kind::List, "[]"),
+                    ("max_tokens", Kind::Int, "8192"),
+                ],
+                &[],
+            ),
+        ),
+    ],
+};
+
+pub(crate) const ANTHROPIC: Family = Family {
+    prefixes: &["anthropic.agents."],
     nodes: &[(
-        "Agent",
-        Spec {
-            behaviour: Behaviour::Chat,
-            props: &[
-                ("model", Kind::Any, "null"),
-                ("system", Kind::Str, "\"You are a helpful assistant.\""),
+        "ClaudeAgent",
+        effect(
+            Effect::ClaudeAgent,
+            &[
                 ("prompt", Kind::Str, "\"\""),
-                ("history", Kind::List, "[]"),
-                ("max_tokens", Kind::Int, "8192"),
-                ("image", Kind::Any, "null"),
-                ("audio", Kind::Any, "null"),
-                ("tools", Kind::List, "[]"),
+                MODEL,
+                ("system_prompt", Kind::Str, "\"\""),
+                ("max_turns", Kind::Int, "20"),
+                (
+                    "allowed_tools",
+                    Kind::List,
+                    "[\"Read\", \"Write\", \"Bash\"]",
+                ),
+                ("permission_mode", Kind::Str, "\"acceptEdits\""),
+                ("use_claude_credentials", Kind::Bool, "false"),
             ],
-            outputs: &["text", "chunk"],
-            dynamic: false,
-        },
+            TEXT_CHUNK,
+        ),
+    )],
+};
+
+const GENERATOR: &[Prop] = &[
+    MODEL,
+    ("prompt", Kind::Str, "\"\""),
+    ("input_text", Kind::Str, "\"\""),
+    ("max_tokens", Kind::Int, "4096"),
+];
+
+pub(crate) const GENERATORS: Family = Family {
+    prefixes: &["nodetool.generators."],
+    nodes: &[
+        (
+            "ListGenerator",
+            effect(Effect::ListGenerator, GENERATOR, &["item", "index"]),
+        ),
+        (
+            "DataGenerator",
+            effect(
+                Effect::DataGenerator,
+                &[
+                    MODEL,
+                    ("prompt", Kind::Str, "\"\""),
+                    ("input_text", Kind::Str, "\"\""),
+                    ("max_tokens", Kind::Int, "4096"),
+                    (
+                        "columns",
+                        Kind::Any,
+                        "{\"type\": \"record_type\", \"columns\": []}",
+                    ),
+                ],
+                // `output`: the older name of the table, still used by NodeTool's examples.
+                &["record", "dataframe", "index", "output"],
+            ),
+        ),
+        (
+            "StructuredOutputGenerator",
+            effect(
+                Effect::StructuredOutput,
+                &[
+                    ("system_prompt", Kind::Str, "\"\""),
+                    MODEL,
+                    ("instructions", Kind::Str, "\"\""),
+                    ("context", Kind::Str, "\"\""),
+                    ("max_tokens", Kind::Int, "4096"),
+                ],
+                &[],
+            ),
+        ),
+    ],
+};
+
+pub(crate) const SAVE_JSON: Family = Family {
+    prefixes: &["nodetool.dictionary."],
+    nodes: &[(
+        "SaveJSON",
+        effect(
+            Effect::SaveJson,
+            &[
+                ("data", Kind::Any, "{}"),
+                ("folder", Kind::Str, "\"\""),
+                ("name", Kind::Str, "\"%Y-%m-%d-%H-%M-%S.json\""),
+                ("indent", Kind::Int, "2"),
+            ],
+            &["output"],
+        ),
+    )],
+};
+
+pub(crate) const SAVE_TEXT: Family = Family {
+    prefixes: &["nodetool.text."],
+    nodes: &[(
+        "SaveText",
+        effect(
+            Effect::SaveText,
+            &[
+                ("text", Kind::Str, "\"\""),
+                ("folder", Kind::Any, "null"),
+                ("name", Kind::Str, "\"%Y-%m-%d-%H-%M-%S.txt\""),
+            ],
+            &["output"],
+        ),
     )],
 };

@@ -19,13 +19,17 @@ mod html;
 mod json;
 mod list;
 mod math;
+pub mod search;
+mod serp;
 mod sources;
 mod spec;
 mod text;
+mod unavailable;
 mod uuid;
 
-pub use spec::{Behaviour, Emitted, Family, Op, Prop, Props, Spec, prop_kind};
+pub use spec::{Behaviour, Effect, Emitted, Family, Op, Prop, Props, Spec, prop_kind};
 pub use text::py_slice_indices;
+pub use unavailable::reason as unavailable_reason;
 
 /// Every family this server runs, inside the component.
 const FAMILIES: &[&Family] = &[
@@ -35,6 +39,12 @@ const FAMILIES: &[&Family] = &[
     &sources::TEST_HELPER,
     &sources::BASE_NODE,
     &agents::FAMILY,
+    &agents::ANTHROPIC,
+    &agents::GENERATORS,
+    &agents::SAVE_JSON,
+    &agents::SAVE_TEXT,
+    &search::GOOGLE_FAMILY,
+    &search::DUCKDUCKGO_FAMILY,
     &math::FAMILY,
     &text::FAMILY,
     &boolean::FAMILY,

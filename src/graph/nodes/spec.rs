@@ -26,9 +26,46 @@ pub enum Behaviour {
     CollectText,
     /// A function of its properties, run each time its inputs change.
     Op(Op),
-    /// One chat completion from the configured provider (`nodetool.agents.Agent`): emits the
-    /// answer on `text` (and, whole, on `chunk`, where NodeTool streams it).
-    Chat,
+    /// A node that reaches beyond the graph: a language model, a search service, the asset
+    /// store (`graph::effects` runs them).
+    Effect(Effect),
+}
+
+impl Behaviour {
+    /// Agents drive the nodes at the end of their control edges as tools.
+    pub fn drives_tools(self) -> bool {
+        matches!(self, Behaviour::Effect(Effect::Agent | Effect::ClaudeAgent))
+    }
+
+    /// A node can serve as a tool when it computes from its properties alone or searches.
+    pub fn usable_as_tool(self) -> bool {
+        matches!(
+            self,
+            Behaviour::Op(_) | Behaviour::Effect(Effect::Search(_))
+        )
+    }
+}
+
+/// The nodes that need the world outside the graph, by what they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// `nodetool.agents.Agent`: one conversation turn, with control-edge tools.
+    Agent,
+    /// `anthropic.agents.ClaudeAgent`: an Anthropic model in a tool-calling loop.
+    ClaudeAgent,
+    Summarizer,
+    Extractor,
+    Classifier,
+    /// `nodetool.agents.ResearchAgent`: the objective answered into its dynamic outputs.
+    ResearchAgent,
+    ListGenerator,
+    DataGenerator,
+    StructuredOutput,
+    /// A SerpApi search (`search.*`).
+    Search(&'static super::serp::Engine),
+    /// `nodetool.dictionary.SaveJSON`, `nodetool.text.SaveText`: an asset of the caller.
+    SaveJson,
+    SaveText,
 }
 
 /// What an `Op` node computes from its typed properties. Each family defines its own, so the
@@ -140,9 +177,11 @@ impl Props<'_> {
     pub(crate) fn bool(&self, name: &str) -> bool {
         self.get(name).as_bool().unwrap_or_default()
     }
+    #[allow(dead_code)]
     pub(crate) fn float(&self, name: &str) -> f64 {
         self.num(name).as_f64()
     }
+    #[allow(dead_code)]
     pub(crate) fn dict(&self, name: &str) -> Option<&Map<String, Value>> {
         self.get(name).as_object()
     }

@@ -1,0 +1,184 @@
+//! Nodes that reach beyond their graph: language models (through [`crate::llm`]'s adapters),
+//! search services and the caller's asset store. The engine hands such a node its typed
+//! properties and the nodes it controls; what the world answers comes through [`Effects`],
+//! which the host side implements (providers, keys, allow-lists), so this module stays pure.
+
+pub mod assets;
+pub mod language;
+pub mod search;
+
+use serde_json::{Map, Value, json};
+
+use super::nodes::{Behaviour, Effect, Props, Spec, typed};
+use crate::llm;
+
+/// What a run may ask of the world. Each error text becomes the node's error message.
+#[allow(async_fn_in_trait)]
+pub trait Effects {
+    /// One model call. `provider` is NodeTool's provider name ("" for the server's default).
+    async fn llm(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String>;
+    /// One SerpApi search (`GET /search.json` with these parameters; the key is added by the
+    /// host side from the caller's `SERPAPI_API_KEY` secret or the server's setting).
+    async fn search(&self, params: &[(&str, String)]) -> Result<Value, String>;
+    /// Stores `bytes` as an asset of the caller; answers NodeTool's reference to it.
+    async fn save_asset(
+        &self,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value, String>;
+}
+
+/// What an effect node produced: `(output handle, value)` pairs in order. Handles are owned
+/// because some are the workflow's own (dynamic outputs).
+pub type Outputs = Vec<(String, Value)>;
+
+/// For runs that cannot reach the world (unit tests).
+pub struct NoEffects;
+
+impl Effects for NoEffects {
+    async fn llm(&self, _: &str, _: llm::Request) -> Result<llm::Reply, String> {
+        Err("no language model provider is available".into())
+    }
+    async fn search(&self, _: &[(&str, String)]) -> Result<Value, String> {
+        Err("no search service is available".into())
+    }
+    async fn save_asset(&self, _: &str, _: &str, _: Vec<u8>) -> Result<Value, String> {
+        Err("no asset store is available".into())
+    }
+}
+
+/// A node another one drives through a control edge, offered to its model as a tool.
+pub struct ToolNode<'a> {
+    /// The tool's name: the node's title in snake case, as NodeTool names control tools.
+    pub name: String,
+    pub description: String,
+    pub spec: Spec,
+    /// Its stored properties; the model's arguments override them.
+    pub props: &'a Map<String, Value>,
+}
+
+/// One run of an effect node.
+pub struct Call<'a> {
+    pub node_id: &'a str,
+    pub values: &'a Map<String, Value>,
+    /// Output handles the workflow declared on the node (NodeTool's dynamic outputs).
+    pub dynamic_outputs: &'a [String],
+    pub tools: &'a [ToolNode<'a>],
+    pub now_micros: i64,
+    pub max_len: usize,
+    pub random: &'a dyn Fn(&mut [u8]),
+}
+
+impl Call<'_> {
+    pub fn get(&self, name: &str) -> &Value {
+        self.values.get(name).unwrap_or(&Value::Null)
+    }
+    pub fn str(&self, name: &str) -> &str {
+        self.get(name).as_str().unwrap_or_default()
+    }
+}
+
+pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    match effect {
+        Effect::Search(engine) => search::run(engine, call.values, fx).await,
+        Effect::SaveJson => assets::save_json(call, fx).await,
+        Effect::SaveText => assets::save_text(call, fx).await,
+        llm_node => language::run(llm_node, call, fx).await,
+    }
+}
+
+/// NodeTool's control-tool name: the title in snake case, letters and digits only, at most 64
+/// characters (`"Google Search"` and `"GoogleSearch"` both give `google_search`).
+pub fn tool_name(title: &str) -> String {
+    let mut out = String::new();
+    let mut prev: Option<char> = None;
+    for c in title.chars() {
+        let c = if c.is_ascii_alphanumeric() { c } else { '_' };
+        if c.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase()) {
+            out.push('_');
+        }
+        if c != '_' || !out.ends_with('_') {
+            out.push(c.to_ascii_lowercase());
+        }
+        prev = Some(c);
+    }
+    let out = out.trim_matches('_');
+    let out = if out.is_empty() { "control_node" } else { out };
+    out.chars().take(64).collect()
+}
+
+/// The JSON Schema of a tool node's arguments: its declared properties.
+pub fn tool_schema(spec: &Spec) -> Value {
+    use super::value::Kind;
+    let mut props = Map::new();
+    for (name, kind, _) in spec.props {
+        let ty = match kind {
+            Kind::Str => "string",
+            Kind::Int => "integer",
+            Kind::Float | Kind::Number => "number",
+            Kind::Bool => "boolean",
+            Kind::List => "array",
+            Kind::Dict => "object",
+            Kind::Any => continue,
+        };
+        props.insert((*name).to_string(), json!({"type": ty}));
+    }
+    json!({"type": "object", "properties": props, "required": []})
+}
+
+/// Runs a controlled node with the model's arguments over its stored properties, and words
+/// the result for the model as NodeTool does: text as is, anything else as indented JSON.
+pub async fn run_tool<E: Effects>(
+    tool: &ToolNode<'_>,
+    args: &Value,
+    call: &Call<'_>,
+    fx: &E,
+) -> Result<String, String> {
+    let mut values = tool.props.clone();
+    for (k, v) in args.as_object().into_iter().flatten() {
+        values.insert(k.clone(), typed(&tool.spec, k, v)?);
+    }
+    let emitted = match tool.spec.behaviour {
+        Behaviour::Op(op) => op
+            .run(&Props {
+                values: &values,
+                dynamic: &[],
+                max_len: call.max_len,
+                now_micros: call.now_micros,
+                random: call.random,
+            })?
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        Behaviour::Effect(Effect::Search(engine)) => search::run(engine, &values, fx).await?,
+        _ => return Err(format!("'{}' cannot be used as a tool", tool.name)),
+    };
+    let result = match emitted.as_slice() {
+        [] => return Ok(format!("{} completed (no output)", tool.name)),
+        [(_, v)] => v.clone(),
+        many => Value::Object(
+            many.iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        ),
+    };
+    Ok(match result {
+        Value::String(s) => s,
+        other => serde_json::to_string_pretty(&other).unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_follow_nodetool() {
+        assert_eq!(tool_name("Google Search"), "google_search");
+        assert_eq!(tool_name("GoogleSearch"), "google_search");
+        assert_eq!(tool_name("DuckDuckGo  Search!"), "duck_duck_go_search");
+        assert_eq!(tool_name(""), "control_node");
+        assert_eq!(tool_name(&"x".repeat(100)).len(), 64);
+    }
+}

@@ -1,0 +1,258 @@
+//! What a workflow run may ask of the world, for the caller running it: language models over
+//! the provider's own wire protocol, SerpApi searches and the caller's asset store. Keys come
+//! from the caller's secrets under NodeTool's names (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+//! `GEMINI_API_KEY`, `SERPAPI_API_KEY`) and else from the server's settings; every request goes
+//! through the host, under its outbound allow-list.
+
+use bytes::Bytes;
+use http::Method;
+use http_body_util::Full;
+use serde_json::{Value, json};
+
+use super::Ctx;
+use super::chat::complete_whole;
+use super::random_hex;
+use crate::chat::config::{Provider, Service};
+use crate::chat::error::ChatError;
+use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
+use crate::graph::effects::Effects;
+use crate::host::{Host, OutboundRequest};
+use crate::llm::{self, anthropic, gemini, openai};
+use crate::store::assets::{AssetRecord, AssetStore, FORMAT};
+use crate::store::storage::Bucket;
+use crate::store::storage::blob_store::BlobStore;
+use crate::time::naive_iso;
+
+/// Query values keep RFC 3986's unreserved characters; everything else is escaped.
+const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Longest answer read from a model or search service.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+pub struct WorkflowEffects<'c, 'a, H> {
+    pub ctx: &'c Ctx<'a, H>,
+    pub workflow_id: &'c str,
+}
+
+fn describe(provider: &str, e: ChatError) -> String {
+    match e {
+        ChatError::Invalid { message, .. }
+        | ChatError::BadGateway(message)
+        | ChatError::Timeout(message) => message,
+        ChatError::Upstream { status, error } => format!(
+            "the {provider} provider refused the request (HTTP {status}): {}",
+            error.get("message").and_then(Value::as_str).unwrap_or("")
+        ),
+        ChatError::Api(e) => e.detail(),
+    }
+}
+
+impl<H: Host> WorkflowEffects<'_, '_, H> {
+    /// The caller's key `name`, else the server's.
+    async fn key(&self, name: &str, service: &Service) -> Result<Option<String>, String> {
+        let own = caller_secret(self.ctx, name)
+            .await
+            .map_err(|e| e.detail())?;
+        Ok(own.or_else(|| service.key.clone()))
+    }
+
+    /// Sends one JSON request and reads the JSON answer; a non-2xx answer becomes an error
+    /// carrying the service's own message.
+    async fn exchange(
+        &self,
+        service: &str,
+        method: Method,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: Option<&Value>,
+    ) -> Result<Value, String> {
+        let mut headers = headers;
+        headers.push(("accept", "application/json".into()));
+        if body.is_some() {
+            headers.push(("content-type", "application/json".into()));
+        }
+        let timeout = self.ctx.config.chat.timeout_secs.saturating_mul(1000);
+        let request = OutboundRequest {
+            method,
+            url,
+            headers,
+            body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+            connect_timeout_ms: CONNECT_TIMEOUT_MS,
+            idle_timeout_ms: timeout.min(u64::from(u32::MAX)) as u32,
+        };
+        let host = self.ctx.host;
+        let response = host.send(request).await.map_err(|e| {
+            host.log(&format!("workflow: {service} could not be reached: {e}"));
+            format!("{service} could not be reached")
+        })?;
+        let status = response.status().as_u16();
+        let raw = crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
+            .await
+            .map_err(|_| format!("{service}'s answer could not be read"))?;
+        let answer: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            host.log(&format!("workflow: {service} answered HTTP {status}"));
+            let said = anthropic::error_message(&answer)
+                .or_else(|| answer.get("error").and_then(Value::as_str))
+                .unwrap_or("");
+            return Err(format!(
+                "{service} refused the request (HTTP {status}): {said}"
+            ));
+        }
+        if answer.is_null() {
+            return Err(format!("{service} answered with something other than JSON"));
+        }
+        Ok(answer)
+    }
+
+    async fn openai_wire(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String> {
+        let chat = &self.ctx.config.chat;
+        let model = if req.model.is_empty() {
+            chat.default_model.clone()
+        } else {
+            req.model.clone()
+        };
+        let (p, model) = match provider {
+            "" => {
+                let (p, m) = split_model(chat, &model);
+                (p, m.to_string())
+            }
+            name => (
+                Provider::parse(name).ok_or_else(|| {
+                    format!(
+                        "provider '{name}' is not available on this server \
+                         (use ollama, openai, anthropic or gemini)"
+                    )
+                })?,
+                model,
+            ),
+        };
+        let body = openai::body(&llm::Request { model, ..req });
+        let upstream = Upstream::resolve(self.ctx, p)
+            .await
+            .map_err(|e| describe(p.name(), e))?;
+        let forward = serde_json::to_vec(&body).unwrap_or_default();
+        let completion = complete_whole(self.ctx.host, &upstream, forward)
+            .await
+            .map_err(|e| describe(p.name(), e))?;
+        openai::reply(&completion).map_err(|e| format!("the {p} provider's answer: {e}"))
+    }
+
+    async fn anthropic(&self, req: llm::Request) -> Result<llm::Reply, String> {
+        let service = &self.ctx.config.chat.anthropic;
+        let key = self.key("ANTHROPIC_API_KEY", service).await?.ok_or(
+            "ANTHROPIC_API_KEY is not set: store it as a secret or in the server's settings",
+        )?;
+        let headers = vec![
+            ("x-api-key", key),
+            ("anthropic-version", anthropic::VERSION.to_string()),
+        ];
+        let url = format!("{}/v1/messages", service.base);
+        let answer = self
+            .exchange(
+                "Anthropic",
+                Method::POST,
+                url,
+                headers,
+                Some(&anthropic::body(&req)),
+            )
+            .await?;
+        anthropic::reply(&answer).map_err(|e| format!("Anthropic's answer: {e}"))
+    }
+
+    async fn gemini(&self, req: llm::Request) -> Result<llm::Reply, String> {
+        let service = &self.ctx.config.chat.gemini;
+        let key = self
+            .key("GEMINI_API_KEY", service)
+            .await?
+            .ok_or("GEMINI_API_KEY is not set: store it as a secret or in the server's settings")?;
+        let url = format!("{}{}", service.base, gemini::path(&req.model));
+        let answer = self
+            .exchange(
+                "Gemini",
+                Method::POST,
+                url,
+                vec![("x-goog-api-key", key)],
+                Some(&gemini::body(&req)),
+            )
+            .await?;
+        gemini::reply(&answer).map_err(|e| format!("Gemini's answer: {e}"))
+    }
+}
+
+impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
+    async fn llm(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String> {
+        match provider.to_ascii_lowercase().as_str() {
+            "anthropic" => self.anthropic(req).await,
+            "gemini" | "google" => self.gemini(req).await,
+            other => self.openai_wire(other, req).await,
+        }
+    }
+
+    async fn search(&self, params: &[(&str, String)]) -> Result<Value, String> {
+        let service = &self.ctx.config.chat.serpapi;
+        let key = self.key("SERPAPI_API_KEY", service).await?.ok_or(
+            "SerpApi API key (SERPAPI_API_KEY) not found: store it as a secret or in the \
+             server's settings",
+        )?;
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY).to_string();
+        let mut query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        query.push(format!("api_key={}", enc(&key)));
+        let url = format!("{}/search.json?{}", service.base, query.join("&"));
+        self.exchange("SerpApi", Method::GET, url, Vec::new(), None)
+            .await
+    }
+
+    async fn save_asset(
+        &self,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value, String> {
+        let (ctx, host) = (self.ctx, self.ctx.host);
+        let limit = ctx.config.max_upload_bytes;
+        if bytes.len() as u64 > limit {
+            return Err(format!(
+                "'{name}' is larger than the upload limit of {limit} bytes"
+            ));
+        }
+        let user = &ctx.identity.user_id;
+        let record = AssetRecord {
+            format: FORMAT,
+            id: random_hex(host, 16),
+            user_id: user.clone(),
+            parent_id: user.clone(),
+            workflow_id: Some(self.workflow_id.to_string()).filter(|w| !w.is_empty()),
+            name: name.chars().filter(|c| !c.is_control()).take(255).collect(),
+            content_type: content_type.to_string(),
+            metadata: None,
+            created_at: naive_iso(host.now_micros()),
+        };
+        let file = record.file_name().unwrap_or_default();
+        // The file first, then the record: a failure in between leaves no asset pointing at
+        // nothing.
+        BlobStore::new(host)
+            .put(
+                Bucket::Assets,
+                &file,
+                Full::new(Bytes::from(bytes)),
+                limit,
+                random_hex(host, 16),
+                host.now_micros(),
+            )
+            .await
+            .map_err(|e| e.detail())?;
+        AssetStore::new(host)
+            .put(&record)
+            .await
+            .map_err(|e| e.detail())?;
+        Ok(json!({"asset_id": record.id, "uri": format!("/storage/assets/{file}")}))
+    }
+}

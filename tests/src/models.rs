@@ -1,0 +1,363 @@
+//! A stand-in for the services workflow nodes call, speaking each one's real wire protocol over
+//! HTTP: OpenAI's chat completions (`POST /v1/chat/completions`), Anthropic's Messages
+//! (`POST /v1/messages`, checking `x-api-key` and `anthropic-version`), Gemini's
+//! `POST /v1beta/models/{model}:generateContent` (checking `x-goog-api-key`) and SerpApi's
+//! `GET /search.json` (checking `api_key`).
+//!
+//! Its "model" is deterministic and answers in the format a prompt asks for: `<LIST_ITEM>`
+//! tags, a Markdown table with the requested columns, a JSON object with the schema's fields,
+//! one of the given categories; offered tools, it first calls the first one with the prompt as
+//! every string argument, and once it has a tool result it answers with text quoting it.
+//! Every request is recorded.
+
+use std::io::BufReader;
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::upstream::{Seen, read_request, respond};
+
+pub const ANTHROPIC_KEY: &str = "sk-ant-stand-in";
+pub const GEMINI_KEY: &str = "gemini-stand-in";
+pub const SERPAPI_KEY: &str = "serp-stand-in";
+
+pub struct Models {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Models {
+    pub fn start() -> Models {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let shared = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = shared.clone();
+                std::thread::spawn(move || serve(stream, &seen));
+            }
+        });
+        Models { url, seen }
+    }
+
+    /// The configuration pointing every service at this stand-in, with the server's keys.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("OPENAI_BASE_URL", format!("{}/v1", self.url)),
+            ("OPENAI_API_KEY", "sk-stand-in".into()),
+            ("OLLAMA_API_URL", self.url.clone()),
+            ("ANTHROPIC_BASE_URL", self.url.clone()),
+            ("ANTHROPIC_API_KEY", ANTHROPIC_KEY.into()),
+            ("GEMINI_BASE_URL", self.url.clone()),
+            ("GEMINI_API_KEY", GEMINI_KEY.into()),
+            ("SERPAPI_BASE_URL", self.url.clone()),
+            ("SERPAPI_API_KEY", SERPAPI_KEY.into()),
+        ]
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// The requests to paths starting with `prefix`.
+    pub fn to(&self, prefix: &str) -> Vec<Seen> {
+        self.requests()
+            .into_iter()
+            .filter(|s| s.path.starts_with(prefix))
+            .collect()
+    }
+}
+
+fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut out = stream;
+    let Ok(req) = read_request(&mut reader, &mut out) else {
+        return;
+    };
+    seen.lock().unwrap().push(req.clone());
+    let (status, body) = answer(&req);
+    let _ = respond(&mut out, status, &body);
+}
+
+fn answer(req: &Seen) -> (u16, Value) {
+    let path = req.path.split('?').next().unwrap_or_default();
+    match (req.method.as_str(), path) {
+        ("POST", "/v1/chat/completions") => openai(&req.json()),
+        ("POST", "/v1/messages") => {
+            if req.header("x-api-key") != Some(ANTHROPIC_KEY)
+                || req.header("anthropic-version").is_none()
+            {
+                let e = json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}});
+                return (401, e);
+            }
+            anthropic(&req.json())
+        }
+        ("POST", p) if p.starts_with("/v1beta/models/") && p.ends_with(":generateContent") => {
+            if req.header("x-goog-api-key") != Some(GEMINI_KEY) {
+                let e = json!({"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}});
+                return (403, e);
+            }
+            gemini(&req.json())
+        }
+        ("GET", "/search.json") => serpapi(&req.path),
+        _ => (404, json!({"error": "no such route"})),
+    }
+}
+
+/// What the stand-in model says to `prompt` (everything the model was told, system included).
+fn reply_text(prompt: &str) -> String {
+    if prompt.contains("<LIST_ITEM>") {
+        return "<LIST_ITEM>First idea</LIST_ITEM>\n<LIST_ITEM>Second idea</LIST_ITEM>\n<LIST_ITEM>Third idea</LIST_ITEM>".into();
+    }
+    if let Some(cols) = prompt.split("columns, in this order:\n").nth(1) {
+        let names: Vec<&str> = cols
+            .lines()
+            .filter_map(|l| l.strip_prefix("- "))
+            .map(|l| l.split(" (").next().unwrap_or(l))
+            .collect();
+        let row = |i: usize| {
+            let cells: Vec<String> = names.iter().map(|n| format!("{n} {i}")).collect();
+            format!("| {} |", cells.join(" | "))
+        };
+        return format!(
+            "| {} |\n|{}|\n{}\n{}",
+            names.join(" | "),
+            names.iter().map(|_| "---").collect::<Vec<_>>().join("|"),
+            row(1),
+            row(2)
+        );
+    }
+    if let Some(schema) = prompt.split("JSON schema:\n").nth(1)
+        && let Some(fields) = first_json(schema)
+            .and_then(|s| s.get("required").cloned())
+            .and_then(|r| r.as_array().cloned())
+    {
+        let obj: Map<String, Value> = fields
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|f| (f.to_string(), json!(format!("stand-in {f}"))))
+            .collect();
+        return format!("```json\n{}\n```", Value::Object(obj));
+    }
+    if let Some(cats) = prompt.split("Categories: ").nth(1) {
+        return cats
+            .split(", ")
+            .next()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+    }
+    format!(
+        "A stand-in answer to: {}",
+        prompt
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+    )
+}
+
+fn first_json(text: &str) -> Option<Value> {
+    let start = text.find('{')?;
+    let mut depth = 0usize;
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return serde_json::from_str(&text[start..=start + i]).ok();
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn text_of(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+/// Arguments for a tool: the prompt for every string property.
+fn arguments(schema: &Value, prompt: &str) -> Value {
+    let props = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let args: Map<String, Value> = props
+        .iter()
+        .filter(|(_, p)| p["type"] == "string")
+        .map(|(k, _)| {
+            (
+                k.clone(),
+                json!(prompt.chars().take(60).collect::<String>()),
+            )
+        })
+        .collect();
+    Value::Object(args)
+}
+
+fn openai(body: &Value) -> (u16, Value) {
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let prompt: Vec<String> = messages.iter().map(|m| text_of(&m["content"])).collect();
+    let tool_result = messages.iter().rev().find(|m| m["role"] == "tool");
+    let message = match (body["tools"].as_array(), tool_result) {
+        (Some(tools), None) if !tools.is_empty() => {
+            let f = &tools[0]["function"];
+            json!({"role": "assistant", "content": null, "tool_calls": [{
+                "id": "call_1", "type": "function",
+                "function": {"name": f["name"], "arguments": arguments(&f["parameters"], prompt.last().unwrap()).to_string()},
+            }]})
+        }
+        (_, Some(result)) => {
+            json!({"role": "assistant", "content": format!("Based on the tool: {}", text_of(&result["content"]).chars().take(80).collect::<String>())})
+        }
+        _ => json!({"role": "assistant", "content": reply_text(&prompt.join("\n"))}),
+    };
+    (
+        200,
+        json!({"id": "chatcmpl-models", "object": "chat.completion", "created": 1_700_000_000, "model": body["model"],
+               "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}),
+    )
+}
+
+fn anthropic(body: &Value) -> (u16, Value) {
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    if body["max_tokens"].as_i64().is_none() || messages.is_empty() || messages[0]["role"] != "user"
+    {
+        let e = json!({"type": "error", "error": {"type": "invalid_request_error", "message": "messages: first message must use the user role; max_tokens is required"}});
+        return (400, e);
+    }
+    let blocks: Vec<Value> = messages
+        .iter()
+        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let result = blocks.iter().rev().find(|b| b["type"] == "tool_result");
+    let prompt: String = blocks
+        .iter()
+        .filter_map(|b| b["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let content = match (body["tools"].as_array(), result) {
+        (Some(tools), None) if !tools.is_empty() => json!([
+            {"type": "text", "text": "Let me search."},
+            {"type": "tool_use", "id": "toolu_1", "name": tools[0]["name"], "input": arguments(&tools[0]["input_schema"], &prompt)},
+        ]),
+        (_, Some(r)) => {
+            json!([{"type": "text", "text": format!("Research brief. Found: {}", r["content"].as_str().unwrap_or("").chars().take(80).collect::<String>())}])
+        }
+        _ => {
+            json!([{"type": "text", "text": reply_text(&format!("{}\n{prompt}", body["system"].as_str().unwrap_or("")))}])
+        }
+    };
+    (
+        200,
+        json!({"id": "msg_1", "type": "message", "role": "assistant", "model": body["model"], "content": content,
+               "stop_reason": if result.is_none() && body["tools"].is_array() { "tool_use" } else { "end_turn" },
+               "usage": {"input_tokens": 10, "output_tokens": 10}}),
+    )
+}
+
+fn gemini(body: &Value) -> (u16, Value) {
+    let parts: Vec<Value> = body["contents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["parts"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let mut prompt: String = body["systemInstruction"]["parts"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    for p in &parts {
+        if let Some(t) = p["text"].as_str() {
+            prompt.push('\n');
+            prompt.push_str(t);
+        }
+    }
+    (
+        200,
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": reply_text(&prompt)}]}, "finishReason": "STOP"}]}),
+    )
+}
+
+fn serpapi(path: &str) -> (u16, Value) {
+    let query: Vec<(String, String)> = path
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect();
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if get("api_key").as_deref() != Some(SERPAPI_KEY) {
+        return (
+            401,
+            json!({"error": "Invalid API key. Your API key should be here: https://serpapi.com/manage-api-key"}),
+        );
+    }
+    let engine = get("engine").unwrap_or_default();
+    let q = get("q").unwrap_or_default();
+    let results: Vec<Value> = (1..=3)
+        .map(|i| json!({"position": i, "title": format!("{engine} result {i} for {q}"), "link": format!("https://example.test/{i}"), "snippet": "A snippet.", "original": format!("https://example.test/{i}.jpg")}))
+        .collect();
+    (
+        200,
+        json!({"search_metadata": {"status": "Success"}, "search_parameters": {"engine": engine, "q": q},
+               "organic_results": results, "news_results": results, "images_results": results}),
+    )
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,216 @@
+//! NodeTool's own example workflows (69 of them, kept beside the project in
+//! `../shared/nodetool-examples/`, or where `NODETOOL_EXAMPLES` points): each is saved as NodeTool's
+//! CLI would sync it, then run with a stand-in language model. The walk prints how many ran to
+//! completion, how many were refused up front (422 naming each node type this server cannot run,
+//! and why) and how many failed while running, and holds the server to:
+//! - every example is saved (a sync never fails on a node type);
+//! - no run answers 5xx;
+//! - a refusal names only node types of that example, none of which `/api/nodes/metadata` lists;
+//! - at least `MIN_COMPLETED` examples run to completion (raise it as families land).
+
+use std::path::PathBuf;
+
+use nodetool_edge_conformance::models::Models;
+use nodetool_edge_conformance::{Server, bearer, skip_when_external};
+use serde_json::Value;
+
+const TOKEN: &str = "examples-static-token-0123456789abcdef";
+const MIN_COMPLETED: usize = 4;
+const REFUSAL: &str = "This workflow uses node types this server cannot run: ";
+
+fn examples_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("NODETOOL_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/nodetool-examples")
+        });
+    dir.is_dir().then_some(dir)
+}
+
+fn examples() -> Vec<(String, Value)> {
+    let Some(dir) = examples_dir() else {
+        return Vec::new();
+    };
+    let mut all: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            (name, v)
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
+
+/// The `(type, reason)` pairs of a refusal's detail.
+fn refused_types(detail: &str) -> Vec<(String, String)> {
+    let list = detail.strip_prefix(REFUSAL).unwrap_or_else(|| {
+        panic!("a 422 that is not a node-type refusal: {detail}");
+    });
+    list.split("; ")
+        .map(|part| {
+            let (ty, why) = part.split_once(" (").expect("type (reason)");
+            (ty.to_string(), why.trim_end_matches(')').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn nodetools_examples_are_saved_and_each_run_completes_or_is_refused_by_name() {
+    if skip_when_external() {
+        return;
+    }
+    let examples = examples();
+    if examples.is_empty() {
+        eprintln!("NodeTool's examples are not beside the project; set NODETOOL_EXAMPLES");
+        return;
+    }
+    let models = Models::start();
+    let services = models.env();
+    let mut env: Vec<(&str, &str)> = vec![
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", TOKEN),
+        ("SECRETS_MASTER_KEY", "examples-master-key"),
+    ];
+    env.extend(services.iter().map(|(k, v)| (*k, v.as_str())));
+    let server = Server::start(&env);
+    let call = |method: &str, path: &str, body: &str| {
+        bearer(&server.base, method, path, TOKEN, body.as_bytes())
+    };
+
+    let r = call("GET", "/api/nodes/metadata", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let listed: Vec<String> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["node_type"].as_str().unwrap().to_string())
+        .collect();
+
+    let (mut completed, mut refused, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, example) in &examples {
+        // A few examples ship without an id; they get one from their file name.
+        let slug: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let id = match example["id"].as_str() {
+            Some(id) if !id.is_empty() => id,
+            _ => slug.as_str(),
+        };
+        let r = call("PUT", &format!("/api/workflows/{id}"), &example.to_string());
+        assert_eq!(r.status, 200, "saving '{name}': {}", r.text());
+
+        let types: Vec<&str> = example["graph"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["type"].as_str().unwrap())
+            .collect();
+        let r = call("POST", &format!("/api/workflows/{id}/run"), "{}");
+        assert!(
+            r.status < 500,
+            "running '{name}': {} {}",
+            r.status,
+            r.text()
+        );
+        match r.status {
+            200 => completed.push(name.clone()),
+            422 if r.detail().starts_with(REFUSAL) => {
+                let pairs = refused_types(&r.detail());
+                for (ty, why) in &pairs {
+                    assert!(types.contains(&ty.as_str()), "'{name}' refused {ty}");
+                    assert!(
+                        !listed.contains(ty),
+                        "'{name}' refused {ty}, which is listed"
+                    );
+                    assert!(!why.is_empty());
+                }
+                refused.push((name.clone(), pairs));
+            }
+            _ => failed.push((name.clone(), r.status, r.detail())),
+        }
+    }
+
+    eprintln!(
+        "NodeTool examples: {} of {} ran to completion, {} refused, {} failed",
+        completed.len(),
+        examples.len(),
+        refused.len(),
+        failed.len()
+    );
+    for name in &completed {
+        eprintln!("  completed  {name}");
+    }
+    for (name, pairs) in &refused {
+        let types: Vec<&str> = pairs.iter().map(|(t, _)| t.as_str()).collect();
+        eprintln!("  refused    {name}: {}", types.join(", "));
+    }
+    for (name, status, detail) in &failed {
+        eprintln!("  failed     {name}: {status} {detail}");
+    }
+    assert!(
+        completed.len() >= MIN_COMPLETED,
+        "only {} examples completed",
+        completed.len()
+    );
+}
+
+#[test]
+fn node_metadata_lists_each_type_with_its_properties_defaults_and_outputs() {
+    if skip_when_external() {
+        return;
+    }
+    let server = Server::start(&[
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "static"),
+        ("SERVER_AUTH_TOKEN", TOKEN),
+    ]);
+    let r = bearer(
+        &server.base,
+        "GET",
+        "/api/nodes/metadata",
+        "wrong-token",
+        b"",
+    );
+    assert_eq!(r.status, 401);
+    let r = bearer(&server.base, "GET", "/api/nodes/metadata", TOKEN, b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let all = r.json();
+    let find = |ty: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["node_type"] == ty)
+            .cloned()
+    };
+    let replace = find("nodetool.text.Replace").expect("Replace is listed");
+    assert_eq!(replace["namespace"], "nodetool.text");
+    assert_eq!(replace["title"], "Replace");
+    assert_eq!(
+        replace["properties"][0],
+        serde_json::json!({"name": "text", "type": {"type": "str"}, "default": ""})
+    );
+    assert_eq!(replace["outputs"][0]["name"], "output");
+    let branch = find("nodetool.control.If").expect("If is listed");
+    let outs: Vec<&str> = branch["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(outs, ["if_true", "if_false"]);
+    assert!(find("huggingface.automatic_speech_recognition.Whisper").is_none());
+    assert!(find("nodetool.video.TextToVideo").is_none());
+}

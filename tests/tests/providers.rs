@@ -1,0 +1,289 @@
+//! Workflow nodes that call providers, through the real server against stand-ins that speak
+//! each provider's wire protocol over HTTP (tests/src/models.rs): an agent that drives a search
+//! node through a control edge on Anthropic's Messages API, Gemini and OpenAI-compatible
+//! models, SerpApi searches, generators, and nodes that save into the caller's assets; keys
+//! from the caller's secrets before the server's.
+
+use nodetool_edge_conformance::models::{ANTHROPIC_KEY, Models, SERPAPI_KEY};
+use nodetool_edge_conformance::{Reply, Server, bearer, skip_when_external};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "providers-static-token-0123456789abcdef";
+
+struct Setup {
+    models: Models,
+    server: Server,
+}
+
+impl Setup {
+    fn start(drop: &[&str]) -> Setup {
+        let models = Models::start();
+        let services: Vec<(&str, String)> = models
+            .env()
+            .into_iter()
+            .filter(|(k, _)| !drop.contains(k))
+            .collect();
+        let mut env: Vec<(&str, &str)> = vec![
+            ("NODETOOL_SERVER_MODE", "private"),
+            ("AUTH_PROVIDER", "static"),
+            ("SERVER_AUTH_TOKEN", TOKEN),
+            ("SECRETS_MASTER_KEY", "providers-master-key"),
+        ];
+        env.extend(services.iter().map(|(k, v)| (*k, v.as_str())));
+        let server = Server::start(&env);
+        Setup { models, server }
+    }
+
+    fn call(&self, method: &str, path: &str, body: &str) -> Reply {
+        bearer(&self.server.base, method, path, TOKEN, body.as_bytes())
+    }
+
+    fn run(&self, id: &str, nodes: Value, edges: Value) -> Reply {
+        let wf =
+            json!({"name": id, "access": "private", "graph": {"nodes": nodes, "edges": edges}});
+        let r = self.call("PUT", &format!("/api/workflows/{id}"), &wf.to_string());
+        assert_eq!(r.status, 200, "{}", r.text());
+        self.call("POST", &format!("/api/workflows/{id}/run"), "{}")
+    }
+}
+
+fn edge(s: &str, sh: &str, t: &str, th: &str) -> Value {
+    json!({"id": format!("{s}.{sh}->{t}.{th}"), "source": s, "sourceHandle": sh, "target": t, "targetHandle": th})
+}
+
+fn control(s: &str, t: &str) -> Value {
+    json!({"id": format!("{s}~{t}"), "source": s, "sourceHandle": "__control__", "target": t,
+           "targetHandle": "__control__", "edge_type": "control"})
+}
+
+fn claude_with_search() -> (Value, Value) {
+    let nodes = json!([
+        {"id": "claude", "type": "anthropic.agents.ClaudeAgent", "data": {
+            "prompt": "Research rust web frameworks",
+            "model": {"type": "language_model", "provider": "anthropic", "id": "claude-sonnet-4-5"},
+        }},
+        {"id": "search", "type": "search.google.GoogleSearch", "data": {"keyword": "", "num_results": 2}},
+        {"id": "save", "type": "nodetool.dictionary.SaveJSON", "data": {"name": "brief-%Y.json"}},
+        {"id": "out", "type": "nodetool.output.Output", "data": {"name": "brief"}},
+    ]);
+    let edges = json!([
+        control("claude", "search"),
+        edge("claude", "text", "save", "data"),
+        edge("claude", "text", "out", "value"),
+    ]);
+    (nodes, edges)
+}
+
+#[test]
+fn an_agent_drives_a_search_node_as_a_tool_over_anthropics_messages_api() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let (nodes, edges) = claude_with_search();
+    let r = s.run("claude", nodes, edges);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let brief = r.json()["brief"].as_str().unwrap().to_string();
+    assert!(
+        brief.starts_with("Let me search.Research brief. Found: {"),
+        "{brief}"
+    );
+
+    // Two model calls: the first offers the search node as a tool, the second carries its result.
+    let calls = s.models.to("/v1/messages");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].header("x-api-key"), Some(ANTHROPIC_KEY));
+    assert_eq!(calls[0].header("anthropic-version"), Some("2023-06-01"));
+    let first = calls[0].json();
+    assert_eq!(first["model"], "claude-sonnet-4-5");
+    assert_eq!(first["tools"][0]["name"], "google_search");
+    assert_eq!(
+        first["tools"][0]["input_schema"]["properties"]["keyword"]["type"],
+        "string"
+    );
+    let second = calls[1].json();
+    let blocks = second["messages"][2]["content"].as_array().unwrap();
+    assert_eq!(blocks[0]["type"], "tool_result");
+    assert_eq!(blocks[0]["tool_use_id"], "toolu_1");
+    assert!(
+        blocks[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("\"results\"")
+    );
+
+    // The search went to SerpApi with the model's arguments over the node's own properties.
+    let searches = s.models.to("/search.json");
+    assert_eq!(searches.len(), 1);
+    let q = &searches[0].path;
+    assert!(
+        q.contains("engine=google%5Flight") || q.contains("engine=google_light"),
+        "{q}"
+    );
+    assert!(
+        q.contains("num=2") && q.contains(&format!("api_key={SERPAPI_KEY}")),
+        "{q}"
+    );
+
+    // SaveJSON stored the text as an asset of the caller.
+    let assets = s.call("GET", "/admin/assets", "");
+    assert_eq!(assets.status, 200, "{}", assets.text());
+    let listed = assets.json()["assets"].clone();
+    let saved = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"].as_str().unwrap().starts_with("brief-2"))
+        .unwrap_or_else(|| panic!("no saved asset in {listed}"))
+        .clone();
+    assert_eq!(saved["content_type"], "application/json");
+    let file = s.call("GET", saved["get_url"].as_str().unwrap(), "");
+    assert_eq!(file.status, 200);
+    assert_eq!(file.json(), json!(brief));
+}
+
+#[test]
+fn the_callers_own_key_wins_and_a_missing_key_is_named() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&["SERPAPI_API_KEY"]);
+    // A wrong key of the caller's is used (and refused by the provider) over the server's.
+    let r = s.call(
+        "PUT",
+        "/api/settings/secrets/ANTHROPIC_API_KEY",
+        r#"{"value": "sk-ant-wrong"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (nodes, edges) = claude_with_search();
+    let r = s.run("claude", nodes.clone(), edges.clone());
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.detail()
+            .contains("Anthropic refused the request (HTTP 401): invalid x-api-key"),
+        "{}",
+        r.detail()
+    );
+    assert_eq!(
+        s.models.to("/v1/messages")[0].header("x-api-key"),
+        Some("sk-ant-wrong")
+    );
+
+    // With the caller's key removed the server's applies; with no SerpApi key anywhere the
+    // tool's failure reaches the model, which answers with what it has.
+    assert_eq!(
+        s.call("DELETE", "/api/settings/secrets/ANTHROPIC_API_KEY", "")
+            .status,
+        200
+    );
+    let r = s.run("claude", nodes, edges);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.json()["brief"]
+            .as_str()
+            .unwrap()
+            .contains("Error: SerpApi API key (SERPAPI_API_KEY) not found"),
+        "{}",
+        r.text()
+    );
+    assert!(s.models.to("/search.json").is_empty());
+
+    // A search node on its own fails its run, naming the key.
+    let r = s.run(
+        "search",
+        json!([{"id": "s", "type": "search.google.GoogleSearch", "data": {"keyword": "rust"}},
+               {"id": "o", "type": "nodetool.output.Output", "data": {"name": "r"}}]),
+        json!([edge("s", "text", "o", "value")]),
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.detail().contains("SERPAPI_API_KEY"), "{}", r.detail());
+}
+
+#[test]
+fn gemini_and_openai_compatible_models_answer_generators_and_agents() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let r = s.run(
+        "gemini",
+        json!([
+            {"id": "a", "type": "nodetool.agents.Agent", "data": {
+                "model": {"type": "language_model", "provider": "gemini", "id": "gemini-2.0-flash"},
+                "prompt": "Describe this", "system": "Be brief.",
+                "image": {"type": "image", "uri": "data:image/png;base64,iVBORw0KGgo="},
+            }},
+            {"id": "o", "type": "nodetool.output.Output", "data": {"name": "answer"}},
+        ]),
+        json!([edge("a", "text", "o", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.json()["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("A stand-in answer")
+    );
+    let sent = &s
+        .models
+        .to("/v1beta/models/gemini-2.0-flash:generateContent")[0];
+    let body = sent.json();
+    assert_eq!(body["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    assert_eq!(
+        body["contents"][0]["parts"][1]["inlineData"]["mimeType"],
+        "image/png"
+    );
+
+    // ListGenerator emits each item; the stream shows every one reaching the output.
+    let r = s.run(
+        "list",
+        json!([
+            {"id": "g", "type": "nodetool.generators.ListGenerator", "data": {
+                "model": {"type": "language_model", "provider": "openai", "id": "gpt-4o-mini"},
+                "prompt": "Three ideas",
+            }},
+            {"id": "c", "type": "nodetool.control.Collect", "data": {}},
+            {"id": "o", "type": "nodetool.output.Output", "data": {"name": "ideas"}},
+        ]),
+        json!([
+            edge("g", "item", "c", "input_item"),
+            edge("c", "output", "o", "value")
+        ]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["ideas"],
+        json!(["First idea", "Second idea", "Third idea"])
+    );
+
+    // Extractor fills the workflow's declared outputs from the model's JSON object.
+    let r = s.run(
+        "extract",
+        json!([
+            {"id": "x", "type": "nodetool.agents.Extractor", "data": {
+                "model": {"type": "language_model", "provider": "openai", "id": "gpt-4o-mini"},
+                "text": "Ada Lovelace, 1815",
+            }, "dynamic_outputs": {"name": {"type": "str"}, "born": {"type": "str"}}},
+            {"id": "o", "type": "nodetool.output.Output", "data": {"name": "who"}},
+        ]),
+        json!([edge("x", "name", "o", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["who"], "stand-in name");
+
+    // A provider this server does not speak fails the run, naming it.
+    let r = s.run(
+        "other",
+        json!([
+            {"id": "a", "type": "nodetool.agents.Agent", "data": {
+                "model": {"type": "language_model", "provider": "replicate", "id": "m"}, "prompt": "hi"}},
+        ]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.detail().contains("provider 'replicate' is not available"),
+        "{}",
+        r.detail()
+    );
+}
