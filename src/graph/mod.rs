@@ -4,6 +4,7 @@
 //! it. Everything a caller can get wrong is a `GraphError` naming the node or edge.
 
 pub mod effects;
+pub mod feed;
 pub mod nodes;
 pub mod run;
 pub mod template;

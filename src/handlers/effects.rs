@@ -15,8 +15,8 @@ use super::random_hex;
 use crate::chat::config::{Provider, Service};
 use crate::chat::error::ChatError;
 use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
-use crate::graph::effects::Effects;
-use crate::host::{Host, OutboundRequest};
+use crate::graph::effects::{Effects, Fetch, Fetched};
+use crate::host::{Host, OutboundError, OutboundRequest};
 use crate::llm::{self, anthropic, gemini, openai};
 use crate::store::assets::{AssetRecord, AssetStore, FORMAT};
 use crate::store::storage::Bucket;
@@ -208,6 +208,51 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
         let url = format!("{}/search.json?{}", service.base, query.join("&"));
         self.exchange("SerpApi", Method::GET, url, Vec::new(), None)
             .await
+    }
+
+    async fn fetch(&self, request: Fetch) -> Result<Fetched, String> {
+        let method = Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| format!("'{}' is not an HTTP method", request.method))?;
+        let mut headers = request.headers;
+        headers.push(("user-agent", "nodetool-edge".to_string()));
+        let timeout = self.ctx.config.chat.timeout_secs.saturating_mul(1000);
+        let outbound = OutboundRequest {
+            method,
+            url: request.url.clone(),
+            headers,
+            body: request.body,
+            connect_timeout_ms: CONNECT_TIMEOUT_MS,
+            idle_timeout_ms: timeout.min(u64::from(u32::MAX)) as u32,
+        };
+        let host = self.ctx.host;
+        let response = host.send(outbound).await.map_err(|e| match e {
+            OutboundError::Denied => format!(
+                "{} could not be fetched: its origin is not in this server's outbound \
+                 allow-list (ALLOWED_OUTBOUND_HOSTS on the runner, allowed_outbound_hosts on \
+                 Spin)",
+                request.url
+            ),
+            other => format!("{} could not be fetched: {other}", request.url),
+        })?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| format!("the answer from {} could not be read: {e}", request.url))?;
+        Ok(Fetched {
+            status,
+            headers,
+            body,
+        })
     }
 
     async fn save_asset(

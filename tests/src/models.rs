@@ -10,7 +10,7 @@
 //! every string argument, and once it has a tool result it answers with text quoting it.
 //! Every request is recorded.
 
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +22,14 @@ use crate::upstream::{Seen, read_request, respond};
 pub const ANTHROPIC_KEY: &str = "sk-ant-stand-in";
 pub const GEMINI_KEY: &str = "gemini-stand-in";
 pub const SERPAPI_KEY: &str = "serp-stand-in";
+
+/// A small RSS feed, served at `/files/feed.xml`.
+pub const FEED: &str = "<rss version=\"2.0\"><channel><title>Stand-in news</title>\
+<link>https://news.test/</link><description>Daily</description><language>en</language>\
+<item><title>One</title><link>https://news.test/1</link><description>First &amp; best</description>\
+<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate><author>ada@news.test</author></item>\
+<item><title>Two</title><link>https://news.test/2</link><description>Second</description>\
+<pubDate>Tue, 02 Jan 2024 11:30:00 +0100</pubDate></item></channel></rss>";
 
 pub struct Models {
     pub url: String,
@@ -82,6 +90,14 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
         return;
     };
     seen.lock().unwrap().push(req.clone());
+    if req.path == "/files/feed.xml" {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            FEED.len()
+        );
+        let _ = out.write_all(&[head.as_bytes(), FEED.as_bytes()].concat());
+        return;
+    }
     let (status, body) = answer(&req);
     let _ = respond(&mut out, status, &body);
 }
@@ -107,6 +123,11 @@ fn answer(req: &Seen) -> (u16, Value) {
             gemini(&req.json())
         }
         ("GET", "/search.json") => serpapi(&req.path),
+        ("POST" | "PUT" | "PATCH", "/echo") => (
+            200,
+            json!({"method": req.method, "received": serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null)}),
+        ),
+        ("GET", "/missing") => (404, json!({"detail": "Not Found"})),
         _ => (404, json!({"error": "no such route"})),
     }
 }

@@ -287,3 +287,91 @@ fn gemini_and_openai_compatible_models_answer_generators_and_agents() {
         r.detail()
     );
 }
+
+#[test]
+fn http_and_feed_nodes_fetch_through_the_outbound_allow_list() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let base = s.models.url.clone();
+    let out =
+        |name: &str| json!({"id": name, "type": "nodetool.output.Output", "data": {"name": name}});
+    let r = s.run(
+        "http",
+        json!([
+            {"id": "post", "type": "lib.http.JSONPostRequest", "data": {"url": format!("{base}/echo"), "data": {"a": [1, "x"]}}},
+            {"id": "get", "type": "lib.http.GetRequest", "data": {"url": format!("{base}/files/feed.xml")}},
+            out("posted"), out("page"),
+        ]),
+        json!([edge("post", "output", "posted", "value"), edge("get", "output", "page", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["posted"],
+        json!({"method": "POST", "received": {"a": [1, "x"]}})
+    );
+    assert!(
+        r.json()["page"]
+            .as_str()
+            .unwrap()
+            .starts_with("<rss version=\"2.0\">")
+    );
+    let sent = &s.models.to("/echo")[0];
+    assert_eq!(sent.header("content-type"), Some("application/json"));
+
+    // The feed's entries come out one at a time, with NodeTool's Datetime in UTC.
+    let r = s.run(
+        "feed",
+        json!([
+            {"id": "f", "type": "lib.rss.FetchRSSFeed", "data": {"url": format!("{base}/files/feed.xml")}},
+            {"id": "t", "type": "nodetool.control.Collect", "data": {}},
+            {"id": "m", "type": "lib.rss.ExtractFeedMetadata", "data": {"url": format!("{base}/files/feed.xml")}},
+            out("titles"), out("last_published"), out("meta"),
+        ]),
+        json!([
+            edge("f", "title", "t", "input_item"), edge("t", "output", "titles", "value"),
+            edge("f", "published", "last_published", "value"), edge("m", "output", "meta", "value"),
+        ]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["titles"], json!(["One", "Two"]));
+    assert_eq!(
+        v["last_published"],
+        json!({"type": "datetime", "year": 2024, "month": 1, "day": 2, "hour": 10, "minute": 30,
+               "second": 0, "microsecond": 0, "tzinfo": "UTC", "utc_offset": 0})
+    );
+    assert_eq!(v["meta"]["title"], "Stand-in news");
+    assert_eq!(v["meta"]["entry_count"], 2);
+
+    // A failing status and an origin outside the allow-list fail the run, saying which.
+    let r = s.run(
+        "missing",
+        json!([{"id": "g", "type": "lib.http.GetRequest", "data": {"url": format!("{base}/missing")}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.detail()
+            .contains(&format!("HTTP 404 from {base}/missing")),
+        "{}",
+        r.detail()
+    );
+    let r = s.run(
+        "elsewhere",
+        json!([{"id": "g", "type": "lib.http.GetRequest", "data": {"url": "http://nodetool-edge.invalid/x"}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.detail()
+            .contains("http://nodetool-edge.invalid/x could not be fetched"),
+        "{}",
+        r.detail()
+    );
+    if nodetool_edge_conformance::skip_unless_native() {
+        return;
+    }
+    assert!(r.detail().contains("outbound allow-list"), "{}", r.detail());
+}

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod language;
 pub mod search;
+pub mod web;
 
 use serde_json::{Map, Value, json};
 
@@ -20,6 +21,8 @@ pub trait Effects {
     /// One SerpApi search (`GET /search.json` with these parameters; the key is added by the
     /// host side from the caller's `SERPAPI_API_KEY` secret or the server's setting).
     async fn search(&self, params: &[(&str, String)]) -> Result<Value, String>;
+    /// One web request for a `lib.http`/`lib.rss` node, under the host's outbound allow-list.
+    async fn fetch(&self, request: Fetch) -> Result<Fetched, String>;
     /// Stores `bytes` as an asset of the caller; answers NodeTool's reference to it.
     async fn save_asset(
         &self,
@@ -33,6 +36,23 @@ pub trait Effects {
 /// because some are the workflow's own (dynamic outputs).
 pub type Outputs = Vec<(String, Value)>;
 
+/// A web request a node makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetch {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Its answer (the body bounded by the host).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 /// For runs that cannot reach the world (unit tests).
 pub struct NoEffects;
 
@@ -42,6 +62,9 @@ impl Effects for NoEffects {
     }
     async fn search(&self, _: &[(&str, String)]) -> Result<Value, String> {
         Err("no search service is available".into())
+    }
+    async fn fetch(&self, _: Fetch) -> Result<Fetched, String> {
+        Err("no network is available".into())
     }
     async fn save_asset(&self, _: &str, _: &str, _: Vec<u8>) -> Result<Value, String> {
         Err("no asset store is available".into())
@@ -84,6 +107,9 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::Search(engine) => search::run(engine, call.values, fx).await,
         Effect::SaveJson => assets::save_json(call, fx).await,
         Effect::SaveText => assets::save_text(call, fx).await,
+        Effect::Http(http) => web::http(http, call.values, fx).await,
+        Effect::RssFeed => web::rss_feed(call, fx).await,
+        Effect::FeedMetadata => web::feed_metadata(call, fx).await,
         llm_node => language::run(llm_node, call, fx).await,
     }
 }
@@ -152,6 +178,7 @@ pub async fn run_tool<E: Effects>(
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         Behaviour::Effect(Effect::Search(engine)) => search::run(engine, &values, fx).await?,
+        Behaviour::Effect(Effect::Http(http)) => web::http(http, &values, fx).await?,
         _ => return Err(format!("'{}' cannot be used as a tool", tool.name)),
     };
     let result = match emitted.as_slice() {

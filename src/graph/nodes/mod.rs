@@ -26,8 +26,9 @@ mod spec;
 mod text;
 mod unavailable;
 mod uuid;
+mod web;
 
-pub use spec::{Behaviour, Effect, Emitted, Family, Op, Prop, Props, Spec, prop_kind};
+pub use spec::{Behaviour, Effect, Emitted, Family, HttpCall, Op, Prop, Props, Spec, prop_kind};
 pub use text::py_slice_indices;
 pub use unavailable::reason as unavailable_reason;
 
@@ -45,6 +46,8 @@ const FAMILIES: &[&Family] = &[
     &agents::SAVE_TEXT,
     &search::GOOGLE_FAMILY,
     &search::DUCKDUCKGO_FAMILY,
+    &web::HTTP,
+    &web::RSS,
     &math::FAMILY,
     &text::FAMILY,
     &boolean::FAMILY,

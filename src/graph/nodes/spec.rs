@@ -31,6 +31,17 @@ pub enum Behaviour {
     Effect(Effect),
 }
 
+/// The request a `lib.http` node makes and how it reads the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpCall {
+    /// GET, POST (with `data`), PUT (with `data`), DELETE: the body as text.
+    Text(&'static str),
+    /// HEAD: the response headers.
+    Head,
+    /// GET, POST, PUT or PATCH with JSON: the body parsed as JSON.
+    Json(&'static str),
+}
+
 impl Behaviour {
     /// Agents drive the nodes at the end of their control edges as tools.
     pub fn drives_tools(self) -> bool {
@@ -63,6 +74,12 @@ pub enum Effect {
     StructuredOutput,
     /// A SerpApi search (`search.*`).
     Search(&'static super::serp::Engine),
+    /// `lib.http.*`: one request to a URL the host's outbound allow-list admits.
+    Http(HttpCall),
+    /// `lib.rss.FetchRSSFeed`: a feed's entries, one at a time.
+    RssFeed,
+    /// `lib.rss.ExtractFeedMetadata`: a feed's own fields.
+    FeedMetadata,
     /// `nodetool.dictionary.SaveJSON`, `nodetool.text.SaveText`: an asset of the caller.
     SaveJson,
     SaveText,
