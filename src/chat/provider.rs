@@ -89,10 +89,17 @@ impl Upstream {
         self.key.as_deref()
     }
 
-    fn request(&self, method: Method, path: &str, body: Vec<u8>, accept: &str) -> OutboundRequest {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        accept: &str,
+    ) -> OutboundRequest {
         let mut headers = vec![("accept", accept.to_string())];
         if !body.is_empty() {
-            headers.push(("content-type", "application/json".to_string()));
+            headers.push(("content-type", content_type.to_string()));
         }
         if let Some(k) = &self.key {
             headers.push(("authorization", format!("Bearer {k}")));
@@ -120,7 +127,21 @@ impl Upstream {
         body: Vec<u8>,
         accept: &str,
     ) -> Result<http::Response<H::Body>, ChatError> {
-        let request = self.request(method, path, body, accept);
+        self.open_typed(host, method, path, body, "application/json", accept)
+            .await
+    }
+
+    /// [`Upstream::open`] with a body of another type (multipart uploads).
+    pub async fn open_typed<H: Host>(
+        &self,
+        host: &H,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        accept: &str,
+    ) -> Result<http::Response<H::Body>, ChatError> {
+        let request = self.request(method, path, body, content_type, accept);
         let response = host
             .send(request)
             .await

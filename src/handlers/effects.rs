@@ -15,7 +15,7 @@ use super::random_hex;
 use crate::chat::config::{Provider, Service};
 use crate::chat::error::ChatError;
 use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
-use crate::graph::effects::{Effects, Fetch, Fetched};
+use crate::graph::effects::{Effects, Fetch, Fetched, Media};
 use crate::host::{Host, OutboundError, OutboundRequest};
 use crate::llm::{self, anthropic, gemini, openai};
 use crate::store::assets::{AssetRecord, AssetStore, FORMAT};
@@ -184,7 +184,226 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
     }
 }
 
+/// A `multipart/form-data` body of text fields and one file.
+fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (name, content_type, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| "the provider's image is not valid base64".to_string())
+}
+
+impl<H: Host> WorkflowEffects<'_, '_, H> {
+    /// Reads a whole answer from the OpenAI-compatible provider.
+    async fn openai_call(
+        &self,
+        upstream: &Upstream,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<Vec<u8>, String> {
+        let describe_err = |e| describe("openai", e);
+        let response = upstream
+            .open_typed(self.ctx.host, Method::POST, path, body, content_type, "*/*")
+            .await
+            .map_err(describe_err)?;
+        crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| format!("the openai provider's answer could not be read: {e}"))
+    }
+
+    /// An asset of the caller: its bytes and content type.
+    async fn asset_bytes(&self, id: &str) -> Result<(Vec<u8>, String), String> {
+        let host = self.ctx.host;
+        let record = AssetStore::new(host)
+            .get(id)
+            .await
+            .map_err(|e| e.detail())?
+            .filter(|a| a.user_id == self.ctx.identity.user_id)
+            .ok_or_else(|| format!("asset '{id}' was not found"))?;
+        let file = record
+            .file_name()
+            .ok_or_else(|| format!("asset '{id}' is a folder"))?;
+        let store = BlobStore::new(host);
+        let meta = store
+            .meta(Bucket::Assets, &file)
+            .await
+            .map_err(|e| e.detail())?
+            .ok_or_else(|| format!("asset '{id}' has no file"))?;
+        if meta.size > self.ctx.config.max_upload_bytes {
+            return Err(format!("asset '{id}' is too large to read in a run"));
+        }
+        let bytes = store
+            .read(&meta, 0, meta.size.saturating_sub(1))
+            .await
+            .map_err(|e| e.detail())?;
+        Ok((bytes.to_vec(), record.content_type))
+    }
+}
+
 impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
+    async fn media(&self, provider: &str, request: Media) -> Result<Vec<u8>, String> {
+        if !matches!(provider.to_ascii_lowercase().as_str(), "" | "openai") {
+            return Err(format!(
+                "provider '{provider}' is not available for media on this server (use openai)"
+            ));
+        }
+        let upstream = Upstream::resolve(self.ctx, Provider::OpenAi)
+            .await
+            .map_err(|e| describe("openai", e))?;
+        match request {
+            Media::Image {
+                model,
+                prompt,
+                width,
+                height,
+            } => {
+                let mut body = json!({"model": model, "prompt": prompt, "n": 1,
+                                      "size": format!("{width}x{height}")});
+                if model.starts_with("dall-e") {
+                    body["response_format"] = json!("b64_json");
+                }
+                let raw = self
+                    .openai_call(
+                        &upstream,
+                        "/images/generations",
+                        body.to_string().into_bytes(),
+                        "application/json",
+                    )
+                    .await?;
+                let answer: Value = serde_json::from_slice(&raw)
+                    .map_err(|_| "the openai provider's image answer is not JSON")?;
+                let first = &answer["data"][0];
+                if let Some(b64) = first["b64_json"].as_str() {
+                    return base64_decode(b64);
+                }
+                let url = first["url"]
+                    .as_str()
+                    .ok_or("the openai provider's answer has no image")?;
+                let got = self
+                    .fetch(Fetch {
+                        method: "GET",
+                        url: url.to_string(),
+                        headers: Vec::new(),
+                        body: Vec::new(),
+                    })
+                    .await?;
+                Ok(got.body)
+            }
+            Media::Transcription {
+                model,
+                audio,
+                content_type,
+            } => {
+                let boundary = format!("nodetool-edge-{}", random_hex(self.ctx.host, 12));
+                let ext = crate::store::assets::extension(&content_type);
+                let name = format!("audio.{ext}");
+                let body = multipart(
+                    &boundary,
+                    &[("model", &model), ("response_format", "json")],
+                    (&name, &content_type, &audio),
+                );
+                let raw = self
+                    .openai_call(
+                        &upstream,
+                        "/audio/transcriptions",
+                        body,
+                        &format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .await?;
+                let answer: Value = serde_json::from_slice(&raw)
+                    .map_err(|_| "the openai provider's transcription is not JSON")?;
+                let text = answer["text"]
+                    .as_str()
+                    .ok_or("the openai provider's transcription has no text")?;
+                Ok(text.as_bytes().to_vec())
+            }
+            Media::Speech {
+                model,
+                voice,
+                text,
+                speed,
+            } => {
+                let body = json!({"model": model, "input": text, "voice": voice, "speed": speed,
+                                  "response_format": "mp3"});
+                self.openai_call(
+                    &upstream,
+                    "/audio/speech",
+                    body.to_string().into_bytes(),
+                    "application/json",
+                )
+                .await
+            }
+        }
+    }
+
+    async fn read_media(&self, reference: &Value) -> Result<(Vec<u8>, String), String> {
+        if let Some(id) = reference
+            .get("asset_id")
+            .and_then(Value::as_str)
+            .filter(|i| !i.is_empty())
+        {
+            return self.asset_bytes(id).await;
+        }
+        let uri = reference.get("uri").and_then(Value::as_str).unwrap_or("");
+        if let Some(rest) = uri.strip_prefix("data:") {
+            let (mime, data) = rest
+                .split_once(";base64,")
+                .ok_or("a data: URL must be base64")?;
+            return Ok((base64_decode(data)?, mime.to_string()));
+        }
+        if uri.starts_with("http://") || uri.starts_with("https://") {
+            let got = self
+                .fetch(Fetch {
+                    method: "GET",
+                    url: uri.to_string(),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                })
+                .await?;
+            if !(200..300).contains(&got.status) {
+                return Err(format!("HTTP {} from {uri}", got.status));
+            }
+            let ty = got
+                .headers
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| "application/octet-stream".into());
+            return Ok((got.body, ty));
+        }
+        // A stored file by its storage path (`/storage/assets/{id}.{ext}`, NodeTool's
+        // `/api/storage/{id}.{ext}`).
+        let file = uri.rsplit('/').next().unwrap_or("");
+        let id = file.split('.').next().unwrap_or("");
+        if !id.is_empty() && (uri.contains("/storage/")) {
+            return self.asset_bytes(id).await;
+        }
+        Err(format!("'{uri}' is not a reference this server can read"))
+    }
+
     async fn llm(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String> {
         match provider.to_ascii_lowercase().as_str() {
             "anthropic" => self.anthropic(req).await,

@@ -31,6 +31,18 @@ pub const FEED: &str = "<rss version=\"2.0\"><channel><title>Stand-in news</titl
 <item><title>Two</title><link>https://news.test/2</link><description>Second</description>\
 <pubDate>Tue, 02 Jan 2024 11:30:00 +0100</pubDate></item></channel></rss>";
 
+/// What the image endpoint answers: the smallest valid PNG (1x1, transparent).
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+/// What the speech endpoint answers (not real audio; the server stores it as it is).
+pub const SPEECH: &[u8] = b"ID3 stand-in speech";
+
 pub struct Models {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -90,12 +102,17 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
         return;
     };
     seen.lock().unwrap().push(req.clone());
-    if req.path == "/files/feed.xml" {
+    let raw: Option<(&str, &[u8])> = match req.path.as_str() {
+        "/files/feed.xml" => Some(("application/rss+xml", FEED.as_bytes())),
+        "/v1/audio/speech" => Some(("audio/mpeg", SPEECH)),
+        _ => None,
+    };
+    if let Some((ty, bytes)) = raw {
         let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            FEED.len()
+            "HTTP/1.1 200 OK\r\nContent-Type: {ty}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            bytes.len()
         );
-        let _ = out.write_all(&[head.as_bytes(), FEED.as_bytes()].concat());
+        let _ = out.write_all(&[head.as_bytes(), bytes].concat());
         return;
     }
     let (status, body) = answer(&req);
@@ -128,6 +145,32 @@ fn answer(req: &Seen) -> (u16, Value) {
             json!({"method": req.method, "received": serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null)}),
         ),
         ("GET", "/missing") => (404, json!({"detail": "Not Found"})),
+        ("POST", "/v1/images/generations") => {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
+            (
+                200,
+                json!({"created": 1_700_000_000, "data": [{"b64_json": b64}]}),
+            )
+        }
+        ("POST", "/v1/audio/transcriptions") => {
+            let body = String::from_utf8_lossy(&req.body);
+            let ok = req
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("multipart/form-data; boundary="))
+                && body.contains("name=\"model\"")
+                && body.contains("name=\"file\"; filename=\"audio.");
+            if !ok {
+                return (
+                    400,
+                    json!({"error": {"message": "expected a multipart upload with model and file"}}),
+                );
+            }
+            (
+                200,
+                json!({"text": format!("stand-in transcript of {} bytes", req.body.len())}),
+            )
+        }
         _ => (404, json!({"error": "no such route"})),
     }
 }

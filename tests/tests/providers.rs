@@ -375,3 +375,81 @@ fn http_and_feed_nodes_fetch_through_the_outbound_allow_list() {
     }
     assert!(r.detail().contains("outbound allow-list"), "{}", r.detail());
 }
+
+#[test]
+fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let out =
+        |name: &str| json!({"id": name, "type": "nodetool.output.Output", "data": {"name": name}});
+
+    // An audio asset of the caller, transcribed; then spoken back and drawn.
+    let r = s.call(
+        "POST",
+        "/admin/assets",
+        r#"{"id": "clip01", "name": "clip.webm", "content_type": "audio/webm"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = s.call("PUT", "/admin/storage/assets/clip01.webm", "0123456789");
+    assert!(r.status < 300, "{}", r.text());
+    let r = s.run(
+        "media",
+        json!([
+            {"id": "asr", "type": "nodetool.text.AutomaticSpeechRecognition", "data": {
+                "model": {"type": "asr_model", "provider": "openai", "id": "whisper-1"},
+                "audio": {"type": "audio", "uri": "/api/storage/clip01.webm", "asset_id": "clip01"},
+            }},
+            {"id": "tts", "type": "nodetool.audio.TextToSpeech", "data": {"model": {"type": "tts_model", "provider": "openai", "id": "tts-1", "voice": "nova"}}},
+            {"id": "img", "type": "nodetool.image.TextToImage", "data": {"width": 256, "height": 256}},
+            out("transcript"), out("speech"), out("picture"),
+        ]),
+        json!([
+            edge("asr", "text", "transcript", "value"),
+            edge("asr", "text", "tts", "text"),
+            edge("asr", "text", "img", "prompt"),
+            edge("tts", "audio", "speech", "value"),
+            edge("img", "output", "picture", "value"),
+        ]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let transcript = v["transcript"].as_str().unwrap();
+    assert!(
+        transcript.starts_with("stand-in transcript of "),
+        "{transcript}"
+    );
+    let upload = &s.models.to("/v1/audio/transcriptions")[0];
+    assert!(String::from_utf8_lossy(&upload.body).contains("\r\n\r\n0123456789\r\n"));
+
+    let spoken = s.models.to("/v1/audio/speech")[0].json();
+    assert_eq!(spoken["voice"], "nova");
+    assert_eq!(spoken["input"], json!(transcript));
+    let speech = s.call("GET", v["speech"]["uri"].as_str().unwrap(), "");
+    assert_eq!(speech.status, 200);
+    assert_eq!(speech.body, nodetool_edge_conformance::models::SPEECH);
+
+    assert_eq!(
+        s.models.to("/v1/images/generations")[0].json()["size"],
+        "256x256"
+    );
+    assert_eq!(v["picture"]["type"], "image");
+    let picture = s.call("GET", v["picture"]["uri"].as_str().unwrap(), "");
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.body, nodetool_edge_conformance::models::PNG);
+
+    // Someone else's asset, or none at all, is not read.
+    let r = s.run(
+        "nobody",
+        json!([{"id": "asr", "type": "nodetool.text.AutomaticSpeechRecognition", "data": {
+            "audio": {"type": "audio", "asset_id": "not-there"}}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.detail().contains("asset 'not-there' was not found"),
+        "{}",
+        r.detail()
+    );
+}

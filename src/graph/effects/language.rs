@@ -38,33 +38,32 @@ fn model(call: &Call<'_>) -> Result<(String, String), String> {
     }
 }
 
-/// An image reference as a message part the providers accept (a URL or a data URL). Audio
-/// and stored assets are refused by name rather than dropped.
-fn media_parts(call: &Call<'_>) -> Result<Vec<Value>, String> {
+/// An image reference as a message part the providers accept: its URL, or for a stored asset
+/// its bytes as a data URL. Audio is refused by name rather than dropped.
+async fn media_parts<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Vec<Value>, String> {
     let mut parts = Vec::new();
     for media in ["image", "audio"] {
-        let Value::Object(r) = call.get(media) else {
-            continue;
-        };
-        let uri = r.get("uri").and_then(Value::as_str).unwrap_or("");
-        let data = r.get("data").filter(|d| !d.is_null());
-        let asset = r
-            .get("asset_id")
-            .and_then(Value::as_str)
-            .filter(|a| !a.is_empty());
-        if uri.is_empty() && data.is_none() && asset.is_none() {
+        let r = call.get(media);
+        if !r.is_object() || !super::media::is_set(r) {
             continue;
         }
         if media == "audio" {
             return Err("property 'audio' is not supported on this server".into());
         }
-        if uri.starts_with("https://") || uri.starts_with("http://") || uri.starts_with("data:") {
-            parts.push(json!({"type": "image_url", "image_url": {"url": uri}}));
+        let uri = r.get("uri").and_then(Value::as_str).unwrap_or("");
+        let direct =
+            uri.starts_with("https://") || uri.starts_with("http://") || uri.starts_with("data:");
+        let url = if direct && r.get("asset_id").is_none_or(Value::is_null) {
+            uri.to_string()
         } else {
-            return Err(
-                "property 'image' must be an http(s) or data: URL on this server".to_string(),
-            );
-        }
+            use base64::Engine as _;
+            let (bytes, mime) = fx.read_media(r).await?;
+            format!(
+                "data:{mime};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        };
+        parts.push(json!({"type": "image_url", "image_url": {"url": url}}));
     }
     Ok(parts)
 }
@@ -173,7 +172,7 @@ async fn agent<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<Ou
         }
     }
     let prompt = py_str(call.get("prompt"));
-    let media = media_parts(call)?;
+    let media = media_parts(call, fx).await?;
     if prompt.trim().is_empty() && media.is_empty() {
         return Err(match effect {
             Effect::ClaudeAgent => "Prompt is required".into(),
@@ -249,7 +248,7 @@ async fn summarize<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, Strin
     };
     let messages = vec![
         json!({"role": "system", "content": system_prompt}),
-        user(call.str("text").to_string(), media_parts(call)?),
+        user(call.str("text").to_string(), media_parts(call, fx).await?),
     ];
     let reply = ask(call, fx, messages, Vec::new()).await?;
     Ok(vec![
@@ -329,7 +328,7 @@ async fn extract<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String>
         fx,
         sys,
         call.str("text").to_string(),
-        media_parts(call)?,
+        media_parts(call, fx).await?,
     )
     .await
 }
@@ -375,7 +374,7 @@ async fn classify<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String
     };
     let messages = vec![
         json!({"role": "system", "content": format!("{sys}\n\nCategories: {}", categories.join(", "))}),
-        user(call.str("text").to_string(), media_parts(call)?),
+        user(call.str("text").to_string(), media_parts(call, fx).await?),
     ];
     let reply = ask(call, fx, messages, Vec::new()).await?;
     Ok(vec![(

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod language;
+pub mod media;
 pub mod search;
 pub mod web;
 
@@ -23,6 +24,12 @@ pub trait Effects {
     async fn search(&self, params: &[(&str, String)]) -> Result<Value, String>;
     /// One web request for a `lib.http`/`lib.rss` node, under the host's outbound allow-list.
     async fn fetch(&self, request: Fetch) -> Result<Fetched, String>;
+    /// Makes or reads media through a provider (images, transcriptions, speech): the bytes
+    /// made, or the transcription's text as UTF-8.
+    async fn media(&self, provider: &str, request: Media) -> Result<Vec<u8>, String>;
+    /// The bytes and content type a media reference points at: an asset of the caller, an
+    /// http(s) URL (under the allow-list) or a `data:` URL.
+    async fn read_media(&self, reference: &Value) -> Result<(Vec<u8>, String), String>;
     /// Stores `bytes` as an asset of the caller; answers NodeTool's reference to it.
     async fn save_asset(
         &self,
@@ -53,6 +60,28 @@ pub struct Fetched {
     pub body: Vec<u8>,
 }
 
+/// A media request to a provider.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Media {
+    Image {
+        model: String,
+        prompt: String,
+        width: i64,
+        height: i64,
+    },
+    Transcription {
+        model: String,
+        audio: Vec<u8>,
+        content_type: String,
+    },
+    Speech {
+        model: String,
+        voice: String,
+        text: String,
+        speed: f64,
+    },
+}
+
 /// For runs that cannot reach the world (unit tests).
 pub struct NoEffects;
 
@@ -65,6 +94,12 @@ impl Effects for NoEffects {
     }
     async fn fetch(&self, _: Fetch) -> Result<Fetched, String> {
         Err("no network is available".into())
+    }
+    async fn media(&self, _: &str, _: Media) -> Result<Vec<u8>, String> {
+        Err("no media provider is available".into())
+    }
+    async fn read_media(&self, _: &Value) -> Result<(Vec<u8>, String), String> {
+        Err("no asset store is available".into())
     }
     async fn save_asset(&self, _: &str, _: &str, _: Vec<u8>) -> Result<Value, String> {
         Err("no asset store is available".into())
@@ -109,6 +144,9 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::SaveText => assets::save_text(call, fx).await,
         Effect::Http(http) => web::http(http, call.values, fx).await,
         Effect::RssFeed => web::rss_feed(call, fx).await,
+        Effect::TextToImage => media::text_to_image(call, fx).await,
+        Effect::SpeechToText => media::speech_to_text(call, fx).await,
+        Effect::TextToSpeech => media::text_to_speech(call, fx).await,
         Effect::FeedMetadata => web::feed_metadata(call, fx).await,
         llm_node => language::run(llm_node, call, fx).await,
     }

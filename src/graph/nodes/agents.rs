@@ -207,3 +207,66 @@ pub(crate) const SAVE_TEXT: Family = Family {
         ),
     )],
 };
+
+pub(crate) const IMAGE_MEDIA: Family = Family {
+    prefixes: &["nodetool.image."],
+    nodes: &[(
+        "TextToImage",
+        effect(
+            Effect::TextToImage,
+            &[
+                (
+                    "model",
+                    Kind::Any,
+                    "{\"type\": \"image_model\", \"provider\": \"empty\", \"id\": \"\"}",
+                ),
+                (
+                    "prompt",
+                    Kind::Str,
+                    "\"A cat holding a sign that says hello world\"",
+                ),
+                ("negative_prompt", Kind::Str, "\"\""),
+                ("width", Kind::Int, "512"),
+                ("height", Kind::Int, "512"),
+                ("guidance_scale", Kind::Float, "7.5"),
+                ("num_inference_steps", Kind::Int, "30"),
+                ("seed", Kind::Int, "-1"),
+                ("safety_check", Kind::Bool, "true"),
+                ("timeout_seconds", Kind::Int, "0"),
+            ],
+            &["output"],
+        ),
+    )],
+};
+
+pub(crate) const SPEECH_TO_TEXT: Family = Family {
+    prefixes: &["nodetool.text."],
+    nodes: &[(
+        "AutomaticSpeechRecognition",
+        effect(
+            Effect::SpeechToText,
+            &[("model", Kind::Any, "null"), ("audio", Kind::Any, "null")],
+            &["text"],
+        ),
+    )],
+};
+
+pub(crate) const TEXT_TO_SPEECH: Family = Family {
+    prefixes: &["nodetool.audio."],
+    nodes: &[(
+        "TextToSpeech",
+        effect(
+            Effect::TextToSpeech,
+            &[
+                ("model", Kind::Any, "null"),
+                (
+                    "text",
+                    Kind::Str,
+                    "\"Hello! This is a text-to-speech demonstration.\"",
+                ),
+                ("speed", Kind::Float, "1.0"),
+            ],
+            &["audio", "chunk"],
+        ),
+    )],
+};

@@ -80,6 +80,12 @@ pub enum Effect {
     RssFeed,
     /// `lib.rss.ExtractFeedMetadata`: a feed's own fields.
     FeedMetadata,
+    /// `nodetool.image.TextToImage`: an image from a provider, saved as an asset.
+    TextToImage,
+    /// `nodetool.text.AutomaticSpeechRecognition`: a transcription from a provider.
+    SpeechToText,
+    /// `nodetool.audio.TextToSpeech`: speech from a provider, saved as an asset.
+    TextToSpeech,
     /// `nodetool.dictionary.SaveJSON`, `nodetool.text.SaveText`: an asset of the caller.
     SaveJson,
     SaveText,

@@ -1,0 +1,111 @@
+//! Nodes that make or read media through a provider: `nodetool.image.TextToImage`,
+//! `nodetool.text.AutomaticSpeechRecognition` and `nodetool.audio.TextToSpeech`. What they make is
+//! stored in the caller's assets and passed on as NodeTool's references
+//! (`{"type": "image", "uri", "asset_id"}`), which `/storage` serves.
+
+use serde_json::{Value, json};
+
+use super::{Call, Effects, Media, Outputs};
+
+/// `{"provider", "id"}` of an image, ASR or TTS model; an empty provider is the server's
+/// OpenAI-compatible one.
+fn model(call: &Call<'_>, default: &str) -> (String, String) {
+    let m = call.get("model");
+    let provider = m.get("provider").and_then(Value::as_str).unwrap_or("");
+    let provider = if provider == "empty" { "" } else { provider };
+    let id = m
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|i| !i.is_empty())
+        .unwrap_or(default);
+    (provider.to_string(), id.to_string())
+}
+
+/// Whether a media reference points at anything.
+pub fn is_set(r: &Value) -> bool {
+    let filled = |k: &str| {
+        r.get(k)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+    };
+    filled("uri") || filled("asset_id") || filled("data")
+}
+
+fn reference(kind: &str, saved: &Value) -> Value {
+    json!({"type": kind, "uri": saved["uri"], "asset_id": saved["asset_id"], "data": null})
+}
+
+pub async fn text_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    let (provider, model) = model(call, "gpt-image-1");
+    let prompt = call.str("prompt");
+    if prompt.trim().is_empty() {
+        return Err("property 'prompt' is empty".into());
+    }
+    let size = |k: &str| call.get(k).as_i64().unwrap_or(512).clamp(64, 4096);
+    let image = fx
+        .media(
+            &provider,
+            Media::Image {
+                model,
+                prompt: prompt.to_string(),
+                width: size("width"),
+                height: size("height"),
+            },
+        )
+        .await?;
+    let saved = fx.save_asset("image.png", "image/png", image).await?;
+    Ok(vec![("output".into(), reference("image", &saved))])
+}
+
+pub async fn speech_to_text<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    let audio = call.get("audio");
+    if !is_set(audio) {
+        return Err("property 'audio' is not set".into());
+    }
+    let (bytes, content_type) = fx.read_media(audio).await?;
+    let (provider, model) = model(call, "whisper-1");
+    let answer = fx
+        .media(
+            &provider,
+            Media::Transcription {
+                model,
+                audio: bytes,
+                content_type,
+            },
+        )
+        .await?;
+    let text = String::from_utf8(answer).map_err(|_| "the transcription is not text")?;
+    Ok(vec![("text".into(), Value::String(text))])
+}
+
+pub async fn text_to_speech<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    let text = call.str("text");
+    if text.trim().is_empty() {
+        return Err("property 'text' is empty".into());
+    }
+    let (provider, model) = model(call, "tts-1");
+    let voice = call
+        .get("model")
+        .get("voice")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("alloy")
+        .to_string();
+    let audio = fx
+        .media(
+            &provider,
+            Media::Speech {
+                model,
+                voice,
+                text: text.to_string(),
+                speed: call.get("speed").as_f64().unwrap_or(1.0).clamp(0.25, 4.0),
+            },
+        )
+        .await?;
+    let saved = fx.save_asset("speech.mp3", "audio/mpeg", audio).await?;
+    let chunk = json!({"type": "chunk", "node_id": call.node_id, "content_type": "audio",
+                       "content": "", "done": true});
+    Ok(vec![
+        ("chunk".into(), chunk),
+        ("audio".into(), reference("audio", &saved)),
+    ])
+}
