@@ -10,7 +10,8 @@
 
 use std::path::PathBuf;
 
-use nodetool_edge_conformance::models::Models;
+use nodetool_edge_conformance::Reply;
+use nodetool_edge_conformance::models::{Models, PNG};
 use nodetool_edge_conformance::{Server, bearer, skip_when_external};
 use serde_json::Value;
 
@@ -43,6 +44,32 @@ fn examples() -> Vec<(String, Value)> {
         .collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     all
+}
+
+/// Creates the asset a media reference names (`asset_id`, and its extension from `uri`) with
+/// stand-in bytes: a PNG for images, a few bytes otherwise.
+fn seed_asset(call: &dyn Fn(&str, &str, &[u8]) -> Reply, reference: &Value) {
+    let Some(id) = reference["asset_id"].as_str().filter(|i| !i.is_empty()) else {
+        return;
+    };
+    let ext = reference["uri"]
+        .as_str()
+        .and_then(|u| u.rsplit_once('.'))
+        .map(|(_, e)| e)
+        .unwrap_or("bin");
+    let (content_type, bytes): (&str, &[u8]) = match (reference["type"].as_str(), ext) {
+        (Some("image"), _) => ("image/png", PNG),
+        (_, "webm") => ("audio/webm", b"stand-in audio"),
+        (_, "mp3") => ("audio/mpeg", b"stand-in audio"),
+        _ => ("application/octet-stream", b"stand-in"),
+    };
+    let record =
+        serde_json::json!({"id": id, "name": format!("{id}.{ext}"), "content_type": content_type});
+    let r = call("POST", "/admin/assets", record.to_string().as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let file = format!("/admin{}", r.json()["get_url"].as_str().unwrap());
+    let r = call("PUT", &file, bytes);
+    assert!(r.status < 300, "{}", r.text());
 }
 
 /// The `(type, reason)` pairs of a refusal's detail.
@@ -78,11 +105,10 @@ fn nodetools_examples_are_saved_and_each_run_completes_or_is_refused_by_name() {
     ];
     env.extend(services.iter().map(|(k, v)| (*k, v.as_str())));
     let server = Server::start(&env);
-    let call = |method: &str, path: &str, body: &str| {
-        bearer(&server.base, method, path, TOKEN, body.as_bytes())
-    };
+    let call =
+        |method: &str, path: &str, body: &[u8]| bearer(&server.base, method, path, TOKEN, body);
 
-    let r = call("GET", "/api/nodes/metadata", "");
+    let r = call("GET", "/api/nodes/metadata", b"");
     assert_eq!(r.status, 200, "{}", r.text());
     let listed: Vec<String> = r
         .json()
@@ -91,6 +117,14 @@ fn nodetools_examples_are_saved_and_each_run_completes_or_is_refused_by_name() {
         .iter()
         .map(|m| m["node_type"].as_str().unwrap().to_string())
         .collect();
+
+    // The media the examples' inputs point at were the author's assets; give the caller the
+    // same asset ids with stand-in content, as a user's synced assets would be.
+    for (_, example) in &examples {
+        for node in example["graph"]["nodes"].as_array().unwrap() {
+            seed_asset(&call, &node["data"]["value"]);
+        }
+    }
 
     let (mut completed, mut refused, mut failed) = (Vec::new(), Vec::new(), Vec::new());
     for (name, example) in &examples {
@@ -109,7 +143,11 @@ fn nodetools_examples_are_saved_and_each_run_completes_or_is_refused_by_name() {
             Some(id) if !id.is_empty() => id,
             _ => slug.as_str(),
         };
-        let r = call("PUT", &format!("/api/workflows/{id}"), &example.to_string());
+        let r = call(
+            "PUT",
+            &format!("/api/workflows/{id}"),
+            example.to_string().as_bytes(),
+        );
         assert_eq!(r.status, 200, "saving '{name}': {}", r.text());
 
         let types: Vec<&str> = example["graph"]["nodes"]
@@ -118,7 +156,7 @@ fn nodetools_examples_are_saved_and_each_run_completes_or_is_refused_by_name() {
             .iter()
             .map(|n| n["type"].as_str().unwrap())
             .collect();
-        let r = call("POST", &format!("/api/workflows/{id}/run"), "{}");
+        let r = call("POST", &format!("/api/workflows/{id}/run"), b"{}");
         assert!(
             r.status < 500,
             "running '{name}': {} {}",
