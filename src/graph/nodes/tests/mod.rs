@@ -426,6 +426,7 @@ mod dictionary;
 mod html;
 mod json;
 mod list;
+mod search;
 mod sources;
 mod text_more;
 mod uuid;
