@@ -784,7 +784,7 @@ static AMAZON_PRODUCT: Engine = engine(
     product_result,
 );
 
-pub const AMAZON_FAMILY: Family = Family {
+pub(crate) const AMAZON_FAMILY: Family = Family {
     prefixes: &["search.amazon."],
     nodes: &[
         (
@@ -916,7 +916,7 @@ static BING_VIDEOS: Engine = engine(
     bing_videos_shape,
 );
 
-pub const BING_FAMILY: Family = Family {
+pub(crate) const BING_FAMILY: Family = Family {
     prefixes: &["search.bing."],
     nodes: &[
         ("BingSearch", node(QUERY_NUM, &BING_SEARCH)),
@@ -1012,7 +1012,7 @@ static EBAY_PRODUCT: Engine = engine(
     ebay_product_shape,
 );
 
-pub const EBAY_FAMILY: Family = Family {
+pub(crate) const EBAY_FAMILY: Family = Family {
     prefixes: &["search.ebay."],
     nodes: &[
         (
@@ -1205,7 +1205,7 @@ static SCHOLAR_AUTHOR: Engine = engine(
     scholar_author_shape,
 );
 
-pub const EXTENDED_FAMILY: Family = Family {
+pub(crate) const EXTENDED_FAMILY: Family = Family {
     prefixes: &["search.extended."],
     nodes: &[
         (
@@ -1602,7 +1602,7 @@ static GOOGLE_AUTOCOMPLETE: Engine = engine(
     google_autocomplete_shape,
 );
 
-pub const GOOGLE_EXTRA_FAMILY: Family = Family {
+pub(crate) const GOOGLE_EXTRA_FAMILY: Family = Family {
     prefixes: &["search.google_extra."],
     nodes: &[
         (
@@ -1757,7 +1757,7 @@ static GOOGLE_PLAY: Engine = engine(
     google_play_shape,
 );
 
-pub const GOOGLE_PLAY_FAMILY: Family = Family {
+pub(crate) const GOOGLE_PLAY_FAMILY: Family = Family {
     prefixes: &["search.google_play."],
     nodes: &[(
         "GooglePlaySearch",
@@ -1839,7 +1839,7 @@ static TRENDING_NOW: Engine = engine(
     trending_now_shape,
 );
 
-pub const GOOGLE_TRENDS_EXTRA_FAMILY: Family = Family {
+pub(crate) const GOOGLE_TRENDS_EXTRA_FAMILY: Family = Family {
     prefixes: &["search.google_trends_extra."],
     nodes: &[(
         "GoogleTrendingNow",
@@ -1879,7 +1879,7 @@ static YAHOO: Engine = engine("yahoo", RESULTS_TEXT, yahoo_request, yahoo_shape)
 // Naver's text is Baidu's: link and snippet.
 static NAVER: Engine = engine("naver", RESULTS_TEXT, naver_request, baidu_shape);
 
-pub const INTERNATIONAL_FAMILY: Family = Family {
+pub(crate) const INTERNATIONAL_FAMILY: Family = Family {
     prefixes: &["search.international."],
     nodes: &[
         ("BaiduSearch", node(QUERY_NUM, &BAIDU)),
@@ -1980,7 +1980,7 @@ static YOUTUBE_TRANSCRIPT: Engine = engine(
     youtube_transcript_shape,
 );
 
-pub const MORE_ENGINES_FAMILY: Family = Family {
+pub(crate) const MORE_ENGINES_FAMILY: Family = Family {
     prefixes: &["search.more_engines."],
     nodes: &[
         (
@@ -2080,7 +2080,7 @@ static APP_STORE: Engine = engine(
     app_store_shape,
 );
 
-pub const RETAIL_FAMILY: Family = Family {
+pub(crate) const RETAIL_FAMILY: Family = Family {
     prefixes: &["search.retail."],
     nodes: &[
         ("HomeDepotSearch", node(QUERY_NUM, &HOME_DEPOT)),
@@ -2145,7 +2145,7 @@ static SCHOLAR: Engine = engine(
     scholar_shape,
 );
 
-pub const SCHOLAR_FAMILY: Family = Family {
+pub(crate) const SCHOLAR_FAMILY: Family = Family {
     prefixes: &["search.scholar."],
     nodes: &[("GoogleScholar", node(QUERY_NUM, &SCHOLAR))],
 };
@@ -2163,7 +2163,7 @@ fn trends_request(a: &Args) -> Result<Query, String> {
 
 static TRENDS: Engine = engine("google_trends", OUTPUT, trends_request, whole);
 
-pub const TRENDS_FAMILY: Family = Family {
+pub(crate) const TRENDS_FAMILY: Family = Family {
     prefixes: &["search.trends."],
     nodes: &[(
         "GoogleTrends",
@@ -2244,7 +2244,7 @@ static WALMART_PRODUCT: Engine = engine(
     product_result,
 );
 
-pub const WALMART_FAMILY: Family = Family {
+pub(crate) const WALMART_FAMILY: Family = Family {
     prefixes: &["search.walmart."],
     nodes: &[
         (
@@ -2304,7 +2304,7 @@ fn yelp_search_shape(_: &Args, mut answer: Value) -> Shaped {
 
 static YELP_SEARCH: Engine = engine("yelp", RESULTS_TEXT, yelp_search_request, yelp_search_shape);
 
-pub const YELP_FAMILY: Family = Family {
+pub(crate) const YELP_FAMILY: Family = Family {
     prefixes: &["search.yelp."],
     nodes: &[(
         "YelpSearch",
@@ -2370,7 +2370,7 @@ static YOUTUBE_SEARCH: Engine = engine(
     youtube_search_shape,
 );
 
-pub const YOUTUBE_FAMILY: Family = Family {
+pub(crate) const YOUTUBE_FAMILY: Family = Family {
     prefixes: &["search.youtube."],
     nodes: &[("YouTubeSearch", node(QUERY_NUM, &YOUTUBE_SEARCH))],
 };

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use futures_executor::block_on;
 use serde_json::{Map, Value, json};
 
-use crate::graph::effects::{Effects, search::run as run_search};
+use crate::graph::effects::{Effects, Fetch, Fetched, Media, search::run as run_search};
 use crate::graph::nodes::search::{self, accept, format_results, without_inline_images};
 use crate::graph::nodes::{Behaviour, Effect, Family, Spec, typed};
 use crate::llm;
@@ -65,6 +65,15 @@ impl Effects for Canned {
         Ok(self.answer.clone())
     }
     async fn save_asset(&self, _: &str, _: &str, _: Vec<u8>) -> Result<Value, String> {
+        Err("no assets here".into())
+    }
+    async fn fetch(&self, _: Fetch) -> Result<Fetched, String> {
+        Err("no network here".into())
+    }
+    async fn media(&self, _: &str, _: Media) -> Result<Vec<u8>, String> {
+        Err("no media here".into())
+    }
+    async fn read_media(&self, _: &Value) -> Result<(Vec<u8>, String), String> {
         Err("no assets here".into())
     }
 }
