@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::{Call, Effects, Media, Outputs};
+use crate::graph::nodes::ImageNode;
 
 /// `{"provider", "id"}` of an image, ASR or TTS model; an empty provider is the server's
 /// OpenAI-compatible one.
@@ -108,4 +109,28 @@ pub async fn text_to_speech<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outpu
         ("chunk".into(), chunk),
         ("audio".into(), reference("audio", &saved)),
     ])
+}
+
+/// Reads the images `node.inputs` name, runs the computation, and saves its PNG.
+pub async fn image<E: Effects>(
+    node: ImageNode,
+    call: &Call<'_>,
+    fx: &E,
+) -> Result<Outputs, String> {
+    let mut images = Vec::new();
+    for prop in node.inputs {
+        let refs: Vec<&Value> = match call.get(prop) {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for r in refs {
+            if !is_set(r) {
+                return Err(format!("property '{prop}' has no image"));
+            }
+            images.push(fx.read_media(r).await?.0);
+        }
+    }
+    let png = (node.run)(&images, call.values)?;
+    let saved = fx.save_asset("image.png", "image/png", png).await?;
+    Ok(vec![("output".into(), reference("image", &saved))])
 }

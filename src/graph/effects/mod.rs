@@ -145,6 +145,7 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::Http(http) => web::http(http, call.values, fx).await,
         Effect::RssFeed => web::rss_feed(call, fx).await,
         Effect::TextToImage => media::text_to_image(call, fx).await,
+        Effect::Image(node) => media::image(node, call, fx).await,
         Effect::SpeechToText => media::speech_to_text(call, fx).await,
         Effect::TextToSpeech => media::text_to_speech(call, fx).await,
         Effect::FeedMetadata => web::feed_metadata(call, fx).await,

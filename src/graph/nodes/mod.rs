@@ -28,7 +28,10 @@ mod unavailable;
 mod uuid;
 mod web;
 
-pub use spec::{Behaviour, Effect, Emitted, Family, HttpCall, Op, Prop, Props, Spec, prop_kind};
+pub use spec::{
+    Behaviour, Effect, Emitted, Family, HttpCall, ImageFn, ImageNode, Op, Prop, Props, Spec,
+    prop_kind,
+};
 pub use text::py_slice_indices;
 pub use unavailable::reason as unavailable_reason;
 

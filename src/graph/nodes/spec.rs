@@ -31,6 +31,30 @@ pub enum Behaviour {
     Effect(Effect),
 }
 
+/// What an image node computes: from the encoded images its `inputs` properties name (in
+/// order; a list property contributes each of its images) and its properties, one encoded PNG.
+pub type ImageFn = fn(&[Vec<u8>], &Map<String, Value>) -> Result<Vec<u8>, String>;
+
+#[derive(Clone, Copy)]
+pub struct ImageNode {
+    pub inputs: &'static [&'static str],
+    pub run: ImageFn,
+}
+
+impl PartialEq for ImageNode {
+    fn eq(&self, other: &Self) -> bool {
+        self.inputs == other.inputs && std::ptr::fn_addr_eq(self.run, other.run)
+    }
+}
+
+impl Eq for ImageNode {}
+
+impl std::fmt::Debug for ImageNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageNode({:?})", self.inputs)
+    }
+}
+
 /// The request a `lib.http` node makes and how it reads the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpCall {
@@ -80,6 +104,9 @@ pub enum Effect {
     RssFeed,
     /// `lib.rss.ExtractFeedMetadata`: a feed's own fields.
     FeedMetadata,
+    /// `lib.pillow.*` and the like: a computation on images read from their references; the
+    /// result is saved as a PNG asset.
+    Image(ImageNode),
     /// `nodetool.image.TextToImage`: an image from a provider, saved as an asset.
     TextToImage,
     /// `nodetool.text.AutomaticSpeechRecognition`: a transcription from a provider.
