@@ -271,6 +271,31 @@ fn gemini_and_openai_compatible_models_answer_generators_and_agents() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["who"], "stand-in name");
 
+    // ChartGenerator answers NodeTool's PlotlyConfig for a table, which the model was shown.
+    let r = s.run(
+        "chart",
+        json!([
+            {"id": "c", "type": "nodetool.generators.ChartGenerator", "data": {
+                "model": {"type": "language_model", "provider": "openai", "id": "gpt-4o-mini"},
+                "prompt": "Sales by month",
+                "data": {"type": "dataframe", "columns": [{"name": "month", "data_type": "string"}, {"name": "sales", "data_type": "int"}],
+                         "data": [["Jan", 10], ["Feb", 12]]},
+            }},
+            {"id": "o", "type": "nodetool.output.Output", "data": {"name": "chart"}},
+        ]),
+        json!([edge("c", "output", "o", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["chart"]["type"], "plotly_config");
+    assert_eq!(r.json()["chart"]["config"]["layout"], "stand-in layout");
+    let asked = s.models.to("/v1/chat/completions").last().unwrap().json();
+    assert!(
+        asked["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("\"Feb\"")
+    );
+
     // A provider this server does not speak fails the run, naming it.
     let r = s.run(
         "other",

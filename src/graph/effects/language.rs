@@ -103,6 +103,7 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::ListGenerator => list(call, fx).await,
         Effect::DataGenerator => data(call, fx).await,
         Effect::StructuredOutput => structured(call, fx).await,
+        Effect::ChartGenerator => chart(call, fx).await,
         _ => Err("not a language model node".into()),
     }
 }
@@ -173,11 +174,10 @@ async fn agent<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<Ou
     }
     let prompt = py_str(call.get("prompt"));
     let media = media_parts(call, fx).await?;
-    if prompt.trim().is_empty() && media.is_empty() {
-        return Err(match effect {
-            Effect::ClaudeAgent => "Prompt is required".into(),
-            _ => "property 'prompt' is empty".into(),
-        });
+    // NodeTool's Agent sends an empty prompt as it is (a template that rendered to nothing is
+    // still a turn); its ClaudeAgent refuses one.
+    if effect == Effect::ClaudeAgent && prompt.trim().is_empty() {
+        return Err("Prompt is required".into());
     }
     messages.push(user(prompt, media));
     let tools: Vec<Tool> = call
@@ -355,6 +355,42 @@ async fn structured<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, Stri
         task.push_str(&format!("\n\nContext:\n{}", call.str("context")));
     }
     fields_answer(call, fx, sys, task, Vec::new()).await
+}
+
+const CHART: &str = "Design one Plotly chart for the user's data and request. Choose the chart \
+type that fits the data (scatter, line, bar, histogram, box, violin, heatmap or pie). Answer \
+with one Plotly figure as a JSON object with `data` (the traces, with the values taken from the \
+table) and `layout`, and nothing else.";
+
+/// `ChartGenerator`: NodeTool's `PlotlyConfig` (`{"type": "plotly_config", "config"}`).
+async fn chart<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    let table = call.get("data");
+    let columns = table.get("columns").filter(|c| !c.is_null());
+    let Some(columns) = columns else {
+        return Err("Define columns".into());
+    };
+    let rows = table
+        .get("data")
+        .cloned()
+        .unwrap_or(Value::Array(Vec::new()));
+    let schema = serde_json::to_string_pretty(&schema_of(&["data".into(), "layout".into()]))
+        .unwrap_or_default();
+    let task = format!(
+        "{}\n\nAvailable columns in the dataset:\n{}\n\nData:\n{}",
+        call.str("prompt"),
+        serde_json::to_string_pretty(columns).unwrap_or_default(),
+        serde_json::to_string_pretty(&rows).unwrap_or_default()
+    );
+    let messages = vec![
+        json!({"role": "system", "content": format!("{CHART}\n\nJSON schema:\n{schema}")}),
+        json!({"role": "user", "content": task}),
+    ];
+    let reply = ask(call, fx, messages, Vec::new()).await?;
+    let config = json_object(&reply.text).ok_or("the model did not answer with a JSON object")?;
+    Ok(vec![(
+        "output".into(),
+        json!({"type": "plotly_config", "config": config}),
+    )])
 }
 
 async fn classify<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {

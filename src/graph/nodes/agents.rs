@@ -159,6 +159,23 @@ pub(crate) const GENERATORS: Family = Family {
             ),
         ),
         (
+            "ChartGenerator",
+            effect(
+                Effect::ChartGenerator,
+                &[
+                    MODEL,
+                    ("prompt", Kind::Str, "\"\""),
+                    (
+                        "data",
+                        Kind::Any,
+                        "{\"type\": \"dataframe\", \"columns\": null, \"data\": null}",
+                    ),
+                    ("max_tokens", Kind::Int, "4096"),
+                ],
+                &["output"],
+            ),
+        ),
+        (
             "StructuredOutputGenerator",
             effect(
                 Effect::StructuredOutput,

@@ -96,6 +96,8 @@ pub enum Effect {
     ListGenerator,
     DataGenerator,
     StructuredOutput,
+    /// `nodetool.generators.ChartGenerator`: a Plotly figure for a table.
+    ChartGenerator,
     /// A SerpApi search (`search.*`).
     Search(&'static super::serp::Engine),
     /// `lib.http.*`: one request to a URL the host's outbound allow-list admits.
