@@ -162,6 +162,17 @@ pub(crate) const FAMILY: Family = Family {
         ("ExtractRegex", op(extract_regex, REGEX_WITH_FLAGS)),
         ("FindAllRegex", op(find_all_regex, REGEX_WITH_FLAGS)),
         (
+            "ExtractJSON",
+            op(
+                extract_json,
+                &[
+                    ("text", Kind::Str, "\"\""),
+                    ("json_path", Kind::Str, "\"$.*\""),
+                    ("find_all", Kind::Bool, "false"),
+                ],
+            ),
+        ),
+        (
             "RegexMatch",
             op(
                 regex_match,
@@ -3492,5 +3503,780 @@ pub(crate) mod pyre {
                 }
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSONPath, as `jsonpath_ng.parse(...).find(...)` reads and evaluates it (ExtractJSON)
+// ---------------------------------------------------------------------------
+
+/// `json.loads(text)`, then the JSONPath matches: all their values, or the first one.
+pub(crate) fn extract_json(p: &Props) -> Result<Emitted, String> {
+    let doc: jsonpath::Doc =
+        serde_json::from_str(p.str("text")).map_err(|e| format!("invalid JSON: {e}"))?;
+    let path = jsonpath::parse(p.str("json_path"))?;
+    let found = jsonpath::find(&path, &doc, p.max_len)?;
+    if p.bool("find_all") {
+        too_many(found.len())?;
+        one(Value::Array(found))
+    } else {
+        found
+            .into_iter()
+            .next()
+            .ok_or_else(|| "list index out of range".to_string())
+            .and_then(one)
+    }
+}
+
+pub(crate) mod jsonpath {
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Number, Value};
+    use std::collections::HashMap;
+
+    use super::{py_decimal, py_slice_indices};
+
+    /// A JSON document with objects in document order, as Python's dicts keep them (the
+    /// engine's own objects are sorted by key, which would reorder `$.*`).
+    pub enum Doc {
+        Null,
+        Bool(bool),
+        Num(Number),
+        Str(String),
+        List(Vec<Doc>),
+        Obj(Vec<(String, Doc)>),
+    }
+
+    struct DocVisitor;
+
+    impl<'de> Visitor<'de> for DocVisitor {
+        type Value = Doc;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Doc, E> {
+            Ok(Doc::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Doc, E> {
+            Ok(Doc::Num(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Doc, E> {
+            Ok(Doc::Num(v.into()))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Doc, E> {
+            Number::from_f64(v)
+                .map(Doc::Num)
+                .ok_or_else(|| E::custom("the number is not finite"))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Doc, E> {
+            Ok(Doc::Str(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Doc, E> {
+            Ok(Doc::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Doc, E> {
+            Ok(Doc::Null)
+        }
+        fn visit_none<E>(self) -> Result<Doc, E> {
+            Ok(Doc::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Doc::List(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+            // A repeated key keeps its first place and its last value, as in a Python dict.
+            let mut pairs: Vec<(String, Doc)> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            while let Some((k, v)) = map.next_entry::<String, Doc>()? {
+                match at.get(&k) {
+                    Some(&i) => pairs[i].1 = v,
+                    None => {
+                        at.insert(k.clone(), pairs.len());
+                        pairs.push((k, v));
+                    }
+                }
+            }
+            Ok(Doc::Obj(pairs))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Doc {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+            d.deserialize_any(DocVisitor)
+        }
+    }
+
+    static NULL: Doc = Doc::Null;
+
+    impl Doc {
+        fn to_value(&self) -> Value {
+            match self {
+                Doc::Null => Value::Null,
+                Doc::Bool(b) => Value::Bool(*b),
+                Doc::Num(n) => Value::Number(n.clone()),
+                Doc::Str(s) => Value::String(s.clone()),
+                Doc::List(items) => Value::Array(items.iter().map(Doc::to_value).collect()),
+                Doc::Obj(pairs) => Value::Object(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_value()))
+                        .collect(),
+                ),
+            }
+        }
+
+        /// Rough serialized size, counted only up to `cap`.
+        fn size(&self, cap: usize) -> usize {
+            match self {
+                Doc::Null | Doc::Bool(_) | Doc::Num(_) => 8,
+                Doc::Str(s) => s.len() + 2,
+                Doc::List(items) => items
+                    .iter()
+                    .fold(2, |n, d| if n > cap { n } else { n + 1 + d.size(cap - n) }),
+                Doc::Obj(pairs) => pairs.iter().fold(2, |n, (k, d)| {
+                    if n > cap {
+                        n
+                    } else {
+                        n + k.len() + 4 + d.size(cap - n)
+                    }
+                }),
+            }
+        }
+    }
+
+    // ----- expressions -----
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Op {
+        Child,
+        Descendants,
+        Where,
+        WhereNot,
+        Union,
+        Intersect,
+    }
+
+    pub enum Path {
+        Root,
+        This,
+        Parent,
+        /// Field names; `*` means every key.
+        Fields(Vec<String>),
+        Index(Vec<i128>),
+        Slice([Option<i128>; 3]),
+        Bin(Op, Box<Path>, Box<Path>),
+    }
+
+    #[derive(Clone, PartialEq)]
+    enum Tok {
+        Id(String),
+        Num(i128),
+        Named(String),
+        Where,
+        WhereNot,
+        DoubleDot,
+        Lit(char),
+        /// A lexer error, raised when the parser reaches it (PLY lexes lazily).
+        Bad(String),
+    }
+
+    struct Token {
+        tok: Tok,
+        line: usize,
+        col: usize,
+        /// Offset in the whole expression (PLY's `lexpos`).
+        pos: usize,
+    }
+
+    fn id_start(c: char) -> bool {
+        c.is_ascii_alphabetic() || c == '_' || c == '@' || is_cjk_or_emoji(c)
+    }
+
+    fn id_char(c: char) -> bool {
+        id_start(c) || c.is_ascii_digit() || c == '-'
+    }
+
+    fn is_cjk_or_emoji(c: char) -> bool {
+        matches!(c as u32, 0x4e00..=0x9fa5 | 0x1f600..=0x1f64f)
+    }
+
+    /// jsonpath_ng's lexer: identifiers, numbers, quoted names, backquoted operators.
+    fn lex(s: &str) -> Vec<Token> {
+        let chars: Vec<char> = s.chars().collect();
+        let (mut out, mut i, mut line, mut line_start) = (Vec::new(), 0, 1, 0);
+        while i < chars.len() {
+            let c = chars[i];
+            let (col, pos) = (i - line_start, i);
+            let mut push = |tok, at: usize| {
+                out.push(Token {
+                    tok,
+                    line,
+                    col: col + at - pos,
+                    pos: at,
+                })
+            };
+            if c == ' ' || c == '\t' {
+                i += 1;
+            } else if c == '\n' {
+                line += 1;
+                line_start = i;
+                i += 1;
+            } else if id_start(c) {
+                let start = i;
+                while i < chars.len() && id_char(chars[i]) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let tok = match word.as_str() {
+                    "where" => Tok::Where,
+                    "wherenot" => Tok::WhereNot,
+                    _ => Tok::Id(word),
+                };
+                push(tok, pos);
+            } else if py_decimal(c).is_some()
+                || (c == '-' && chars.get(i + 1).is_some_and(|d| py_decimal(*d).is_some()))
+            {
+                let neg = c == '-';
+                i += usize::from(neg);
+                let mut v: i128 = 0;
+                while let Some(d) = chars.get(i).and_then(|d| py_decimal(*d)) {
+                    v = v.saturating_mul(10).saturating_add(d.into());
+                    i += 1;
+                }
+                push(Tok::Num(if neg { -v } else { v }), pos);
+            } else if matches!(c, '\'' | '"' | '`') {
+                let mut value = String::new();
+                i += 1;
+                let mut closed = false;
+                while i < chars.len() {
+                    match chars[i] {
+                        '\\' if i + 1 < chars.len() => {
+                            value.push(chars[i + 1]);
+                            i += 2;
+                        }
+                        q if q == c => {
+                            closed = true;
+                            i += 1;
+                            break;
+                        }
+                        other => {
+                            value.push(other);
+                            i += 1;
+                        }
+                    }
+                }
+                if !closed {
+                    push(
+                        Tok::Bad("Unexpected EOF in string literal or identifier".into()),
+                        pos,
+                    );
+                    break;
+                }
+                // PLY places a quoted token at its closing quote.
+                let tok = if c == '`' {
+                    Tok::Named(value)
+                } else {
+                    Tok::Id(value)
+                };
+                push(tok, i - 1);
+            } else if c == '.' && chars.get(i + 1) == Some(&'.') {
+                push(Tok::DoubleDot, pos);
+                i += 2;
+            } else if "*.[]()$,:|&~".contains(c) {
+                push(Tok::Lit(c), pos);
+                i += 1;
+            } else {
+                let msg = format!("Error on line {line}, col {col}: Unexpected character: {c} ");
+                push(Tok::Bad(msg), pos);
+                break;
+            }
+        }
+        out
+    }
+
+    struct Parser {
+        toks: Vec<Token>,
+        i: usize,
+        depth: usize,
+    }
+
+    impl Parser {
+        fn peek(&self) -> Option<&Tok> {
+            self.toks.get(self.i).map(|t| &t.tok)
+        }
+
+        /// PLY's message for an unexpected token (or the end), or the lexer's own error.
+        fn error<T>(&self) -> Result<T, String> {
+            let Some(t) = self.toks.get(self.i) else {
+                return Err("Parse error near the end of string!".into());
+            };
+            let (value, kind) = match &t.tok {
+                Tok::Bad(msg) => return Err(msg.clone()),
+                Tok::Id(s) => (s.clone(), "ID".to_string()),
+                Tok::Num(n) => (n.to_string(), "NUMBER".into()),
+                Tok::Named(s) => (s.clone(), "NAMED_OPERATOR".into()),
+                Tok::Where => ("where".into(), "WHERE".into()),
+                Tok::WhereNot => ("wherenot".into(), "WHERENOT".into()),
+                Tok::DoubleDot => ("..".into(), "DOUBLEDOT".into()),
+                Tok::Lit(c) => (c.to_string(), c.to_string()),
+            };
+            Err(format!(
+                "Parse error at {}:{} near token {value} ({kind})",
+                t.line, t.col
+            ))
+        }
+
+        fn expect(&mut self, c: char) -> Result<(), String> {
+            if self.peek() == Some(&Tok::Lit(c)) {
+                self.i += 1;
+                Ok(())
+            } else {
+                self.error()
+            }
+        }
+
+        /// Binary operators, loosest first, all left-associative (the grammar's precedence
+        /// table: `..` < `.` < `|` < `&` < `where` < `wherenot`).
+        fn op(&self) -> Option<(Op, u8)> {
+            Some(match self.peek()? {
+                Tok::DoubleDot => (Op::Descendants, 1),
+                Tok::Lit('.') => (Op::Child, 2),
+                Tok::Lit('|') => (Op::Union, 3),
+                Tok::Lit('&') => (Op::Intersect, 4),
+                Tok::Where => (Op::Where, 5),
+                Tok::WhereNot => (Op::WhereNot, 6),
+                _ => return None,
+            })
+        }
+
+        fn expr(&mut self, min: u8) -> Result<Path, String> {
+            self.depth += 1;
+            if self.depth > 100 {
+                return Err("the JSONPath expression is nested too deeply".into());
+            }
+            let mut lhs = self.primary()?;
+            while let Some((op, prec)) = self.op() {
+                if prec < min {
+                    break;
+                }
+                self.i += 1;
+                let rhs = self.expr(prec + 1)?;
+                lhs = Path::Bin(op, Box::new(lhs), Box::new(rhs));
+            }
+            self.depth -= 1;
+            Ok(lhs)
+        }
+
+        fn fields(&mut self, first: String) -> Result<Vec<String>, String> {
+            let mut names = vec![first];
+            while self.peek() == Some(&Tok::Lit(',')) {
+                self.i += 1;
+                match self.peek() {
+                    Some(Tok::Id(s)) => {
+                        names.push(s.clone());
+                        self.i += 1;
+                    }
+                    _ => return self.error(),
+                }
+            }
+            Ok(names)
+        }
+
+        fn primary(&mut self) -> Result<Path, String> {
+            let Some(tok) = self.peek().cloned() else {
+                return self.error();
+            };
+            let here = self.i;
+            self.i += 1;
+            let mut p = match tok {
+                Tok::Id(s) => Path::Fields(self.fields(s)?),
+                Tok::Lit('*') => Path::Fields(vec!["*".into()]),
+                Tok::Num(n) => Path::Fields(vec![n.to_string()]),
+                Tok::Named(name) => match name.as_str() {
+                    "this" => Path::This,
+                    "parent" => Path::Parent,
+                    _ => {
+                        let t = &self.toks[here];
+                        return Err(format!(
+                            "Unknown named operator `{name}` at {}:{}",
+                            t.line, t.pos
+                        ));
+                    }
+                },
+                Tok::Lit('$') => Path::Root,
+                Tok::Lit('[') => {
+                    let inner = self.bracket()?;
+                    self.expect(']')?;
+                    inner
+                }
+                Tok::Lit('(') => {
+                    let inner = self.expr(0)?;
+                    self.expect(')')?;
+                    inner
+                }
+                _ => {
+                    self.i = here;
+                    return self.error();
+                }
+            };
+            while self.peek() == Some(&Tok::Lit('[')) {
+                self.i += 1;
+                let inner = self.bracket()?;
+                self.expect(']')?;
+                p = Path::Bin(Op::Child, Box::new(p), Box::new(inner));
+            }
+            Ok(p)
+        }
+
+        fn maybe_int(&mut self) -> Option<i128> {
+            match self.peek() {
+                Some(Tok::Num(n)) => {
+                    let n = *n;
+                    self.i += 1;
+                    Some(n)
+                }
+                _ => None,
+            }
+        }
+
+        /// Inside `[...]`: names, indices, `*` or a slice.
+        fn bracket(&mut self) -> Result<Path, String> {
+            match self.peek().cloned() {
+                Some(Tok::Id(s)) => {
+                    self.i += 1;
+                    return Ok(Path::Fields(self.fields(s)?));
+                }
+                Some(Tok::Lit('*')) => {
+                    self.i += 1;
+                    return Ok(Path::Slice([None; 3]));
+                }
+                _ => {}
+            }
+            let start = self.maybe_int();
+            if self.peek() == Some(&Tok::Lit(':')) {
+                self.i += 1;
+                let end = self.maybe_int();
+                let mut step = None;
+                if self.peek() == Some(&Tok::Lit(':')) {
+                    self.i += 1;
+                    step = self.maybe_int();
+                }
+                return Ok(Path::Slice([start, end, step]));
+            }
+            let Some(first) = start else {
+                return self.error();
+            };
+            let mut idx = vec![first];
+            while self.peek() == Some(&Tok::Lit(',')) {
+                self.i += 1;
+                match self.maybe_int() {
+                    Some(n) => idx.push(n),
+                    None => return self.error(),
+                }
+            }
+            Ok(Path::Index(idx))
+        }
+    }
+
+    /// `jsonpath_ng.parse`.
+    pub fn parse(s: &str) -> Result<Path, String> {
+        let mut p = Parser {
+            toks: lex(s),
+            i: 0,
+            depth: 0,
+        };
+        let path = p.expr(0)?;
+        if p.i < p.toks.len() {
+            return p.error();
+        }
+        Ok(path)
+    }
+
+    // ----- evaluation -----
+
+    /// A value: a document node, or one character indexed out of a string.
+    #[derive(Clone, Copy)]
+    enum Item<'d> {
+        Doc(&'d Doc),
+        Char(char),
+    }
+
+    impl Item<'_> {
+        fn to_value(self) -> Value {
+            match self {
+                Item::Doc(d) => d.to_value(),
+                Item::Char(c) => Value::String(c.to_string()),
+            }
+        }
+
+        fn size(self, cap: usize) -> usize {
+            match self {
+                Item::Doc(d) => d.size(cap),
+                Item::Char(c) => c.len_utf8() + 2,
+            }
+        }
+    }
+
+    /// What a match holds: a value, or the one-item list jsonpath_ng wraps around a non-list
+    /// before slicing it.
+    #[derive(Clone, Copy)]
+    enum Val<'d> {
+        One(Item<'d>),
+        Wrapped(Item<'d>),
+    }
+
+    /// A match and the match it was found in (`DatumInContext`). `bare` is Python's None that
+    /// `parent` of the root gives, which is not a match at all.
+    #[derive(Clone, Copy)]
+    struct Datum<'d> {
+        val: Val<'d>,
+        parent: Option<usize>,
+        bare: bool,
+    }
+
+    /// Matches are indices into one arena, so parents can be shared.
+    struct Eval<'d> {
+        arena: Vec<Datum<'d>>,
+    }
+
+    const MAX_DATUMS: usize = 1_000_000;
+
+    impl<'d> Eval<'d> {
+        fn add(&mut self, val: Val<'d>, parent: Option<usize>) -> Result<usize, String> {
+            if self.arena.len() >= MAX_DATUMS {
+                return Err(format!(
+                    "the JSONPath expression visits more than {MAX_DATUMS} values; narrow it"
+                ));
+            }
+            self.arena.push(Datum {
+                val,
+                parent,
+                bare: false,
+            });
+            Ok(self.arena.len() - 1)
+        }
+
+        fn find(&mut self, path: &Path, d: usize) -> Result<Vec<usize>, String> {
+            let datum = self.arena[d];
+            match path {
+                Path::This => Ok(vec![d]),
+                Path::Root => {
+                    let mut top = datum;
+                    while let Some(p) = top.parent {
+                        top = self.arena[p];
+                    }
+                    Ok(vec![self.add(top.val, None)?])
+                }
+                Path::Parent => match datum.parent {
+                    Some(p) => Ok(vec![p]),
+                    None => {
+                        let n = self.add(Val::One(Item::Doc(&NULL)), None)?;
+                        self.arena[n].bare = true;
+                        Ok(vec![n])
+                    }
+                },
+                Path::Fields(names) => self.fields(names, d),
+                Path::Index(idx) => idx.iter().try_fold(Vec::new(), |mut out, &i| {
+                    if let Some(m) = self.index(d, i)? {
+                        out.push(m);
+                    }
+                    Ok(out)
+                }),
+                Path::Slice(bounds) => self.slice(d, bounds),
+                Path::Bin(op, l, r) => self.binary(*op, l, r, d),
+            }
+        }
+
+        fn binary(&mut self, op: Op, l: &Path, r: &Path, d: usize) -> Result<Vec<usize>, String> {
+            let mut out = Vec::new();
+            match op {
+                Op::Child => {
+                    for sub in self.find(l, d)? {
+                        out.extend(self.find(r, sub)?);
+                    }
+                }
+                Op::Where | Op::WhereNot => {
+                    for sub in self.find(l, d)? {
+                        if self.find(r, sub)?.is_empty() == (op == Op::WhereNot) {
+                            out.push(sub);
+                        }
+                    }
+                }
+                Op::Union => {
+                    out = self.find(l, d)?;
+                    out.extend(self.find(r, d)?);
+                }
+                Op::Descendants => {
+                    for sub in self.find(l, d)? {
+                        self.descend(r, sub, &mut out, 0)?;
+                    }
+                }
+                Op::Intersect => {
+                    return Err("the JSONPath intersection operator '&' is not implemented".into());
+                }
+            }
+            Ok(out)
+        }
+
+        /// `right` at `d`, then at every value below it, depth first.
+        fn descend(
+            &mut self,
+            r: &Path,
+            d: usize,
+            out: &mut Vec<usize>,
+            depth: usize,
+        ) -> Result<(), String> {
+            out.extend(self.find(r, d)?);
+            if depth > 200 {
+                return Err("the JSON document is nested too deeply".into());
+            }
+            let children: Vec<Item<'d>> = match self.arena[d].val {
+                Val::Wrapped(v) => vec![v],
+                Val::One(Item::Doc(Doc::List(items))) => items.iter().map(Item::Doc).collect(),
+                Val::One(Item::Doc(Doc::Obj(pairs))) => {
+                    pairs.iter().map(|(_, v)| Item::Doc(v)).collect()
+                }
+                Val::One(_) => Vec::new(),
+            };
+            for child in children {
+                let c = self.add(Val::One(child), Some(d))?;
+                self.descend(r, c, out, depth + 1)?;
+            }
+            Ok(())
+        }
+
+        /// Only objects have fields; anything else has none.
+        fn fields(&mut self, names: &[String], d: usize) -> Result<Vec<usize>, String> {
+            let Val::One(Item::Doc(Doc::Obj(pairs))) = self.arena[d].val else {
+                return Ok(Vec::new());
+            };
+            let mut out = Vec::new();
+            if names.iter().any(|n| n == "*") {
+                for (_, v) in pairs {
+                    out.push(self.add(Val::One(Item::Doc(v)), Some(d))?);
+                }
+            } else {
+                for name in names {
+                    if let Some((_, v)) = pairs.iter().find(|(k, _)| k == name) {
+                        out.push(self.add(Val::One(Item::Doc(v)), Some(d))?);
+                    }
+                }
+            }
+            Ok(out)
+        }
+
+        /// `if datum.value and len(datum.value) > index: datum.value[index]`, with Python's
+        /// errors for what cannot be indexed.
+        fn index(&mut self, d: usize, i: i128) -> Result<Option<usize>, String> {
+            let val = self.arena[d].val;
+            let (truthy, len) = match val {
+                Val::Wrapped(_) | Val::One(Item::Char(_)) => (true, 1),
+                Val::One(Item::Doc(doc)) => match doc {
+                    Doc::Null => (false, 0),
+                    Doc::Bool(b) => (*b, 0),
+                    Doc::Num(n) => (n.as_f64().is_some_and(|f| f != 0.0), 0),
+                    Doc::Str(s) => (!s.is_empty(), s.chars().count()),
+                    Doc::List(items) => (!items.is_empty(), items.len()),
+                    Doc::Obj(pairs) => (!pairs.is_empty(), pairs.len()),
+                },
+            };
+            if !truthy {
+                return Ok(None);
+            }
+            let kind = match val {
+                Val::One(Item::Doc(Doc::Bool(_))) => Some("bool"),
+                Val::One(Item::Doc(Doc::Num(n))) if n.is_f64() => Some("float"),
+                Val::One(Item::Doc(Doc::Num(_))) => Some("int"),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                return Err(format!("object of type '{kind}' has no len()"));
+            }
+            if len as i128 <= i {
+                return Ok(None);
+            }
+            let at = if i < 0 { len as i128 + i } else { i };
+            let pos = usize::try_from(at).ok();
+            let found = match val {
+                Val::Wrapped(item) => pos.filter(|p| *p == 0).map(|_| item),
+                Val::One(Item::Char(c)) => pos.filter(|p| *p == 0).map(|_| Item::Char(c)),
+                Val::One(Item::Doc(Doc::List(items))) => {
+                    pos.and_then(|p| items.get(p)).map(Item::Doc)
+                }
+                Val::One(Item::Doc(Doc::Str(s))) => match pos.and_then(|p| s.chars().nth(p)) {
+                    Some(c) => Some(Item::Char(c)),
+                    None => return Err("string index out of range".into()),
+                },
+                // A dict indexed by an int: JSON keys are strings, so Python's KeyError.
+                _ => return Err(i.to_string()),
+            };
+            match found {
+                Some(v) => Ok(Some(self.add(Val::One(v), Some(d))?)),
+                None => Err(if matches!(val, Val::One(Item::Char(_))) {
+                    "string index out of range".into()
+                } else {
+                    "list index out of range".into()
+                }),
+            }
+        }
+
+        fn slice(&mut self, d: usize, bounds: &[Option<i128>; 3]) -> Result<Vec<usize>, String> {
+            let datum = self.arena[d];
+            let (list, items): (usize, Vec<Item<'d>>) = match datum.val {
+                Val::One(Item::Doc(Doc::Null)) => return Ok(Vec::new()),
+                Val::One(Item::Doc(Doc::List(items))) => (d, items.iter().map(Item::Doc).collect()),
+                Val::Wrapped(v) => (d, vec![v]),
+                // jsonpath_ng slices a non-list as a one-item list around it.
+                Val::One(v) => {
+                    let w = self.add(Val::Wrapped(v), datum.parent)?;
+                    (w, vec![v])
+                }
+            };
+            let clamp = |b: Option<i128>, default: i64| {
+                b.map_or(default, |v| {
+                    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+                })
+            };
+            let step = clamp(bounds[2], 1);
+            let (start, stop) = if step > 0 {
+                (clamp(bounds[0], 0), clamp(bounds[1], i64::MAX))
+            } else {
+                (clamp(bounds[0], i64::MAX), clamp(bounds[1], i64::MIN))
+            };
+            let mut out = Vec::new();
+            for i in py_slice_indices(items.len(), start, stop, step)? {
+                out.push(self.add(Val::One(items[i]), Some(list))?);
+            }
+            Ok(out)
+        }
+    }
+
+    /// The values of every match, in jsonpath_ng's order.
+    pub fn find(path: &Path, doc: &Doc, max_len: usize) -> Result<Vec<Value>, String> {
+        let mut e = Eval { arena: Vec::new() };
+        let root = e.add(Val::One(Item::Doc(doc)), None)?;
+        let found = e.find(path, root)?;
+        let mut size = 0usize;
+        let mut out = Vec::with_capacity(found.len().min(super::MAX_ITEMS + 1));
+        for m in found {
+            let datum = e.arena[m];
+            if datum.bare {
+                return Err("'NoneType' object has no attribute 'value'".into());
+            }
+            let (v, wrapped) = match datum.val {
+                Val::One(v) => (v, false),
+                Val::Wrapped(v) => (v, true),
+            };
+            size = size.saturating_add(v.size(max_len.saturating_sub(size)));
+            super::too_long(size, max_len)?;
+            super::too_many(out.len() + 1)?;
+            let v = v.to_value();
+            out.push(if wrapped { Value::Array(vec![v]) } else { v });
+        }
+        Ok(out)
     }
 }

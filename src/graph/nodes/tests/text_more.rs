@@ -62,6 +62,54 @@ fn chunk_windows_words_and_joins_with_spaces() {
     );
 }
 
+// ----- JSONPath -----
+
+#[test]
+fn extract_json_follows_jsonpath_ng() {
+    let doc = r#"{"b": 1, "a": [1, 2, {"c": 3}], "s": "xyz"}"#;
+    let all = |path: &str| {
+        text(
+            "ExtractJSON",
+            json!({"text": doc, "json_path": path, "find_all": true}),
+        )
+    };
+    // Document order, not the engine's sorted keys.
+    assert_eq!(all("$.*"), json!([1, [1, 2, {"c": 3}], "xyz"]));
+    assert_eq!(all("$.a[-1].c"), json!([3]));
+    assert_eq!(all("$..c"), json!([3]));
+    assert_eq!(all("$.a[1:]"), json!([2, {"c": 3}]));
+    assert_eq!(all("$.a[*] where c"), json!([{"c": 3}]));
+    assert_eq!(all("$.a.`parent`.b"), json!([1]));
+    // `|` binds tighter than `.`: this is `$.a.(b | $).b`.
+    assert_eq!(all("$.a.b | $.b"), json!([1]));
+    // jsonpath_ng's quirks: a slice wraps a non-list in a list; an index reads a string.
+    assert_eq!(all("$.s[*]"), json!(["xyz"]));
+    assert_eq!(all("$.s[0]"), json!(["x"]));
+    assert_eq!(all("$.x"), json!([]));
+    // Without find_all, the first match.
+    assert_eq!(text("ExtractJSON", json!({"text": doc})), json!(1));
+    assert_eq!(
+        text("ExtractJSON", json!({"text": doc, "json_path": "$.a[2]"})),
+        json!({"c": 3})
+    );
+}
+
+#[test]
+fn extract_json_errors_read_as_python_raises_them() {
+    let doc = r#"{"b": 1, "a": [1, 2]}"#;
+    let err = |path: &str| fails("ExtractJSON", json!({"text": doc, "json_path": path}));
+    assert_eq!(err("$.x"), "list index out of range");
+    assert_eq!(err("$.a[-9]"), "list index out of range");
+    assert_eq!(err("$.b[0]"), "object of type 'int' has no len()");
+    assert_eq!(err("$."), "Parse error near the end of string!");
+    assert_eq!(err("$.a]"), "Parse error at 1:3 near token ] (])");
+    assert_eq!(
+        err("$.'x"),
+        "Unexpected EOF in string literal or identifier"
+    );
+    assert!(fails("ExtractJSON", json!({"text": "{"})).starts_with("invalid JSON"));
+}
+
 // ----- regular expressions -----
 
 #[test]
