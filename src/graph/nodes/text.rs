@@ -395,13 +395,20 @@ pub fn py_slice_indices(
         let (mut i, stop) = (clamp(start, 0, len), clamp(stop, 0, len));
         while i < stop {
             out.push(i as usize);
-            i += step;
+            // Past i64 is past `stop` too.
+            let Some(next) = i.checked_add(step) else {
+                break;
+            };
+            i = next;
         }
     } else {
         let (mut i, stop) = (clamp(start, -1, len - 1), clamp(stop, -1, len - 1));
         while i > stop {
             out.push(i as usize);
-            i += step;
+            let Some(next) = i.checked_add(step) else {
+                break;
+            };
+            i = next;
         }
     }
     Ok(out)
@@ -932,7 +939,13 @@ pub(crate) fn is_empty(p: &Props) -> Result<Emitted, String> {
 fn sub_fixed(pattern: &str, repl: &str, text: &str, max_len: usize) -> Result<String, String> {
     let re = pyre::Regex::new(pattern, 0)?;
     let chars = chars_of(text);
-    re.sub(&chars, repl, 0, max_len, &mut pyre::Budget::default())
+    re.sub(
+        &chars,
+        repl,
+        0,
+        max_len,
+        &mut pyre::Budget::for_text(chars.len()),
+    )
 }
 
 pub(crate) fn collapse_whitespace(p: &Props) -> Result<Emitted, String> {
@@ -1163,7 +1176,13 @@ pub(crate) fn filter_regex_string(p: &Props) -> Result<Emitted, String> {
         pyre::Mode::Search
     };
     let chars = chars_of(value);
-    let hit = re.exec(&chars, 0, false, mode, &mut pyre::Budget::default())?;
+    let hit = re.exec(
+        &chars,
+        0,
+        false,
+        mode,
+        &mut pyre::Budget::for_text(chars.len()),
+    )?;
     Ok(match hit {
         Some(_) => vec![("output", Value::String(value.clone()))],
         None => Vec::new(),
@@ -1210,7 +1229,7 @@ pub(crate) fn extract_regex(p: &Props) -> Result<Emitted, String> {
         0,
         false,
         pyre::Mode::Search,
-        &mut pyre::Budget::default(),
+        &mut pyre::Budget::for_text(chars.len()),
     )? {
         for span in m.into_iter().skip(1) {
             let v = group_value(&mut out, &chars, span)?;
@@ -1232,7 +1251,7 @@ fn find_all(re: &pyre::Regex, text: &str, max_len: usize) -> Result<Emitted, Str
     let mut out = Bounded::new(max_len);
     let text_of =
         |span: Option<(usize, usize)>| span.map_or(String::new(), |(s, e)| string_of(&chars, s, e));
-    re.for_each(&chars, &mut pyre::Budget::default(), |m| {
+    re.for_each(&chars, &mut pyre::Budget::for_text(chars.len()), |m| {
         let item = match m.len() {
             1 => out.text(text_of(m[0]))?,
             2 => out.text(text_of(m[1]))?,
@@ -1256,7 +1275,7 @@ pub(crate) fn regex_match(p: &Props) -> Result<Emitted, String> {
     let chars = chars_of(p.str("text"));
     let group = p.int("group");
     let mut out = Bounded::new(p.max_len);
-    re.for_each(&chars, &mut pyre::Budget::default(), |m| {
+    re.for_each(&chars, &mut pyre::Budget::for_text(chars.len()), |m| {
         let span = usize::try_from(group)
             .ok()
             .and_then(|g| m.get(g))
@@ -1277,7 +1296,7 @@ pub(crate) fn regex_replace(p: &Props) -> Result<Emitted, String> {
         p.str("replacement"),
         p.int("count"),
         p.max_len,
-        &mut pyre::Budget::default(),
+        &mut pyre::Budget::for_text(chars.len()),
     )?;
     one(Value::String(out))
 }
@@ -1292,7 +1311,7 @@ pub(crate) fn regex_split(p: &Props) -> Result<Emitted, String> {
     let mut last = 0;
     if maxsplit >= 0 {
         let mut n: i64 = 0;
-        re.for_each(&chars, &mut pyre::Budget::default(), |m| {
+        re.for_each(&chars, &mut pyre::Budget::for_text(chars.len()), |m| {
             let (s, e) = m[0].unwrap_or((last, last));
             out.push_text(string_of(&chars, last, s))?;
             for span in &m[1..] {
@@ -1317,7 +1336,7 @@ pub(crate) fn regex_validate(p: &Props) -> Result<Emitted, String> {
         0,
         false,
         pyre::Mode::Match,
-        &mut pyre::Budget::default(),
+        &mut pyre::Budget::for_text(chars.len()),
     )?;
     one(Value::Bool(hit.is_some()))
 }
@@ -1356,23 +1375,24 @@ pub(crate) mod pyre {
     /// Bounds the parser's recursion (one level per parenthesis).
     const MAX_NESTING: usize = 200;
     const MAX_STEPS: u64 = 20_000_000;
+    const STEPS_PER_CHAR: u64 = 64;
     const MAX_STACK: usize = 2_000_000;
     const UNSET: usize = usize::MAX;
 
-    /// Work left for one node run, shared by every search it makes.
+    /// Work left for one node run, shared by every search it makes: a fixed allowance plus
+    /// some per character, so long texts scan fully while runaway backtracking stops.
     pub struct Budget(u64);
 
-    impl Default for Budget {
-        fn default() -> Self {
-            Budget(MAX_STEPS)
+    impl Budget {
+        pub fn for_text(chars: usize) -> Budget {
+            Budget(MAX_STEPS.saturating_add((chars as u64).saturating_mul(STEPS_PER_CHAR)))
         }
     }
 
     fn too_complex() -> String {
-        format!(
-            "the regular expression needs more than {MAX_STEPS} steps on this text; \
-             simplify the pattern (nested repeats backtrack exponentially)"
-        )
+        "the regular expression needs too many steps on this text; simplify the pattern \
+         (nested repeats can backtrack exponentially)"
+            .to_string()
     }
 
     // ----- syntax tree -----
@@ -2806,7 +2826,11 @@ pub(crate) mod pyre {
             mode: Mode,
             budget: &mut Budget,
         ) -> Result<Option<Captures>, String> {
-            let mut vm = Vm {
+            self.vm(text, budget).search(pos, must_advance, mode)
+        }
+
+        fn vm<'a>(&'a self, text: &'a [char], budget: &'a mut Budget) -> Vm<'a> {
+            Vm {
                 re: self,
                 text,
                 slots: vec![UNSET; 2 * (self.groups + 1)],
@@ -2816,32 +2840,7 @@ pub(crate) mod pyre {
                 stack: Vec::new(),
                 barriers: Vec::new(),
                 budget,
-            };
-            let last = if mode == Mode::Search {
-                text.len()
-            } else {
-                pos.min(text.len())
-            };
-            for start in pos..=last {
-                if let Some(c) = self.first
-                    && text.get(start) != Some(&c)
-                {
-                    continue;
-                }
-                vm.reset();
-                let full = mode == Mode::Full;
-                let end = vm.run(start, |e| {
-                    !(must_advance && start == pos && e == start) && (!full || e == text.len())
-                })?;
-                if let Some(end) = end {
-                    let mut caps = vec![Some((start, end))];
-                    for g in 1..=self.groups {
-                        caps.push(vm.span(g));
-                    }
-                    return Ok(Some(caps));
-                }
             }
-            Ok(None)
         }
 
         /// Every match left to right as `re.finditer` finds them; `f` returns whether to go on.
@@ -2852,8 +2851,9 @@ pub(crate) mod pyre {
             mut f: impl FnMut(&Captures) -> Result<bool, String>,
         ) -> Result<(), String> {
             let (mut pos, mut must_advance) = (0, false);
+            let mut vm = self.vm(text, budget);
             while pos <= text.len() {
-                let Some(m) = self.exec(text, pos, must_advance, Mode::Search, budget)? else {
+                let Some(m) = vm.search(pos, must_advance, Mode::Search)? else {
                     break;
                 };
                 let (s, e) = m[0].unwrap_or((pos, pos));
@@ -3098,11 +3098,44 @@ pub(crate) mod pyre {
     }
 
     impl Vm<'_> {
+        fn search(
+            &mut self,
+            pos: usize,
+            must_advance: bool,
+            mode: Mode,
+        ) -> Result<Option<Captures>, String> {
+            let (re, text) = (self.re, self.text);
+            let last = if mode == Mode::Search {
+                text.len()
+            } else {
+                pos.min(text.len())
+            };
+            for start in pos..=last {
+                if let Some(c) = re.first
+                    && text.get(start) != Some(&c)
+                {
+                    continue;
+                }
+                self.reset();
+                let full = mode == Mode::Full;
+                let accept = |e: usize| {
+                    !(must_advance && start == pos && e == start) && (!full || e == text.len())
+                };
+                if let Some(end) = self.run(start, accept)? {
+                    let mut caps = vec![Some((start, end))];
+                    for g in 1..=re.groups {
+                        caps.push(self.span(g));
+                    }
+                    return Ok(Some(caps));
+                }
+            }
+            Ok(None)
+        }
+
+        /// Back to the initial state: every change since is on the trail, so this costs what
+        /// the failed attempt did, not the number of groups.
         fn reset(&mut self) {
-            self.slots.fill(UNSET);
-            self.counts.fill(0);
-            self.lasts.fill(UNSET);
-            self.trail.clear();
+            self.undo(0);
             self.stack.clear();
             self.barriers.clear();
         }
