@@ -648,7 +648,7 @@ impl Bounded {
 // ---------------------------------------------------------------------------
 
 /// `str.isspace`: Rust's White_Space plus the ASCII separators U+001C..U+001F.
-pub(crate) fn py_isspace(c: char) -> bool {
+fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -663,7 +663,7 @@ const DECIMAL_RUNS: &[u32] = &[
 ];
 
 /// The value of a decimal digit in any script (`str.isdecimal`), as Python's `int()` reads it.
-pub(crate) fn py_decimal(c: char) -> Option<u32> {
+fn py_decimal(c: char) -> Option<u32> {
     let u = c as u32;
     let i = DECIMAL_RUNS.partition_point(|&start| start <= u);
     let start = *DECIMAL_RUNS.get(i.checked_sub(1)?)?;
@@ -672,7 +672,7 @@ pub(crate) fn py_decimal(c: char) -> Option<u32> {
 
 /// `str.isalnum`: letters and numbers, but not the marks and circled letters that Rust's
 /// Alphabetic property adds.
-pub(crate) fn py_isalnum(c: char) -> bool {
+fn py_isalnum(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
@@ -681,14 +681,14 @@ pub(crate) fn py_isalnum(c: char) -> bool {
 }
 
 /// Python's simple (one code point) lowercase mapping, which `re` uses to ignore case.
-pub(crate) fn simple_lower(c: char) -> char {
+fn simple_lower(c: char) -> char {
     // Only U+0130 lowercases to two code points; its simple mapping is the first.
     c.to_lowercase().next().unwrap_or(c)
 }
 
 /// Python's simple uppercase mapping: where the full mapping has several code points, the
 /// simple one keeps the character.
-pub(crate) fn simple_upper(c: char) -> char {
+fn simple_upper(c: char) -> char {
     let mut up = c.to_uppercase();
     match (up.next(), up.next()) {
         (Some(u), None) => u,
@@ -780,7 +780,7 @@ fn py_trim(s: &str, start: bool, end: bool) -> &str {
 /// Python's `int(s)` for a string: surrounding whitespace, one sign, decimal digits of any
 /// script with single underscores between them. Values past `i128` saturate, which keeps every
 /// comparison with a text length right.
-pub(crate) fn py_int(s: &str) -> Option<i128> {
+fn py_int(s: &str) -> Option<i128> {
     let t = py_trim(s, true, true);
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -1351,7 +1351,7 @@ pub(crate) fn regex_validate(p: &Props) -> Result<Emitted, String> {
 // its steps, so a pathological pattern fails with a message instead of hanging the run.
 // ---------------------------------------------------------------------------
 
-pub(crate) mod pyre {
+mod pyre {
     use super::{py_decimal, py_isalnum, py_isspace, simple_lower, simple_upper};
     use crate::graph::value::py_repr;
     use serde_json::Value;
@@ -3561,7 +3561,7 @@ pub(crate) fn extract_json(p: &Props) -> Result<Emitted, String> {
     }
 }
 
-pub(crate) mod jsonpath {
+mod jsonpath {
     use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
     use serde_json::{Number, Value};
     use std::collections::HashMap;
