@@ -229,11 +229,9 @@ impl Props<'_> {
     pub(crate) fn bool(&self, name: &str) -> bool {
         self.get(name).as_bool().unwrap_or_default()
     }
-    #[allow(dead_code)]
     pub(crate) fn float(&self, name: &str) -> f64 {
         self.num(name).as_f64()
     }
-    #[allow(dead_code)]
     pub(crate) fn dict(&self, name: &str) -> Option<&Map<String, Value>> {
         self.get(name).as_object()
     }

@@ -415,7 +415,7 @@ fn boolean_and_control() {
 #[test]
 fn unknown_types_are_none() {
     assert!(spec("nodetool.text.Frobnicate").is_none());
-    assert!(spec("nodetool.constant.Date").is_none());
+    assert!(spec("nodetool.constant.Frobnicate").is_none());
     assert!(spec("default").is_none());
     assert!(spec("nodetool.output.ImageOutput").is_some());
 }
