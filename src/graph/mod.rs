@@ -365,7 +365,13 @@ fn build(graph: &Value, limits: &Limits, strict: bool) -> Result<(Plan, Vec<Stri
     let order = topological_order(raw.len(), &edges)
         .map_err(|i| GraphError::Cycle(raw[i].id.to_string()))?;
 
-    check_input_names(&raw, &specs)?;
+    // NodeTool checks input names when a workflow runs, and ships examples whose desktop-only
+    // inputs have none: a save only warns, so a sync never fails on it.
+    match check_input_names(&raw, &specs) {
+        Err(e) if strict => return Err(e),
+        Err(e) => warnings.push(e.to_string()),
+        Ok(()) => {}
+    }
 
     let mut nodes = Vec::with_capacity(raw.len());
     for (n, s) in raw.iter().zip(&specs) {
@@ -556,6 +562,10 @@ mod tests {
         assert_eq!(
             compile(&g, &LIMITS).unwrap_err().to_string(),
             "All InputNode(s) must have a non-empty name. Invalid: a"
+        );
+        assert_eq!(
+            check(&g, &LIMITS).unwrap().warnings,
+            ["All InputNode(s) must have a non-empty name. Invalid: a"]
         );
         let g = json!({"nodes": [i("a", "x"), i("b", "x")]});
         assert_eq!(

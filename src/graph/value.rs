@@ -117,9 +117,11 @@ pub fn coerce(v: &Value, kind: Kind) -> Result<Value, String> {
             Value::String(_) => Ok(v.clone()),
             _ => Err(mismatch()),
         },
+        // NodeTool wraps a single value given to a list property into a one-item list.
         Kind::List => match v {
             Value::Array(_) => Ok(v.clone()),
-            _ => Err(mismatch()),
+            Value::Null => Err(mismatch()),
+            other => Ok(Value::Array(vec![other.clone()])),
         },
         Kind::Dict => match v {
             Value::Object(_) => Ok(v.clone()),

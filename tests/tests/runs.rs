@@ -452,16 +452,6 @@ fn bad_graphs_are_refused_naming_the_node() {
             "Edge 'a.output->ghost.text' refers to unknown node 'ghost'",
         ),
         (
-            json!({"nodes": [
-                node("i1", "nodetool.input.IntegerInput", json!({"name": "k"})),
-                node("i2", "nodetool.input.FloatInput", json!({"name": "k"}))]}),
-            "Multiple InputNode(s) have the same name. Duplicate names: k",
-        ),
-        (
-            json!({"nodes": [node("i1", "nodetool.input.IntegerInput", json!({}))]}),
-            "All InputNode(s) must have a non-empty name. Invalid: i1",
-        ),
-        (
             json!({"nodes": [up("a"), up("a")]}),
             "Duplicate node id 'a'",
         ),
@@ -479,6 +469,29 @@ fn bad_graphs_are_refused_naming_the_node() {
             404,
             "not stored"
         );
+    }
+
+    // Input nodes without a name or sharing one: saved with a warning (NodeTool checks them
+    // when a workflow runs, and ships examples with unnamed desktop-only inputs), refused at run.
+    let named = [
+        (
+            json!({"nodes": [
+                node("i1", "nodetool.input.IntegerInput", json!({"name": "k"})),
+                node("i2", "nodetool.input.FloatInput", json!({"name": "k"}))]}),
+            "Multiple InputNode(s) have the same name. Duplicate names: k",
+        ),
+        (
+            json!({"nodes": [node("i1", "nodetool.input.IntegerInput", json!({}))]}),
+            "All InputNode(s) must have a non-empty name. Invalid: i1",
+        ),
+    ];
+    for (i, (graph, detail)) in named.into_iter().enumerate() {
+        let r = put(&format!("names{i}"), graph);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["warnings"], json!([detail]));
+        let r = run(&t, &format!("/workflows/names{i}/run"), "{}");
+        assert_eq!(r.status, 400);
+        assert_eq!(r.detail(), detail);
     }
 
     // A handle the node does not have is saved with a warning, and refused at run time.
