@@ -19,6 +19,7 @@ mod html;
 mod json;
 mod list;
 mod math;
+mod pyjson;
 pub mod search;
 mod serp;
 mod sources;

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::run;
-use crate::graph::nodes::json::{dumps, loads};
+use crate::graph::nodes::pyjson::decode::loads;
+use crate::graph::nodes::pyjson::encode::dumps;
 
 fn err(r: Result<Value, String>) -> String {
     r.expect_err("expected an error")
