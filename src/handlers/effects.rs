@@ -185,7 +185,8 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
 }
 
 /// A `multipart/form-data` body of text fields and one file.
-fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+/// `file` is `(field name, file name, content type, bytes)`.
+fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &str, &[u8])) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -195,10 +196,10 @@ fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8]))
             .as_bytes(),
         );
     }
-    let (name, content_type, bytes) = file;
+    let (field, name, content_type, bytes) = file;
     body.extend_from_slice(
         format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
              Content-Type: {content_type}\r\n\r\n"
         )
         .as_bytes(),
@@ -232,6 +233,31 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
             .await
             .map_err(|e| format!("the openai provider's answer could not be read: {e}"))
+    }
+
+    /// The image of an images answer: inline base64, or a URL to fetch.
+    async fn image_answer(&self, raw: &[u8]) -> Result<Vec<u8>, String> {
+        let answer: Value = serde_json::from_slice(raw)
+            .map_err(|_| "the openai provider's image answer is not JSON")?;
+        let first = &answer["data"][0];
+        if let Some(b64) = first["b64_json"].as_str() {
+            return base64_decode(b64);
+        }
+        let url = first["url"]
+            .as_str()
+            .ok_or("the openai provider's answer has no image")?;
+        let got = self
+            .fetch(Fetch {
+                method: "GET",
+                url: url.to_string(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+            .await?;
+        if !(200..300).contains(&got.status) {
+            return Err(format!("HTTP {} from {url}", got.status));
+        }
+        Ok(got.body)
     }
 
     /// An asset of the caller: its bytes and content type.
@@ -293,24 +319,38 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
                         "application/json",
                     )
                     .await?;
-                let answer: Value = serde_json::from_slice(&raw)
-                    .map_err(|_| "the openai provider's image answer is not JSON")?;
-                let first = &answer["data"][0];
-                if let Some(b64) = first["b64_json"].as_str() {
-                    return base64_decode(b64);
-                }
-                let url = first["url"]
-                    .as_str()
-                    .ok_or("the openai provider's answer has no image")?;
-                let got = self
-                    .fetch(Fetch {
-                        method: "GET",
-                        url: url.to_string(),
-                        headers: Vec::new(),
-                        body: Vec::new(),
-                    })
+                self.image_answer(&raw).await
+            }
+            Media::ImageEdit {
+                model,
+                prompt,
+                image,
+                content_type,
+                width,
+                height,
+            } => {
+                let boundary = format!("nodetool-edge-{}", random_hex(self.ctx.host, 12));
+                let name = format!("image.{}", crate::store::assets::extension(&content_type));
+                let size = format!("{width}x{height}");
+                let body = multipart(
+                    &boundary,
+                    &[
+                        ("model", &model),
+                        ("prompt", &prompt),
+                        ("n", "1"),
+                        ("size", &size),
+                    ],
+                    ("image", &name, &content_type, &image),
+                );
+                let raw = self
+                    .openai_call(
+                        &upstream,
+                        "/images/edits",
+                        body,
+                        &format!("multipart/form-data; boundary={boundary}"),
+                    )
                     .await?;
-                Ok(got.body)
+                self.image_answer(&raw).await
             }
             Media::Transcription {
                 model,
@@ -323,7 +363,7 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
                 let body = multipart(
                     &boundary,
                     &[("model", &model), ("response_format", "json")],
-                    (&name, &content_type, &audio),
+                    ("file", &name, &content_type, &audio),
                 );
                 let raw = self
                     .openai_call(

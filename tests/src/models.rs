@@ -145,6 +145,23 @@ fn answer(req: &Seen) -> (u16, Value) {
             json!({"method": req.method, "received": serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null)}),
         ),
         ("GET", "/missing") => (404, json!({"detail": "Not Found"})),
+        ("POST", "/v1/images/edits") => {
+            use base64::Engine as _;
+            let body = String::from_utf8_lossy(&req.body);
+            if !(body.contains("name=\"prompt\"")
+                && body.contains("name=\"image\"; filename=\"image.png\""))
+            {
+                return (
+                    400,
+                    json!({"error": {"message": "expected a multipart upload with prompt and image"}}),
+                );
+            }
+            let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
+            (
+                200,
+                json!({"created": 1_700_000_000, "data": [{"b64_json": b64}]}),
+            )
+        }
         ("POST", "/v1/images/generations") => {
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);

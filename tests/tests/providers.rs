@@ -9,6 +9,7 @@ use nodetool_edge_conformance::{Reply, Server, bearer, skip_when_external};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "providers-static-token-0123456789abcdef";
+const PNG_SIG: &[u8] = &[0x89, b'P', b'N', b'G'];
 
 struct Setup {
     models: Models,
@@ -428,7 +429,8 @@ fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
             }},
             {"id": "tts", "type": "nodetool.audio.TextToSpeech", "data": {"model": {"type": "tts_model", "provider": "openai", "id": "tts-1", "voice": "nova"}}},
             {"id": "img", "type": "nodetool.image.TextToImage", "data": {"width": 256, "height": 256}},
-            out("transcript"), out("speech"), out("picture"),
+            {"id": "edit", "type": "nodetool.image.ImageToImage", "data": {"prompt": "as a watercolour"}},
+            out("transcript"), out("speech"), out("picture"), out("edited"),
         ]),
         json!([
             edge("asr", "text", "transcript", "value"),
@@ -436,6 +438,8 @@ fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
             edge("asr", "text", "img", "prompt"),
             edge("tts", "audio", "speech", "value"),
             edge("img", "output", "picture", "value"),
+            edge("img", "output", "edit", "image"),
+            edge("edit", "output", "edited", "value"),
         ]),
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -463,6 +467,14 @@ fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
     let picture = s.call("GET", v["picture"]["uri"].as_str().unwrap(), "");
     assert_eq!(picture.status, 200);
     assert_eq!(picture.body, nodetool_edge_conformance::models::PNG);
+
+    // The edit sent the stored picture back to the provider with the prompt.
+    let edit = &s.models.to("/v1/images/edits")[0];
+    let sent = String::from_utf8_lossy(&edit.body).into_owned();
+    assert!(sent.contains("as a watercolour"), "{sent}");
+    assert!(edit.body.windows(PNG_SIG.len()).any(|w| w == PNG_SIG));
+    assert_eq!(v["edited"]["type"], "image");
+    assert_ne!(v["edited"]["asset_id"], v["picture"]["asset_id"]);
 
     // Someone else's asset, or none at all, is not read.
     let r = s.run(

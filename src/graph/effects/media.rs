@@ -57,6 +57,31 @@ pub async fn text_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Output
     Ok(vec![("output".into(), reference("image", &saved))])
 }
 
+pub async fn image_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
+    let image = call.get("image");
+    if !is_set(image) {
+        return Err("property 'image' is not set".into());
+    }
+    let (bytes, content_type) = fx.read_media(image).await?;
+    let (provider, model) = model(call, "gpt-image-1");
+    let size = |k: &str| call.get(k).as_i64().unwrap_or(512).clamp(64, 4096);
+    let edited = fx
+        .media(
+            &provider,
+            Media::ImageEdit {
+                model,
+                prompt: call.str("prompt").to_string(),
+                image: bytes,
+                content_type,
+                width: size("target_width"),
+                height: size("target_height"),
+            },
+        )
+        .await?;
+    let saved = fx.save_asset("image.png", "image/png", edited).await?;
+    Ok(vec![("output".into(), reference("image", &saved))])
+}
+
 pub async fn speech_to_text<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
     let audio = call.get("audio");
     if !is_set(audio) {

@@ -69,6 +69,15 @@ pub enum Media {
         width: i64,
         height: i64,
     },
+    /// An edit of `image` following `prompt`.
+    ImageEdit {
+        model: String,
+        prompt: String,
+        image: Vec<u8>,
+        content_type: String,
+        width: i64,
+        height: i64,
+    },
     Transcription {
         model: String,
         audio: Vec<u8>,
@@ -145,6 +154,7 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::Http(http) => web::http(http, call.values, fx).await,
         Effect::RssFeed => web::rss_feed(call, fx).await,
         Effect::TextToImage => media::text_to_image(call, fx).await,
+        Effect::ImageToImage => media::image_to_image(call, fx).await,
         Effect::Image(node) => media::image(node, call, fx).await,
         Effect::SpeechToText => media::speech_to_text(call, fx).await,
         Effect::TextToSpeech => media::text_to_speech(call, fx).await,

@@ -225,35 +225,69 @@ pub(crate) const SAVE_TEXT: Family = Family {
     )],
 };
 
+const IMAGE_MODEL: Prop = (
+    "model",
+    Kind::Any,
+    "{\"type\": \"image_model\", \"provider\": \"empty\", \"id\": \"\"}",
+);
+
 pub(crate) const IMAGE_MEDIA: Family = Family {
     prefixes: &["nodetool.image."],
-    nodes: &[(
-        "TextToImage",
-        effect(
-            Effect::TextToImage,
-            &[
-                (
-                    "model",
-                    Kind::Any,
-                    "{\"type\": \"image_model\", \"provider\": \"empty\", \"id\": \"\"}",
-                ),
-                (
-                    "prompt",
-                    Kind::Str,
-                    "\"A cat holding a sign that says hello world\"",
-                ),
-                ("negative_prompt", Kind::Str, "\"\""),
-                ("width", Kind::Int, "512"),
-                ("height", Kind::Int, "512"),
-                ("guidance_scale", Kind::Float, "7.5"),
-                ("num_inference_steps", Kind::Int, "30"),
-                ("seed", Kind::Int, "-1"),
-                ("safety_check", Kind::Bool, "true"),
-                ("timeout_seconds", Kind::Int, "0"),
-            ],
-            &["output"],
+    nodes: &[
+        (
+            "ImageToImage",
+            effect(
+                Effect::ImageToImage,
+                &[
+                    IMAGE_MODEL,
+                    (
+                        "image",
+                        Kind::Any,
+                        "{\"type\": \"image\", \"uri\": \"\", \"asset_id\": null, \"data\": null}",
+                    ),
+                    (
+                        "prompt",
+                        Kind::Str,
+                        "\"A photorealistic version of the input image\"",
+                    ),
+                    ("negative_prompt", Kind::Str, "\"\""),
+                    ("strength", Kind::Float, "0.8"),
+                    ("guidance_scale", Kind::Float, "7.5"),
+                    ("num_inference_steps", Kind::Int, "30"),
+                    ("target_width", Kind::Int, "512"),
+                    ("target_height", Kind::Int, "512"),
+                    ("seed", Kind::Int, "-1"),
+                    ("scheduler", Kind::Str, "\"\""),
+                    ("safety_check", Kind::Bool, "true"),
+                    ("timeout_seconds", Kind::Int, "0"),
+                ],
+                &["output"],
+            ),
         ),
-    )],
+        (
+            "TextToImage",
+            effect(
+                Effect::TextToImage,
+                &[
+                    IMAGE_MODEL,
+                    (
+                        "prompt",
+                        Kind::Str,
+                        "\"A cat holding a sign that says hello world\"",
+                    ),
+                    ("negative_prompt", Kind::Str, "\"\""),
+                    ("width", Kind::Int, "512"),
+                    ("height", Kind::Int, "512"),
+                    ("guidance_scale", Kind::Float, "7.5"),
+                    ("num_inference_steps", Kind::Int, "30"),
+                    ("seed", Kind::Int, "-1"),
+                    ("safety_check", Kind::Bool, "true"),
+                    ("timeout_seconds", Kind::Int, "0"),
+                ],
+                &["output"],
+            ),
+        ),
+    ],
 };
 
 pub(crate) const SPEECH_TO_TEXT: Family = Family {

@@ -111,6 +111,8 @@ pub enum Effect {
     Image(ImageNode),
     /// `nodetool.image.TextToImage`: an image from a provider, saved as an asset.
     TextToImage,
+    /// `nodetool.image.ImageToImage`: an image edited by a provider, saved as an asset.
+    ImageToImage,
     /// `nodetool.text.AutomaticSpeechRecognition`: a transcription from a provider.
     SpeechToText,
     /// `nodetool.audio.TextToSpeech`: speech from a provider, saved as an asset.
