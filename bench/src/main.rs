@@ -83,6 +83,29 @@ fn run_graph() -> serde_json::Value {
     })
 }
 
+/// The large-graph run: an integer input through 198 arithmetic nodes in a chain (add, multiply,
+/// modulus, subtract, repeated) to one output: 200 nodes that compute inside the component.
+fn chain_graph() -> serde_json::Value {
+    let ops = [
+        ("lib.math.Add", 3),
+        ("lib.math.Multiply", 2),
+        ("lib.math.Modulus", 1_000_003),
+        ("lib.math.Subtract", 1),
+    ];
+    let mut nodes = vec![
+        serde_json::json!({"id": "n0", "type": "nodetool.input.IntegerInput", "data": {"name": "x", "value": 1}}),
+    ];
+    let mut edges = Vec::new();
+    for i in 1..=198 {
+        let (ty, b) = ops[(i - 1) % ops.len()];
+        nodes.push(serde_json::json!({"id": format!("n{i}"), "type": ty, "data": {"b": b}}));
+        edges.push(serde_json::json!({"id": format!("e{i}"), "source": format!("n{}", i - 1), "sourceHandle": "output", "target": format!("n{i}"), "targetHandle": "a"}));
+    }
+    nodes.push(serde_json::json!({"id": "out", "type": "nodetool.output.Output", "data": {"name": "result"}}));
+    edges.push(serde_json::json!({"id": "e-out", "source": "n198", "sourceHandle": "output", "target": "out", "targetHandle": "value"}));
+    serde_json::json!({"nodes": nodes, "edges": edges})
+}
+
 async fn put_workflow(base: &str, id: &str) -> Result<()> {
     put_graph(
         base,
@@ -193,6 +216,7 @@ async fn main() -> Result<()> {
             put_workflow(&server.base, &format!("bench-{i}")).await?;
         }
         put_graph(&server.base, "bench-run", run_graph()).await?;
+        put_graph(&server.base, "bench-chain", chain_graph()).await?;
         let asset: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
         put(&server.base, ASSET_PATH, asset.into()).await?;
     }
@@ -218,6 +242,15 @@ async fn main() -> Result<()> {
                 path: "/workflows/bench-run/run".into(),
                 auth: bearer.clone(),
                 body: Bytes::from_static(br#"{"params": {"name": "bench", "x": 4}}"#),
+            },
+        ),
+        (
+            "POST /workflows/{id}/run (200-node arithmetic graph)",
+            load::Shape {
+                method: hyper::Method::POST,
+                path: "/workflows/bench-chain/run".into(),
+                auth: bearer.clone(),
+                body: Bytes::from_static(br#"{"params": {"x": 5}}"#),
             },
         ),
         (
