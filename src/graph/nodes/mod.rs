@@ -16,6 +16,7 @@ mod data;
 mod date;
 mod dictionary;
 mod html;
+mod images;
 mod json;
 mod list;
 mod math;
@@ -82,6 +83,12 @@ const FAMILIES: &[&Family] = &[
     &date::FAMILY,
     &uuid::FAMILY,
     &html::FAMILY,
+    &images::ENHANCE,
+    &images::COLOR_GRADING,
+    &images::FILTER,
+    &images::DRAW,
+    &images::PILLOW,
+    &images::GRID,
 ];
 
 /// Full type string → spec, built once per instance (a warm instance keeps it).

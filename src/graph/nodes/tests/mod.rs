@@ -424,6 +424,7 @@ mod data;
 mod date;
 mod dictionary;
 mod html;
+mod images;
 mod json;
 mod list;
 mod search;
