@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::chars::py_trim;
+use crate::graph::nodes::pyre::py_trim;
 use crate::graph::nodes::spec::{Emitted, Props, one};
 use crate::graph::value::too_long;
 

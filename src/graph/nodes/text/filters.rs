@@ -2,9 +2,8 @@
 
 use serde_json::Value;
 
-use super::chars::py_int;
 use super::output::chars_of;
-use super::pyre;
+use crate::graph::nodes::pyre::{self, py_int};
 use crate::graph::nodes::spec::{Emitted, Props};
 
 pub(crate) fn filter_string(p: &Props) -> Result<Emitted, String> {

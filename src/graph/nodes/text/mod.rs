@@ -1,14 +1,13 @@
 //! `nodetool.text.*`: the text family's specs; the nodes live in the submodules, grouped by what
-//! they do, with Python's `re` rebuilt in `pyre` and `jsonpath_ng` in `jsonpath`.
+//! they do, with `jsonpath_ng` rebuilt in `jsonpath`. The regex nodes run on `nodes::pyre`,
+//! Python's `re` rebuilt.
 
 mod case;
-mod chars;
 mod chunks;
 mod filters;
 mod jsonpath;
 mod length;
 mod output;
-mod pyre;
 mod regex;
 mod strings;
 mod whitespace;

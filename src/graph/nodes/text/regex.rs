@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::output::{Bounded, chars_of, string_of};
-use super::pyre;
+use crate::graph::nodes::pyre;
 use crate::graph::nodes::spec::{Emitted, Props, one};
 
 fn regex_flags(p: &Props) -> u32 {

@@ -2,9 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::chars::py_trim;
 use super::output::chars_of;
-use super::pyre;
+use crate::graph::nodes::pyre::{self, py_trim};
 use crate::graph::nodes::spec::{Emitted, Props, one};
 use crate::graph::value::too_long;
 

@@ -1,6 +1,6 @@
 //! jsonpath_ng's expression language: its lexer and its parser.
 
-use crate::graph::nodes::text::chars::py_decimal;
+use crate::graph::nodes::pyre::py_decimal;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Op {

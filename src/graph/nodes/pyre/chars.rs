@@ -1,6 +1,7 @@
-//! Python's notion of characters: `str.isspace`, `str.isdecimal`, `str.isalnum`, the simple
-//! case mappings, `str.strip` and `int()`. Rust's `char` methods follow slightly different
-//! Unicode properties; these close the gaps that change results.
+//! Python's notion of characters, which the engine's classes and case folding follow and the
+//! text nodes share: `str.isspace`, `str.isdecimal`, `str.isalnum`, the simple case mappings,
+//! `str.strip` and `int()`. Rust's `char` methods follow slightly different Unicode
+//! properties; these close the gaps that change results.
 
 /// `str.isspace`: Rust's White_Space plus the ASCII separators U+001C..U+001F.
 pub(super) fn py_isspace(c: char) -> bool {
@@ -18,7 +19,7 @@ const DECIMAL_RUNS: &[u32] = &[
 ];
 
 /// The value of a decimal digit in any script (`str.isdecimal`), as Python's `int()` reads it.
-pub(super) fn py_decimal(c: char) -> Option<u32> {
+pub(crate) fn py_decimal(c: char) -> Option<u32> {
     let u = c as u32;
     let i = DECIMAL_RUNS.partition_point(|&start| start <= u);
     let start = *DECIMAL_RUNS.get(i.checked_sub(1)?)?;
@@ -52,7 +53,7 @@ pub(super) fn simple_upper(c: char) -> char {
 }
 
 /// `str.strip()` / `lstrip()` / `rstrip()` with Python's whitespace.
-pub(super) fn py_trim(s: &str, start: bool, end: bool) -> &str {
+pub(crate) fn py_trim(s: &str, start: bool, end: bool) -> &str {
     let s = if start {
         s.trim_start_matches(py_isspace)
     } else {
@@ -68,7 +69,7 @@ pub(super) fn py_trim(s: &str, start: bool, end: bool) -> &str {
 /// Python's `int(s)` for a string: surrounding whitespace, one sign, decimal digits of any
 /// script with single underscores between them. Values past `i128` saturate, which keeps every
 /// comparison with a text length right.
-pub(super) fn py_int(s: &str) -> Option<i128> {
+pub(crate) fn py_int(s: &str) -> Option<i128> {
     let t = py_trim(s, true, true);
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),

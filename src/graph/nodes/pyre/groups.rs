@@ -1,16 +1,17 @@
 //! Groups: capturing and named groups, comments, look-arounds, conditionals, atomic groups and
 //! inline flags.
 
+use super::chars::py_int;
 use super::flags::{TEMPLATE, TYPE_FLAGS, VERBOSE, flag_of};
 use super::limits::MAX_GROUPS;
 use super::parser::Parser;
 use super::syntax::{Node, PErr, Scope, Tok, err, is_identifier, quoted};
-use crate::graph::nodes::text::chars::py_int;
 
 impl Parser<'_> {
     fn open_group(&mut self, name: Option<String>) -> Result<usize, PErr> {
         let gid = self.groups();
         if gid > MAX_GROUPS {
+            self.server_limit = true;
             return Err(PErr(
                 format!("too many groups (more than {MAX_GROUPS})"),
                 None,

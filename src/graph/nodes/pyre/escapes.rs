@@ -48,6 +48,7 @@ impl Parser<'_> {
 
     fn named_escape(&mut self) -> Result<u32, PErr> {
         // Python looks names up in the Unicode database, which this server does not carry.
+        self.server_limit = true;
         err(
             "bad escape \\N (character names are not supported on this server)",
             self.i - 2,

@@ -1,10 +1,8 @@
 //! The compiled program: instructions, what one character position is tested against, and
 //! character sets with Python's case-insensitive matching.
 
+use super::chars::{py_decimal, py_isalnum, py_isspace, simple_lower, simple_upper};
 use super::syntax::{Cat, Item};
-use crate::graph::nodes::text::chars::{
-    py_decimal, py_isalnum, py_isspace, simple_lower, simple_upper,
-};
 
 /// What one character position is tested against.
 #[derive(Clone, Copy)]

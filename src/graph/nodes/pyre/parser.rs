@@ -18,6 +18,9 @@ pub(super) struct Parser<'p> {
     pub(super) late: Option<String>,
     /// Set when `(?flags)` turned on global flags, which must come first.
     pub(super) global_flags_pending: bool,
+    /// Set with an error that is this server's limit rather than Python's refusal: Python
+    /// compiles the pattern.
+    pub(super) server_limit: bool,
 }
 
 impl<'p> Parser<'p> {
@@ -143,6 +146,7 @@ impl<'p> Parser<'p> {
         scope: Scope,
     ) -> Result<Node, PErr> {
         if nested > MAX_NESTING {
+            self.server_limit = true;
             return err("too many nested parentheses", self.i);
         }
         let mut items = Vec::new();

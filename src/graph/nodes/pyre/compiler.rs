@@ -144,6 +144,7 @@ impl Compiler {
             cond_refs: Vec::new(),
             late: None,
             global_flags_pending: false,
+            server_limit: false,
         };
         usize::try_from(p.width(n).0).unwrap_or(usize::MAX)
     }

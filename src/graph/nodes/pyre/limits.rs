@@ -19,6 +19,13 @@ impl Budget {
     pub fn for_text(chars: usize) -> Budget {
         Budget(MAX_STEPS.saturating_add((chars as u64).saturating_mul(STEPS_PER_CHAR)))
     }
+
+    /// Adds the allowance for one more text searched under this budget.
+    pub fn grant(&mut self, chars: usize) {
+        self.0 = self
+            .0
+            .saturating_add((chars as u64).saturating_mul(STEPS_PER_CHAR));
+    }
 }
 
 pub(super) fn too_complex() -> String {

@@ -1,10 +1,10 @@
 //! `re.sub`: replacement templates as `re._parser.parse_template` reads them, and substitution.
 
+use super::chars::py_int;
 use super::limits::Budget;
 use super::parser::Parser;
 use super::regex::Regex;
 use super::syntax::{PErr, err, is_identifier, quoted, render};
-use crate::graph::nodes::text::chars::py_int;
 use crate::graph::value::too_long;
 
 impl Regex {
@@ -63,6 +63,7 @@ impl Regex {
             cond_refs: Vec::new(),
             late: None,
             global_flags_pending: false,
+            server_limit: false,
         };
         s.seek(0)?;
         let mut out: Vec<Piece> = Vec::new();

@@ -34,6 +34,22 @@ pub type Captures = Vec<Option<(usize, usize)>>;
 impl Regex {
     /// Compiles a Python pattern; errors read as Python's `re.error` messages.
     pub fn new(pattern: &str, flags: u32) -> Result<Regex, String> {
+        Self::build(pattern, flags).map_err(|(msg, _)| msg)
+    }
+
+    /// `re.compile(pattern)` for callers that act on Python's refusal: `Ok(None)` where Python
+    /// raises `re.error`, an error where Python compiles the pattern and this server cannot
+    /// (character names, more groups or nesting than its limits).
+    pub fn compile(pattern: &str) -> Result<Option<Regex>, String> {
+        match Self::build(pattern, 0) {
+            Ok(re) => Ok(Some(re)),
+            Err((msg, true)) => Err(msg),
+            Err((_, false)) => Ok(None),
+        }
+    }
+
+    /// The compiled pattern, or the error and whether it is this server's limit.
+    fn build(pattern: &str, flags: u32) -> Result<Regex, (String, bool)> {
         let chars: Vec<char> = pattern.chars().collect();
         let mut p = Parser {
             p: &chars,
@@ -45,13 +61,14 @@ impl Regex {
             cond_refs: Vec::new(),
             late: None,
             global_flags_pending: false,
+            server_limit: false,
         };
         let tree = p
             .seek(0)
             .and_then(|()| Self::parse(&mut p))
-            .map_err(|e| render(&chars, e))?;
+            .map_err(|e| (render(&chars, e), p.server_limit))?;
         if let Some(msg) = p.late.take() {
-            return Err(msg);
+            return Err((msg, false));
         }
         let mut c = Compiler {
             prog: Vec::new(),
@@ -106,6 +123,13 @@ impl Regex {
         budget: &mut Budget,
     ) -> Result<Option<Captures>, String> {
         self.vm(text, budget).search(pos, must_advance, mode)
+    }
+
+    /// Whether `text` matches as `re.search`, `re.match` or `re.fullmatch` finds it, the work
+    /// charged to `budget`.
+    pub fn is_match(&self, text: &str, mode: Mode, budget: &mut Budget) -> Result<bool, String> {
+        let chars: Vec<char> = text.chars().collect();
+        Ok(self.exec(&chars, 0, false, mode, budget)?.is_some())
     }
 
     /// Every match left to right as `re.finditer` finds them; `f` returns whether to go on.
