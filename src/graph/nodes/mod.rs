@@ -21,6 +21,7 @@ mod json;
 mod list;
 mod math;
 mod pyjson;
+mod pyre;
 pub mod search;
 mod serp;
 mod sources;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::query::{QueryFail, query};
 use crate::graph::nodes::pyjson::dict::py_type;
 use crate::graph::nodes::pyjson::numbers::{num_order, py_int_text};
-use crate::graph::nodes::pyjson::regex::{py_fullmatch_regex, py_regex};
+use crate::graph::nodes::pyre::{Budget, Mode, Regex};
 use crate::graph::nodes::spec::{Emitted, Props};
 use crate::graph::value::{Num, as_num, py_str};
 
@@ -151,17 +151,19 @@ pub(super) fn filter_regex(p: &Props) -> Result<Emitted, String> {
     let Some((item, val)) = stream_item(p) else {
         return Ok(Vec::new());
     };
-    let full = p.bool("full_match");
-    let compiled = if full {
-        py_fullmatch_regex(p.str("pattern"))?
-    } else {
-        py_regex(p.str("pattern"))?
-    };
     // NodeTool passes every item over when its pattern does not compile.
-    let Some(re) = compiled else {
+    let Some(re) = Regex::compile(p.str("pattern"))? else {
         return Ok(Vec::new());
     };
-    pass(item, re.is_match(&py_str(val)))
+    // `pattern.fullmatch(text)` or `pattern.search(text)`.
+    let mode = if p.bool("full_match") {
+        Mode::Full
+    } else {
+        Mode::Search
+    };
+    let text = py_str(val);
+    let budget = &mut Budget::for_text(text.chars().count());
+    pass(item, re.is_match(&text, mode, budget)?)
 }
 
 pub(super) fn filter_by_query(p: &Props) -> Result<Emitted, String> {

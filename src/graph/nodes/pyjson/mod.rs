@@ -1,6 +1,6 @@
 //! Python's behaviour the dictionary and JSON families share: `json.loads` and `json.dumps`,
-//! number text and comparisons, dict keys as Python hashes them, and Python regular expressions
-//! as far as `regex-lite` can run them.
+//! number text and comparisons, and dict keys as Python hashes them. (Their regular expressions
+//! run on `nodes::pyre`, Python's `re` rebuilt.)
 //!
 //! NodeTool runs these nodes on Python's `json` module, so its text is the contract: `dumps`
 //! writes what `json.dumps` writes (separators, `ensure_ascii`, indentation, `repr` floats) and
@@ -10,4 +10,3 @@ pub(crate) mod decode;
 pub(crate) mod dict;
 pub(crate) mod encode;
 pub(crate) mod numbers;
-pub(crate) mod regex;

@@ -336,13 +336,27 @@ fn filter_dict_regex() {
     assert!(re(json!({"k": 12}), r"^\d+$", false));
     // A pattern Python rejects passes every item over.
     assert!(!re(json!({"k": "a"}), r"(", false));
-    // Python syntax regex-lite cannot run is an error, not a silent non-match.
+    // Look-around and back-references match as in Python.
+    assert!(re(json!({"k": "ab"}), r"(?<=a)b", false));
+    assert!(!re(json!({"k": "cb"}), r"(?<=a)b", false));
+    assert!(re(json!({"k": "aaa"}), r"(\w)\1+", true));
+    assert!(!re(json!({"k": "aab"}), r"(\w)\1+", true));
+    assert!(re(
+        json!({"k": "say \"hi\""}),
+        r#"(?P<q>['"]).*(?P=q)"#,
+        false
+    ));
+    // Python's classes are Unicode: `\w` holds ß, `\d` every script's digits.
+    assert!(re(json!({"k": "straße"}), r"^\w+$", false));
+    assert!(re(json!({"k": "١٢٣"}), r"\d+", true));
+    // What Python compiles and this server cannot (character names) is an error, not a
+    // silent non-match.
     let err = run(
         "nodetool.dictionary.FilterDictRegex",
-        json!({"value": {"k": "ab"}, "key": "k", "pattern": "(?<=a)b"}),
+        json!({"value": {"k": "1"}, "key": "k", "pattern": r"\N{DIGIT ONE}"}),
     )
     .unwrap_err();
-    assert!(err.contains("cannot run"), "{err}");
+    assert!(err.contains("not supported on this server"), "{err}");
 }
 
 #[test]

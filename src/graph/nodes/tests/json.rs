@@ -312,6 +312,40 @@ fn validate_json_against_schemas() {
 }
 
 #[test]
+fn validate_json_patterns_are_python_regexes() {
+    let check = |data: Value, schema: Value| {
+        run(
+            "lib.json.ValidateJSON",
+            json!({"data": data, "json_schema": schema}),
+        )
+    };
+    // `pattern` is searched anywhere, with Python's look-around, `$` before a final newline and
+    // Unicode classes.
+    let not_admin = json!({"pattern": "^(?!admin)"});
+    assert_eq!(check(json!("admin1"), not_admin.clone()), Ok(json!(false)));
+    assert_eq!(check(json!("user"), not_admin), Ok(json!(true)));
+    assert_eq!(
+        check(json!("the cat sat"), json!({"pattern": "(?<=the )cat"})),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        check(json!("a\n"), json!({"pattern": "^a$"})),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        check(json!("straße"), json!({"pattern": "^\\w+$"})),
+        Ok(json!(true))
+    );
+    // `patternProperties` keys with a back-reference.
+    let doubled = json!({"patternProperties": {"^(\\w)\\1": {"type": "integer"}}});
+    assert_eq!(check(json!({"aa": "x"}), doubled.clone()), Ok(json!(false)));
+    assert_eq!(check(json!({"aa": 1, "ab": "x"}), doubled), Ok(json!(true)));
+    // A pattern Python compiles and this server cannot is an error, not "not a 'regex'".
+    let err = check(json!("1"), json!({"pattern": "\\N{DIGIT ONE}"})).unwrap_err();
+    assert!(err.contains("not supported on this server"), "{err}");
+}
+
+#[test]
 fn validate_json_applicators_and_references() {
     let check = |data: Value, schema: Value| {
         run(

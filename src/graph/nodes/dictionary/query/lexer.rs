@@ -2,7 +2,6 @@
 
 use super::values::{Q, QueryFail, Qv, unsupported_query};
 use crate::graph::nodes::pyjson::numbers::py_int_text;
-use crate::graph::nodes::pyjson::regex::hex_char;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Tok {
@@ -146,6 +145,15 @@ fn string_literal(chars: &[char], i: usize, raw: bool) -> Q<(String, usize)> {
         out.push(ch);
         k += used;
     }
+}
+
+/// `n` hex digits at `at` as a character.
+fn hex_char(chars: &[char], at: usize, n: usize) -> Option<char> {
+    let digits = chars.get(at..at + n)?;
+    let code = digits
+        .iter()
+        .try_fold(0u32, |acc, c| Some(acc * 16 + c.to_digit(16)?))?;
+    char::from_u32(code)
 }
 
 /// The `&'static str` of an operator token.

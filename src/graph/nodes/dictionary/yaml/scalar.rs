@@ -2,9 +2,8 @@
 
 use std::sync::OnceLock;
 
-use regex_lite::Regex;
-
 use super::emitter::{BEST_WIDTH, Ctx, Emitter};
+use crate::graph::nodes::pyre::{Budget, Mode, Regex};
 use crate::graph::value::py_float;
 
 #[derive(PartialEq)]
@@ -93,7 +92,9 @@ pub(super) fn analyze(s: &[char]) -> Analysis {
 }
 
 /// PyYAML's implicit resolvers: plain text that would read back as something other than a
-/// string (bool, int, float, null, timestamp, merge, value, yaml).
+/// string (bool, int, float, null, timestamp, merge, value, yaml), each tried with `match` as
+/// PyYAML does. A text the engine cannot decide on counts as resolving, so it is quoted, which
+/// reads back as the string either way.
 fn resolves_to_non_string(text: &str) -> bool {
     static RESOLVERS: OnceLock<Vec<Regex>> = OnceLock::new();
     let resolvers = RESOLVERS.get_or_init(|| {
@@ -108,10 +109,13 @@ fn resolves_to_non_string(text: &str) -> bool {
             r"^(?:!|&|\*)$",
         ]
         .iter()
-        .filter_map(|p| Regex::new(p).ok())
+        .filter_map(|p| Regex::new(p, 0).ok())
         .collect()
     });
-    resolvers.iter().any(|r| r.is_match(text))
+    let budget = &mut Budget::for_text(text.chars().count());
+    resolvers
+        .iter()
+        .any(|r| r.is_match(text, Mode::Match, budget).unwrap_or(true))
 }
 
 /// PyYAML's `repr` of a float: Python's repr, lower case, with `.0` added before a bare exponent.

@@ -137,7 +137,7 @@ impl Validator<'_> {
                 }
             }
             for (re, sub) in &patterns {
-                if re.is_match(key) {
+                if self.search(re, key)? {
                     matched = true;
                     if self.valid(value, sub, depth + 1)?.is_none() {
                         return Ok(false);

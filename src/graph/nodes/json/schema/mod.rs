@@ -16,6 +16,7 @@ use metaschema::check_schema;
 use rules::Draft;
 use validator::Validator;
 
+use crate::graph::nodes::pyre::Budget;
 use crate::graph::nodes::spec::{Emitted, Props, one};
 
 pub(super) fn validate_json(p: &Props) -> Result<Emitted, String> {
@@ -27,6 +28,7 @@ pub(super) fn validate_json(p: &Props) -> Result<Emitted, String> {
         draft,
         steps: 0,
         patterns: HashMap::new(),
+        budget: Budget::for_text(0),
     };
     let ok = v.valid(p.get("data"), schema, 0)?.is_some();
     one(Value::Bool(ok))

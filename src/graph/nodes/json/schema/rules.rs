@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::graph::nodes::pyjson::encode::{MAX_WALK_DEPTH, quote_ascii};
 use crate::graph::nodes::pyjson::numbers::num_cmp;
-use crate::graph::nodes::pyjson::regex::py_regex;
+use crate::graph::nodes::pyre::Regex;
 use crate::graph::value::{Num, as_num, py_repr};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,9 +135,10 @@ pub(super) fn find_anchor<'a>(schema: &'a Value, name: &str, depth: usize) -> Op
     }
 }
 
-/// A schema `pattern`, searched anywhere in the text as Python's `re.search` does.
-pub(super) fn compiled(pattern: &str) -> Result<regex_lite::Regex, String> {
-    py_regex(pattern)?.ok_or_else(|| format!("{} is not a 'regex'", py_repr(&pattern.into())))
+/// A schema `pattern` as `re.compile` reads it (the `regex` format); the validator searches
+/// anywhere in the text with it, as `re.search` does.
+pub(super) fn compiled(pattern: &str) -> Result<Regex, String> {
+    Regex::compile(pattern)?.ok_or_else(|| format!("{} is not a 'regex'", py_repr(&pattern.into())))
 }
 
 pub(super) fn multiple_of(inst: &Value, divisor: &Value) -> bool {

@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -9,6 +10,7 @@ use super::rules::{
     Draft, compiled, find_anchor, is_type, multiple_of, number, percent_decode, schema_eq,
 };
 use crate::graph::nodes::pyjson::numbers::num_cmp;
+use crate::graph::nodes::pyre::{Budget, Mode, Regex};
 use crate::graph::value::{py_repr, py_str};
 
 /// Deepest chain of subschemas (and references) one validation follows.
@@ -43,7 +45,9 @@ pub(super) struct Validator<'a> {
     pub(super) draft: Draft,
     pub(super) steps: usize,
     /// Compiled `pattern`s and `patternProperties`, so a long array compiles each once.
-    pub(super) patterns: HashMap<String, regex_lite::Regex>,
+    pub(super) patterns: HashMap<String, Rc<Regex>>,
+    /// The work every pattern search of this validation shares.
+    pub(super) budget: Budget,
 }
 
 impl<'a> Validator<'a> {
@@ -176,13 +180,19 @@ impl<'a> Validator<'a> {
         max_ok && min_ok && s.get("multipleOf").is_none_or(|m| multiple_of(inst, m))
     }
 
-    pub(super) fn regex(&mut self, pattern: &str) -> Result<regex_lite::Regex, String> {
+    pub(super) fn regex(&mut self, pattern: &str) -> Result<Rc<Regex>, String> {
         if let Some(re) = self.patterns.get(pattern) {
             return Ok(re.clone());
         }
-        let re = compiled(pattern)?;
+        let re = Rc::new(compiled(pattern)?);
         self.patterns.insert(pattern.to_string(), re.clone());
         Ok(re)
+    }
+
+    /// `re.search(pattern, text)`: whether the pattern is found anywhere in the text.
+    pub(super) fn search(&mut self, re: &Regex, text: &str) -> Result<bool, String> {
+        self.budget.grant(text.chars().count());
+        re.is_match(text, Mode::Search, &mut self.budget)
     }
 
     fn string(&mut self, text: &str, s: &Map<String, Value>) -> Result<bool, String> {
@@ -193,7 +203,10 @@ impl<'a> Validator<'a> {
             return Ok(false);
         }
         match s.get("pattern") {
-            Some(Value::String(pat)) => Ok(self.regex(pat)?.is_match(text)),
+            Some(Value::String(pat)) => {
+                let re = self.regex(pat)?;
+                self.search(&re, text)
+            }
             _ => Ok(true),
         }
     }
