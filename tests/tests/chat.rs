@@ -542,7 +542,8 @@ fn a_workflow_chat_node_calls_the_same_provider() {
         ])
     );
 
-    // A provider this server does not have fails the run, naming the node.
+    // Anthropic is spoken by its own adapter; without a key the run fails naming the node and
+    // the key to set.
     let wf = json!({"name": "translate", "access": "private", "graph": graph("anthropic")});
     assert_eq!(
         server
@@ -558,7 +559,7 @@ fn a_workflow_chat_node_calls_the_same_provider() {
     assert_eq!(r.status, 422, "{}", r.text());
     let detail = r.json()["detail"].as_str().unwrap().to_string();
     assert!(
-        detail.contains("'agent'") && detail.contains("anthropic"),
+        detail.contains("'agent'") && detail.contains("ANTHROPIC_API_KEY is not set"),
         "{detail}"
     );
 
