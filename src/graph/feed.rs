@@ -263,7 +263,7 @@ fn zone_minutes(z: &str) -> Option<i64> {
                 _ => return None,
             };
             let digits: String = digits.chars().filter(|c| *c != ':').collect();
-            if digits.len() != 4 {
+            if digits.len() != 4 || !digits.is_ascii() {
                 return None;
             }
             let h = i64::from(num(&digits[..2])?);
@@ -280,7 +280,8 @@ fn at(date: NaiveDate, h: u32, m: u32, s: u32, zone: i64) -> Option<NaiveDateTim
 
 fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    if s.len() < 10 || s.as_bytes().get(4) != Some(&b'-') {
+    // Byte offsets below are only safe on ASCII; a date is ASCII or not a date.
+    if s.len() < 10 || !s.is_ascii() || s.as_bytes().get(4) != Some(&b'-') {
         return None;
     }
     let date = NaiveDate::from_ymd_opt(num(&s[..4])? as i32, num(&s[5..7])?, num(&s[8..10])?)?;
@@ -398,5 +399,10 @@ mod tests {
         );
         assert!(parse_date("not a date").is_none());
         assert!(parse_date("31 Feb 2020 10:00:00 GMT").is_none());
+        // Multi-byte characters where digits belong are not dates (and must not split).
+        assert!(parse_date("2003-é1-13T18:30:02Z").is_none());
+        assert!(parse_date("2003-12-13T1é:30:02Z").is_none());
+        assert!(parse_date("Tue, 10 Jun 2003 04:00:00 +é12").is_none());
+        assert!(parse_date("Tue, 10 Jun 2003 04:é0:00 GMT").is_none());
     }
 }

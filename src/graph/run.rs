@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 
-use super::effects::{self, Call, ToolNode, tool_name};
+use super::effects::{self, Call};
 use super::nodes::{Behaviour, Props, prop_kind, typed};
 use super::value::{Kind, coerce, py_str};
 use super::{Limits, Plan};
@@ -551,20 +551,7 @@ impl<E: Effects> Engine<'_, E> {
             }
             Behaviour::Effect(effect) => {
                 let plan = self.plan;
-                let tools: Vec<ToolNode<'_>> = plan
-                    .controls
-                    .iter()
-                    .filter(|(from, _)| *from == n)
-                    .map(|&(_, t)| {
-                        let target = &plan.nodes[t];
-                        ToolNode {
-                            name: tool_name(&target.title),
-                            description: format!("Run {}", target.title),
-                            spec: target.spec,
-                            props: &target.props,
-                        }
-                    })
-                    .collect();
+                let tools = effects::tools_of(plan, n);
                 let node = &plan.nodes[n];
                 let call = Call {
                     node_id: &node.id,

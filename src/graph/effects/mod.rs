@@ -11,6 +11,7 @@ pub mod web;
 
 use serde_json::{Map, Value, json};
 
+use super::Plan;
 use super::nodes::{Behaviour, Effect, Props, Spec, typed};
 use crate::llm;
 
@@ -163,6 +164,29 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
     }
 }
 
+/// The nodes `controller` drives through its control edges, as tools. Two nodes of one title
+/// get distinct names (`google_search`, `google_search_2`): a provider refuses duplicates.
+pub fn tools_of(plan: &Plan, controller: usize) -> Vec<ToolNode<'_>> {
+    let mut tools: Vec<ToolNode<'_>> = Vec::new();
+    for &(_, t) in plan.controls.iter().filter(|(from, _)| *from == controller) {
+        let target = &plan.nodes[t];
+        let base = tool_name(&target.title);
+        let mut name = base.clone();
+        let mut n = 1;
+        while tools.iter().any(|tool| tool.name == name) {
+            n += 1;
+            name = format!("{}_{n}", &base[..base.len().min(60)]);
+        }
+        tools.push(ToolNode {
+            name,
+            description: format!("Run {}", target.title),
+            spec: target.spec,
+            props: &target.props,
+        });
+    }
+    tools
+}
+
 /// NodeTool's control-tool name: the title in snake case, letters and digits only, at most 64
 /// characters (`"Google Search"` and `"GoogleSearch"` both give `google_search`).
 pub fn tool_name(title: &str) -> String {
@@ -239,15 +263,72 @@ pub async fn run_tool<E: Effects>(
                 .collect(),
         ),
     };
-    Ok(match result {
+    let mut text = match result {
         Value::String(s) => s,
         other => serde_json::to_string_pretty(&other).unwrap_or_default(),
-    })
+    };
+    // Every result goes back to the model on each later turn: bound what one adds.
+    if text.len() > MAX_TOOL_RESULT {
+        let mut end = MAX_TOOL_RESULT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("\n[result truncated]");
+    }
+    Ok(text)
 }
+
+/// Longest tool result given back to a model, in bytes.
+const MAX_TOOL_RESULT: usize = 256 * 1024;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controlled_nodes_become_uniquely_named_tools_with_bounded_results() {
+        use crate::graph::{LIMITS, compile};
+        let plan = compile(
+            &json!({"nodes": [
+                {"id": "a", "type": "nodetool.agents.Agent", "data": {"prompt": "x"}},
+                {"id": "s1", "type": "search.google.GoogleSearch", "data": {}},
+                {"id": "s2", "type": "search.google.GoogleSearch", "data": {}},
+                {"id": "c", "type": "nodetool.text.Concat", "data": {}},
+            ], "edges": [
+                {"id": "1", "source": "a", "sourceHandle": "__control__", "target": "s1", "targetHandle": "__control__", "edge_type": "control"},
+                {"id": "2", "source": "a", "sourceHandle": "__control__", "target": "s2", "targetHandle": "__control__", "edge_type": "control"},
+                {"id": "3", "source": "a", "sourceHandle": "__control__", "target": "c", "targetHandle": "__control__", "edge_type": "control"},
+            ]}),
+            &LIMITS,
+        )
+        .unwrap();
+        let tools = tools_of(&plan, 0);
+        let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["google_search", "google_search_2", "concat"]);
+        assert!(plan.nodes[1].controlled && !plan.nodes[0].controlled);
+
+        let values = Map::new();
+        let call = Call {
+            node_id: "a",
+            values: &values,
+            dynamic_outputs: &[],
+            tools: &tools,
+            now_micros: 0,
+            max_len: 8 << 20,
+            random: &|b: &mut [u8]| b.fill(0),
+        };
+        let long = "é".repeat(MAX_TOOL_RESULT);
+        let out = futures_executor::block_on(run_tool(
+            &tools[2],
+            &json!({"a": long, "b": "!"}),
+            &call,
+            &NoEffects,
+        ))
+        .unwrap();
+        assert!(out.len() <= MAX_TOOL_RESULT + 32);
+        assert!(out.ends_with("[result truncated]"));
+    }
 
     #[test]
     fn tool_names_follow_nodetool() {
