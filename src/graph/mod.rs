@@ -6,6 +6,7 @@
 pub mod effects;
 pub mod feed;
 pub mod nodes;
+pub mod pytext;
 pub mod run;
 pub mod template;
 pub mod value;

@@ -2,6 +2,7 @@
 //! node properties apply (pydantic's lax mode: `"3"` is a valid integer, `1` a valid bool) and
 //! Python's `str()`/`repr()` rendering, which text nodes use to turn values into text.
 
+use super::pytext::py_str_repr;
 use serde_json::{Map, Number, Value};
 
 /// A property's declared type, as far as conversion is concerned.
@@ -255,34 +256,6 @@ pub fn py_float(f: f64) -> String {
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{m}e{esign}{:02}", exp.abs())
     }
-}
-
-fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Python's `repr()` of the value's Python counterpart.

@@ -3,27 +3,11 @@
 //! `str.strip` and `int()`. Rust's `char` methods follow slightly different Unicode
 //! properties; these close the gaps that change results.
 
-/// `str.isspace`: Rust's White_Space plus the ASCII separators U+001C..U+001F.
-pub(super) fn py_isspace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// First code point of every run of ten decimal digits (General_Category Nd).
-const DECIMAL_RUNS: &[u32] = &[
-    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
-    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
-    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
-    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
-    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
-    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
-];
+pub(super) use crate::graph::pytext::py_isspace;
 
 /// The value of a decimal digit in any script (`str.isdecimal`), as Python's `int()` reads it.
 pub(crate) fn py_decimal(c: char) -> Option<u32> {
-    let u = c as u32;
-    let i = DECIMAL_RUNS.partition_point(|&start| start <= u);
-    let start = *DECIMAL_RUNS.get(i.checked_sub(1)?)?;
-    (u - start < 10).then_some(u - start)
+    crate::graph::pytext::py_decimal(c).map(u32::from)
 }
 
 /// `str.isalnum`: letters and numbers, but not the marks and circled letters that Rust's
