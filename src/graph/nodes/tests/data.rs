@@ -3,10 +3,9 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, SQRT_2};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::run;
-use crate::graph::nodes::{Behaviour, Props, prop_kind, spec, typed};
+use super::{emitted, run};
 
 /// A `DataframeRef` with the given column names and rows.
 fn frame(cols: &[&str], rows: Value) -> Value {
@@ -56,30 +55,6 @@ fn labels(v: &Value) -> Value {
         Some(ix) => ix.clone(),
         None => json!((0..v["data"].as_array().unwrap().len()).collect::<Vec<_>>()),
     }
-}
-
-/// Every `(handle, value)` a node emits, in order (several per handle for row iterators).
-fn emitted(ty: &str, props: Value) -> Result<Vec<(String, Value)>, String> {
-    let spec = spec(ty).expect("known type");
-    let Behaviour::Op(op) = spec.behaviour else {
-        panic!("not an op")
-    };
-    let mut values = Map::new();
-    for (name, _, default) in spec.props {
-        values.insert((*name).into(), serde_json::from_str(default).unwrap());
-    }
-    for (k, v) in props.as_object().unwrap() {
-        assert!(prop_kind(&spec, k).is_some(), "{ty} has no property {k}");
-        values.insert(k.clone(), typed(&spec, k, v)?);
-    }
-    let out = op.run(&Props {
-        values: &values,
-        dynamic: &[],
-        max_len: 1 << 20,
-        now_micros: 0,
-        random: &|b: &mut [u8]| b.fill(7),
-    })?;
-    Ok(out.into_iter().map(|(h, v)| (h.to_string(), v)).collect())
 }
 
 fn csv(text: &str) -> Result<Value, String> {

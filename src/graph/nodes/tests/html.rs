@@ -1,37 +1,9 @@
 //! Cases for `lib.markdown.*` and `lib.beautifulsoup.*`. The expected values are what
 //! NodeTool's Python nodes (BeautifulSoup 4 over Python 3.11's `html.parser`) return.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::run;
-use crate::graph::nodes::{Behaviour, Props, prop_kind, spec, typed};
-
-/// Every value a node emits, in order (the extractors emit one set of handles per item).
-fn emitted(ty: &str, props: Value) -> Result<Vec<(String, Value)>, String> {
-    let spec = spec(ty).expect("known type");
-    let Behaviour::Op(op) = spec.behaviour else {
-        panic!("not an op")
-    };
-    let mut values = Map::new();
-    for (name, _, default) in spec.props {
-        values.insert((*name).into(), serde_json::from_str(default).unwrap());
-    }
-    for (k, v) in props.as_object().unwrap() {
-        assert!(prop_kind(&spec, k).is_some(), "{ty} has no property {k}");
-        values.insert(k.clone(), typed(&spec, k, v)?);
-    }
-    let out = op.run(&Props {
-        values: &values,
-        dynamic: &[],
-        max_len: 1 << 20,
-        now_micros: 0,
-        random: &|b: &mut [u8]| b.fill(0),
-    })?;
-    for (handle, _) in &out {
-        assert!(spec.outputs.contains(handle), "{ty} emitted on {handle}");
-    }
-    Ok(out.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-}
+use super::{emitted, run};
 
 /// The values emitted on one handle.
 fn on(ty: &str, props: Value, handle: &str) -> Result<Vec<Value>, String> {

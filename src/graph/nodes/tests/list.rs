@@ -5,30 +5,10 @@
 use serde_json::{Map, Value, json};
 
 use super::run;
-use crate::graph::nodes::{Behaviour, Props, prop_kind, spec, typed};
 
 /// Every value a node emits, in order (`run` keeps one value per handle; streams need all).
 fn emitted(ty: &str, props: Value) -> Result<Vec<Value>, String> {
-    let spec = spec(ty).expect("known type");
-    let Behaviour::Op(op) = spec.behaviour else {
-        panic!("not an op")
-    };
-    let mut values = Map::new();
-    for (name, _, default) in spec.props {
-        values.insert((*name).into(), serde_json::from_str(default).unwrap());
-    }
-    for (k, v) in props.as_object().unwrap() {
-        assert!(prop_kind(&spec, k).is_some(), "undeclared property {k}");
-        values.insert(k.clone(), typed(&spec, k, v)?);
-    }
-    let out = op.run(&Props {
-        values: &values,
-        dynamic: &[],
-        max_len: 1 << 20,
-        now_micros: 0,
-        random: &|b: &mut [u8]| b.fill(7),
-    })?;
-    Ok(out
+    Ok(super::emitted(ty, props)?
         .into_iter()
         .map(|(handle, v)| {
             assert_eq!(handle, "output");

@@ -3,7 +3,10 @@ use serde_json::{Map, Value, json};
 use super::math::DOMAIN;
 use super::*;
 
-pub(crate) fn run(ty: &str, props: Value) -> Result<Value, String> {
+/// Every `(handle, value)` an operation node emits, in order, run on its defaults with `props`
+/// over them. A property the node does not declare is a test mistake unless the node is dynamic;
+/// a handle it does not declare is a node mistake.
+pub(crate) fn emitted(ty: &str, props: Value) -> Result<Vec<(String, Value)>, String> {
     let spec = spec(ty).expect("known type");
     let Behaviour::Op(op) = spec.behaviour else {
         panic!("not an op")
@@ -15,6 +18,7 @@ pub(crate) fn run(ty: &str, props: Value) -> Result<Value, String> {
     let mut dynamic = Vec::new();
     for (k, v) in props.as_object().unwrap() {
         if prop_kind(&spec, k).is_none() {
+            assert!(spec.dynamic, "{ty} has no property {k}");
             dynamic.push(k.clone());
         }
         values.insert(k.clone(), typed(&spec, k, v)?);
@@ -26,10 +30,19 @@ pub(crate) fn run(ty: &str, props: Value) -> Result<Value, String> {
         now_micros: 1_700_000_000_000_000,
         random: &|b: &mut [u8]| b.fill(7),
     })?;
+    for (handle, _) in &out {
+        assert!(spec.outputs.contains(handle), "{ty} emitted on {handle}");
+    }
+    Ok(out.into_iter().map(|(h, v)| (h.to_string(), v)).collect())
+}
+
+/// What a node emits: its one value, or an object by handle.
+pub(crate) fn run(ty: &str, props: Value) -> Result<Value, String> {
+    let out = emitted(ty, props)?;
     Ok(if out.len() == 1 {
         out[0].1.clone()
     } else {
-        Value::Object(out.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        Value::Object(out.into_iter().collect())
     })
 }
 

@@ -8,41 +8,12 @@ use futures_executor::block_on;
 use serde_json::{Map, Value, json};
 
 use crate::graph::effects::{Effects, Fetch, Fetched, Media, search::run as run_search};
-use crate::graph::nodes::search::{self, accept, format_results, without_inline_images};
-use crate::graph::nodes::{Behaviour, Effect, Family, Spec, typed};
+use crate::graph::nodes::search::{accept, format_results, without_inline_images};
+use crate::graph::nodes::{self, Behaviour, Effect, Spec, typed};
 use crate::llm;
 
-const FAMILIES: &[&Family] = &[
-    &search::GOOGLE_FAMILY,
-    &search::DUCKDUCKGO_FAMILY,
-    &search::AMAZON_FAMILY,
-    &search::BING_FAMILY,
-    &search::EBAY_FAMILY,
-    &search::EXTENDED_FAMILY,
-    &search::GOOGLE_EXTRA_FAMILY,
-    &search::GOOGLE_PLAY_FAMILY,
-    &search::GOOGLE_TRENDS_EXTRA_FAMILY,
-    &search::INTERNATIONAL_FAMILY,
-    &search::MORE_ENGINES_FAMILY,
-    &search::RETAIL_FAMILY,
-    &search::SCHOLAR_FAMILY,
-    &search::TRENDS_FAMILY,
-    &search::WALMART_FAMILY,
-    &search::YELP_FAMILY,
-    &search::YOUTUBE_FAMILY,
-];
-
 fn spec_of(ty: &str) -> Spec {
-    for f in FAMILIES {
-        for p in f.prefixes {
-            if let Some(name) = ty.strip_prefix(p)
-                && let Some((_, spec)) = f.nodes.iter().find(|(n, _)| *n == name)
-            {
-                return *spec;
-            }
-        }
-    }
-    panic!("no search node {ty}")
+    nodes::spec(ty).unwrap_or_else(|| panic!("no search node {ty}"))
 }
 
 /// A SerpApi that answers one canned JSON and records what it was asked.
@@ -426,10 +397,10 @@ fn every_node_declares_nodetool_properties_and_outputs() {
         ),
         ("search.youtube.YouTubeSearch", q_num, RT),
     ];
-    let declared: usize = FAMILIES
+    let declared = nodes::catalogue()
         .iter()
-        .map(|f| f.prefixes.len() * f.nodes.len())
-        .sum();
+        .filter(|(prefix, _, _)| prefix.starts_with("search."))
+        .count();
     assert_eq!(declared, nodes.len());
     assert_eq!(nodes.len(), 44);
     for (ty, props, outputs) in nodes {
