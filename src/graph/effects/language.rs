@@ -192,18 +192,18 @@ async fn agent<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<Ou
 
     let mut out: Outputs = Vec::new();
     let mut text = String::new();
+    // ClaudeAgent runs on Anthropic's models whatever provider its model names.
+    let (provider, model_id) = model(call)?;
+    let provider = match effect {
+        Effect::ClaudeAgent => "anthropic".to_string(),
+        _ => provider,
+    };
     for _ in 0..max_turns {
-        // ClaudeAgent runs on Anthropic's models whatever provider its model names.
-        let (provider, model_id) = model(call)?;
-        let provider = match effect {
-            Effect::ClaudeAgent => "anthropic".to_string(),
-            _ => provider,
-        };
         let reply = ask_provider(
             call,
             fx,
             &provider,
-            model_id,
+            model_id.clone(),
             messages.clone(),
             tools.clone(),
         )
