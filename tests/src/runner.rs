@@ -232,6 +232,20 @@ impl Runner {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The stderr lines once one of them contains `needle`, or after `wait` without one: the
+    /// runner writes a line before it answers, but the thread that reads the pipe may not have
+    /// seen it yet when the answer reaches the test.
+    pub fn stderr_lines_once(&self, needle: &str, wait: Duration) -> Vec<String> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            let lines = self.stderr_lines();
+            if lines.iter().any(|l| l.contains(needle)) || std::time::Instant::now() >= until {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The lines of a Rust panic in what the runner printed on stderr (none expected, ever).
     pub fn panics(&self) -> Vec<String> {
         self.stderr

@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 use nodetool_edge_conformance::runner::STATIC_TOKEN;
 use nodetool_edge_conformance::{Host, Profile, Reply, Runner, Target, parse, skip_unless_native};
@@ -237,7 +238,7 @@ fn the_fiftieth_wrong_token_in_a_minute_gets_429_and_other_addresses_still_get_i
     );
 
     // One log line for the flood, naming the address and never a guess.
-    let lines = r.stderr_lines();
+    let lines = r.stderr_lines_once("failed credential attempts", Duration::from_secs(5));
     let about: Vec<_> = lines
         .iter()
         .filter(|l| l.contains("failed credential attempts"))
