@@ -22,8 +22,27 @@ pub trait KeyValue {
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Deleting a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), KvError>;
-    /// Every key starting with `prefix`, in no particular order.
+    /// Every key starting with `prefix`, in no particular order. On Spin this reads every key
+    /// of the store, so request paths use index records (`store::index`) instead.
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError>;
+
+    /// Writes `new` at `key` only while the key still holds `expected` (`None`: absent), and
+    /// says whether it did. `Ok(false)`: another writer got there first; read again and retry.
+    /// Hosts with compare-and-swap (Spin's and the native runner's `wasi:keyvalue/atomics`)
+    /// do this atomically. This default reads and then writes, so a concurrent writer can slip
+    /// in between: Workers KV has no atomic operation (see `atomic_swap`).
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        if self.get(key).await?.as_deref() != expected {
+            return Ok(false);
+        }
+        self.set(key, new).await?;
+        Ok(true)
+    }
+
+    /// Whether [`KeyValue::swap`] is atomic on this host.
+    fn atomic_swap(&self) -> bool {
+        false
+    }
 
     /// A handle on the same store that an answer's body may keep after the handler has
     /// returned, so a large stored object goes out chunk by chunk as the client reads it

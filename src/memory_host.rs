@@ -51,6 +51,18 @@ impl KeyValue for MemoryHost {
             .cloned()
             .collect())
     }
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        // One thread, no await between the read and the write: atomic.
+        let mut kv = self.kv.borrow_mut();
+        if kv.get(key).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        kv.insert(key.to_string(), new.to_vec());
+        Ok(true)
+    }
+    fn atomic_swap(&self) -> bool {
+        true
+    }
 }
 
 impl Variables for MemoryHost {
