@@ -4,9 +4,12 @@
 //!
 //! Layout: the record at `users/v1/name/{username}` and an index `users/v1/token/{hash}`
 //! naming the username. A token is found by hashing it and reading one key (no scan); the
-//! record's hash is then compared in constant time. Writes go record first, index second, and
-//! removals the other way round, so a crash leaves at most an index entry that no longer
-//! matches its record, which lookups reject.
+//! record's hash is then compared in constant time. Writes go record first, token index
+//! second, and removals the other way round, so a crash leaves at most a token entry that no
+//! longer matches its record, which lookups reject. The list of usernames is an index record
+//! (`store::index`, kind `users`), written before a record and cleared after one. A new name
+//! is claimed with compare-and-swap on its record, so of concurrent creates of one name
+//! exactly one succeeds where the host's swap is atomic.
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -15,10 +18,13 @@ use crate::auth::identity::Role;
 use crate::auth::token::{generate_token, sha256_hex as token_hash};
 use crate::host::{Clock, Entropy, KeyValue};
 use crate::http::error::ApiError;
-use crate::store::records::{get_json, list_json, put_json, seg};
+use crate::store::index::{Entry, Index};
+use crate::store::records::{get_json, put_json, seg};
 use crate::time::naive_iso;
 
-const NAME_PREFIX: &str = "users/v1/name/";
+pub const NAME_PREFIX: &str = "users/v1/name/";
+/// The index of usernames: one for the whole server.
+pub const INDEX_KIND: &str = "users";
 const TOKEN_PREFIX: &str = "users/v1/token/";
 const UNREADABLE: &str = "A stored user could not be read";
 const MAX_USERNAME: usize = 128;
@@ -156,8 +162,24 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
         self.get(username).await?.ok_or_else(|| not_found(username))
     }
 
+    fn index(&self) -> Index<'a, H> {
+        Index::new(self.host, INDEX_KIND, "")
+    }
+
+    /// Every user, by username: the index, then each record.
     pub async fn list(&self) -> Result<Vec<UserRecord>, ApiError> {
-        list_json(self.host, NAME_PREFIX, UNREADABLE).await
+        if !crate::store::index::is_indexed(self.host).await? {
+            // A store from before index records, opened read-only by the `users` command or
+            // not yet imported: its records are listed by key, once.
+            return crate::store::records::list_json(self.host, NAME_PREFIX, UNREADABLE).await;
+        }
+        let mut out = Vec::new();
+        for name in self.index().entries().await?.keys() {
+            if let Some(record) = self.get(name).await? {
+                out.push(record);
+            }
+        }
+        Ok(out)
     }
 
     /// The user holding `token`, if any.
@@ -195,7 +217,18 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
             token_hash: token_hash(&token),
             created_at: format!("{}Z", &naive_iso(self.host.now_micros())[..19]),
         };
-        self.write(&record, None).await?;
+        self.index().put(username, Entry::default(), None).await?;
+        let bytes = serde_json::to_vec(&record).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        if !self.host.swap(&name_key(username), None, &bytes).await? {
+            // Another create of this name got there between the check above and now; its
+            // index entry is the same one, so it stays.
+            return Err(ApiError::Conflict(format!(
+                "User '{username}' was just created by another request"
+            )));
+        }
+        self.host
+            .set(&token_key(&record.token_hash), record.username.as_bytes())
+            .await?;
         Ok(IssuedToken::new(&record, token))
     }
 
@@ -215,6 +248,7 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
         let record = self.require(username).await?;
         self.host.delete(&token_key(&record.token_hash)).await?;
         self.host.delete(&name_key(username)).await?;
+        self.index().remove(username).await?;
         Ok(())
     }
 
@@ -266,6 +300,9 @@ impl<'a, H: KeyValue + Clock + Entropy> UserStore<'a, H> {
     }
 
     async fn write(&self, record: &UserRecord, old_hash: Option<&str>) -> Result<(), ApiError> {
+        self.index()
+            .put(&record.username, Entry::default(), None)
+            .await?;
         put_json(self.host, &name_key(&record.username), record, "user").await?;
         self.host
             .set(&token_key(&record.token_hash), record.username.as_bytes())
@@ -327,7 +364,10 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        assert!(host.kv.borrow().is_empty());
+        // Nothing is left but the (now empty) index of usernames.
+        let left: Vec<String> = host.kv.borrow().keys().cloned().collect();
+        assert_eq!(left, [crate::store::index::index_key(INDEX_KIND, "")]);
+        assert!(block_on(users.list()).unwrap().is_empty());
     }
 
     #[test]

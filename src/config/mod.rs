@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 pub mod error;
+pub mod quotas;
 pub mod url;
 
 pub use error::{ConfigError, MIN_SECRET_CHARS, Weakness, weakness};
@@ -53,6 +54,9 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "GEMINI_API_KEY",
     "SERPAPI_BASE_URL",
     "SERPAPI_API_KEY",
+    "MAX_WORKFLOWS_PER_USER",
+    "MAX_ASSETS_PER_USER",
+    "MAX_COLLECTIONS_PER_USER",
 ];
 
 /// One variable holding every other one, as a JSON object by canonical name. A host that has
@@ -157,6 +161,7 @@ pub struct Config {
     pub supabase: Option<SupabaseConfig>,
     pub auth_cache: AuthCacheConfig,
     pub chat: crate::chat::config::ChatConfig,
+    pub quotas: quotas::Quotas,
 }
 
 /// How Supabase access tokens are checked (SPEC, Auth): locally, against the project's JWKS
@@ -224,6 +229,7 @@ impl fmt::Debug for Config {
             .field("supabase_url", &self.supabase.as_ref().map(|s| &s.url))
             .field("auth_cache", &self.auth_cache)
             .field("chat", &self.chat)
+            .field("quotas", &self.quotas)
             .finish()
     }
 }
@@ -403,6 +409,7 @@ impl Config {
             supabase,
             auth_cache,
             chat: crate::chat::config::ChatConfig::load(&get)?,
+            quotas: quotas::Quotas::load(&get)?,
         })
     }
 }

@@ -7,11 +7,14 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
+use crate::config::quotas::{Quota, Quotas};
 use crate::host::Host;
 use crate::http::body::{json_object, opt_str, req_str};
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
 use crate::store::assets::{AssetRecord, AssetStore, FORMAT, MAX_ID_LEN, home_folder, valid_id};
+use crate::store::index::{Cap, Entry};
+use crate::store::layout;
 use crate::store::storage::Bucket;
 use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
@@ -41,6 +44,22 @@ async fn file_size<H: Host>(ctx: &Ctx<'_, H>, a: &AssetRecord) -> Result<Option<
             .map(|m| m.size),
         None => None,
     })
+}
+
+/// Stores `record` within its owner's asset quota (counted in their index, which a store
+/// written before index records gets first).
+pub async fn put_within_quota<H: Host>(
+    host: &H,
+    quotas: &Quotas,
+    record: &AssetRecord,
+) -> Result<(), ApiError> {
+    layout::ensure_indexed(host).await?;
+    let refusal = || quotas.refusal(Quota::Assets);
+    let cap = Cap {
+        max_items: quotas.assets,
+        refusal: &refusal,
+    };
+    AssetStore::new(host).put(record, Some(cap)).await
 }
 
 /// `GET /admin/assets`: `{"next", "assets"}`. Without `parent_id` and `content_type` the user's
@@ -75,23 +94,26 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
     if parent_id.is_none() && content_type.is_none() {
         parent_id = Some(user.clone());
     }
-    let all = AssetStore::new(ctx.host).list(&user).await?;
-    let mut items = all
-        .iter()
-        .filter(|a| parent_id.as_ref().is_none_or(|p| a.parent_id == *p))
-        .filter(|a| {
-            content_type
-                .as_ref()
-                .is_none_or(|c| a.content_type.starts_with(c.as_str()))
-        })
-        .filter(|a| cursor.is_empty() || a.id > cursor);
-    let page: Vec<&AssetRecord> = items.by_ref().take(page_size).collect();
-    let next = match (items.next(), page.last()) {
-        (Some(_), Some(last)) => last.id.clone(),
+    layout::ensure_indexed(ctx.host).await?;
+    let keep = |e: &Entry| {
+        parent_id
+            .as_ref()
+            .is_none_or(|p| e.parent.as_deref() == Some(p.as_str()))
+            && content_type.as_ref().is_none_or(|c| {
+                e.class
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with(c.as_str()))
+            })
+    };
+    let (page, more) = AssetStore::new(ctx.host)
+        .page(&user, keep, &cursor, page_size)
+        .await?;
+    let next = match (more, page.last()) {
+        (true, Some(last)) => last.id.clone(),
         _ => String::new(),
     };
     let mut assets = Vec::with_capacity(page.len());
-    for a in page {
+    for a in &page {
         assets.push(a.to_response(file_size(ctx, a).await?));
     }
     Ok(ok_json(&json!({"next": next, "assets": assets})))
@@ -178,7 +200,7 @@ pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
             .map(|e| e.created_at)
             .unwrap_or_else(|| naive_iso(ctx.host.now_micros())),
     };
-    store.put(&record).await?;
+    put_within_quota(ctx.host, &ctx.config.quotas, &record).await?;
     Ok(ok_json(&record.to_response(file_size(ctx, &record).await?)))
 }
 

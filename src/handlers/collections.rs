@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, random_hex};
+use crate::config::quotas::Quota;
 use crate::host::Host;
 use crate::http::body::{json_object, opt_list, opt_str, req_str};
 use crate::http::error::ApiError;
@@ -16,6 +17,7 @@ use crate::store::collections::{
     CollectionRecord, CollectionStore, DocRecord, FORMAT, MAX_DIMENSION, cosine, norm,
     validate_name,
 };
+use crate::store::layout;
 use crate::store::workflows::WorkflowStore;
 use crate::time::naive_iso;
 
@@ -106,6 +108,7 @@ fn vector(v: &Value, path: &[&str]) -> Result<Vec<f32>, ApiError> {
 }
 
 pub async fn list<H: Host>(ctx: &Ctx<'_, H>) -> Result<Response, ApiError> {
+    crate::store::layout::ensure_indexed(ctx.host).await?;
     let all = CollectionStore::new(ctx.host).list().await?;
     let mut out = Vec::with_capacity(all.len());
     for c in &all {
@@ -135,8 +138,15 @@ pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
         metadata,
         dimension: None,
         created_at: naive_iso(ctx.host.now_micros()),
+        owner: Some(ctx.identity.user_id.clone()),
     };
-    store.put(&c).await?;
+    layout::ensure_indexed(ctx.host).await?;
+    let quotas = ctx.config.quotas;
+    store
+        .create(&c, quotas.collections, || {
+            quotas.refusal(Quota::Collections)
+        })
+        .await?;
     Ok(ok_json(&describe(ctx, &c).await?))
 }
 
@@ -260,9 +270,7 @@ pub async fn add<H: Host>(ctx: &Ctx<'_, H>, name: &str, body: &[u8]) -> Result<R
     let store = CollectionStore::new(ctx.host);
     // The dimension is recorded before the documents, so no stored document disagrees with it.
     store.put(&c).await?;
-    for d in &docs {
-        store.put_doc(&c, d).await?;
-    }
+    store.put_docs(&c, &docs).await?;
     Ok(ok_json(&json!({
         "message": format!("Documents added to collection {name} successfully")
     })))

@@ -58,6 +58,7 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
             _ => {}
         }
     }
+    crate::store::layout::ensure_indexed(ctx.host).await?;
     let stored = SecretStore::new(ctx.host)
         .list(&ctx.identity.user_id)
         .await?;

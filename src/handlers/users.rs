@@ -27,6 +27,7 @@ fn gate<H>(ctx: &Ctx<'_, H>) -> Result<(), ApiError> {
 
 pub async fn list<H: Host>(ctx: &Ctx<'_, H>) -> Result<Response, ApiError> {
     gate(ctx)?;
+    crate::store::layout::ensure_indexed(ctx.host).await?;
     let users = UserStore::new(ctx.host).list().await?;
     let users: Vec<_> = users.iter().map(|u| u.masked()).collect();
     Ok(ok_json(&json!({ "users": users })))

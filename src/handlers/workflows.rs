@@ -3,10 +3,13 @@
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
+use crate::config::quotas::Quota;
 use crate::graph;
 use crate::host::Host;
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
+use crate::store::index::Cap;
+use crate::store::layout;
 use crate::store::workflows::WorkflowStore;
 use crate::time::naive_iso;
 use crate::workflow::{WorkflowInput, validate_id};
@@ -41,24 +44,12 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
             _ => {}
         }
     }
-    let all = WorkflowStore::new(ctx.host)
-        .list(&ctx.identity.user_id)
+    layout::ensure_indexed(ctx.host).await?;
+    let page = WorkflowStore::new(ctx.host)
+        .page(&ctx.identity.user_id, run_mode.as_deref(), &cursor, limit)
         .await?;
-    let mut items = all
-        .iter()
-        .filter(|w| run_mode.is_none() || w.run_mode == run_mode);
-    if !cursor.is_empty() {
-        // Resume after the cursor; a cursor that no longer exists ends the listing rather than
-        // restarting it, so a paging client cannot loop.
-        if !items.by_ref().any(|w| w.id == cursor) {
-            return Ok(ok_json(&json!({"next": "", "workflows": []})));
-        }
-    }
-    let page: Vec<_> = items.by_ref().take(limit).collect();
-    let next = match (items.next(), page.last()) {
-        (Some(_), Some(last)) => last.id.clone(),
-        _ => String::new(),
-    };
+    let next = page.next;
+    let page = page.workflows;
     let workflows: Vec<Value> = page.iter().map(|w| w.to_response()).collect();
     Ok(ok_json(&json!({"next": next, "workflows": workflows})))
 }
@@ -70,8 +61,24 @@ pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
     let id = random_hex(ctx.host, 16);
     let now = now(ctx);
     let record = input.into_record(id, ctx.identity.user_id.clone(), now.clone(), now);
-    WorkflowStore::new(ctx.host).save(&record).await?;
+    save(ctx, &record).await?;
     Ok(ok_json(&with_warnings(record.to_response(), warnings)))
+}
+
+/// Stores `record` within the caller's workflow quota (counted in their index, which a store
+/// written before index records gets first).
+async fn save<H: Host>(
+    ctx: &Ctx<'_, H>,
+    record: &crate::workflow::WorkflowRecord,
+) -> Result<(), ApiError> {
+    layout::ensure_indexed(ctx.host).await?;
+    let quotas = ctx.config.quotas;
+    let refusal = || quotas.refusal(Quota::Workflows);
+    let cap = Cap {
+        max_items: quotas.workflows,
+        refusal: &refusal,
+    };
+    WorkflowStore::new(ctx.host).save(record, Some(cap)).await
 }
 
 /// A graph must be sound to be saved; node types we cannot run are only warned about, so a
@@ -113,7 +120,7 @@ pub async fn put<H: Host>(ctx: &Ctx<'_, H>, id: &str, body: &[u8]) -> Result<Res
         created_at,
         now,
     );
-    store.save(&record).await?;
+    save(ctx, &record).await?;
     Ok(ok_json(&with_warnings(record.to_response(), warnings)))
 }
 

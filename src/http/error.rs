@@ -39,6 +39,8 @@ pub enum ApiError {
     /// A failure of ours or the host's; `detail` is generic, the cause goes to the log.
     Internal(&'static str),
     Unavailable(&'static str),
+    /// 403 naming a per-user quota the request would exceed.
+    QuotaExceeded(String),
     /// 501: the route exists but not under this configuration.
     NotImplemented(&'static str),
 }
@@ -66,7 +68,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -102,6 +104,7 @@ impl ApiError {
             Self::NotFound(d)
             | Self::BadRequest(d)
             | Self::Conflict(d)
+            | Self::QuotaExceeded(d)
             | Self::Unprocessable(d) => {
                 json!({ "detail": d })
             }

@@ -1,7 +1,8 @@
 //! Asset records (NodeTool's `Asset` model, reference 4.6) through the KV port.
 //!
-//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and an owner
-//! marker (`records::owner_marker`) lets a user's assets be listed without scanning everyone's.
+//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and the owner's
+//! index record (`store::index`, kind `assets`) lists it with its folder and content type, so a
+//! folder is listed from the index and the records of the page alone.
 //! The file itself is an object in the `assets` storage bucket named `{id}.{ext}`, which is
 //! what NodeTool's sync uploads after creating the record.
 
@@ -10,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::store::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
+use crate::store::index::{Cap, Entry, Index};
+use crate::store::records::{get_json, owner_marker, put_json, seg};
 
 pub const FORMAT: u32 = 1;
 pub const FOLDER: &str = "folder";
@@ -134,11 +136,11 @@ pub fn home_folder(user_id: &str) -> Value {
     })
 }
 
-fn record_key(id: &str) -> String {
+pub fn record_key(id: &str) -> String {
     format!("assets/v1/{}", seg(id))
 }
 
-const KIND: &str = "assets";
+pub const KIND: &str = "assets";
 const UNREADABLE: &str = "A stored asset could not be read";
 
 pub struct AssetStore<'a, K: KeyValue> {
@@ -154,32 +156,74 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         get_json(self.kv, &record_key(id), UNREADABLE).await
     }
 
-    /// The owner marker is written first: a crash in between leaves a marker without a
-    /// record, which listing skips, never a record that cannot be listed.
-    pub async fn put(&self, record: &AssetRecord) -> Result<(), ApiError> {
-        mark_owner(self.kv, KIND, &record.user_id, &record.id).await?;
+    /// The index entry is written first: a crash in between leaves an entry without a
+    /// record, which listing skips, never a record that cannot be listed. A new id beyond
+    /// `cap` is refused before anything is written.
+    pub async fn put(&self, record: &AssetRecord, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
+        Index::new(self.kv, KIND, &record.user_id)
+            .put(&record.id, entry_of(record), cap)
+            .await?;
         put_json(self.kv, &record_key(&record.id), record, UNREADABLE).await
     }
 
     pub async fn delete(&self, record: &AssetRecord) -> Result<(), ApiError> {
         self.kv.delete(&record_key(&record.id)).await?;
+        Index::new(self.kv, KIND, &record.user_id)
+            .remove(&record.id)
+            .await?;
+        // A store written before index records listed assets by marker (see store::layout).
         let marker = owner_marker(KIND, &record.user_id, &record.id);
         self.kv.delete(&marker).await?;
         Ok(())
     }
 
-    /// All of a user's assets, ordered by id (NodeTool's ids are time-ordered).
-    pub async fn list(&self, user_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
+    /// How many assets the user has, folders included.
+    pub async fn count(&self, user_id: &str) -> Result<usize, ApiError> {
+        Ok(Index::new(self.kv, KIND, user_id).entries().await?.len())
+    }
+
+    /// The user's assets whose index entry `keep` accepts, ordered by id (NodeTool's ids are
+    /// time-ordered), after `after` (an id; `""` from the start), at most `limit` of them, and
+    /// whether more follow. Only the records returned are read.
+    pub async fn page(
+        &self,
+        user_id: &str,
+        keep: impl Fn(&Entry) -> bool,
+        after: &str,
+        limit: usize,
+    ) -> Result<(Vec<AssetRecord>, bool), ApiError> {
+        let entries = Index::new(self.kv, KIND, user_id).entries().await?;
+        let mut rest = entries
+            .iter()
+            .filter(|(id, e)| (after.is_empty() || id.as_str() > after) && keep(e))
+            .map(|(id, _)| id)
+            .peekable();
         let mut out = Vec::new();
-        for id in owned_ids(self.kv, KIND, user_id).await? {
-            if let Some(r) = self.get(&id).await?
+        while out.len() < limit {
+            let Some(id) = rest.next() else { break };
+            if let Some(r) = self.get(id).await?
                 && r.user_id == user_id
             {
                 out.push(r);
             }
         }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        Ok((out, rest.peek().is_some()))
+    }
+
+    /// All of a user's assets, ordered by id.
+    pub async fn list(&self, user_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
+        Ok(self.page(user_id, |_| true, "", usize::MAX).await?.0)
+    }
+}
+
+/// What the owner's index keeps of an asset: its folder and content type, for listing a
+/// folder or a type without reading the records.
+pub fn entry_of(record: &AssetRecord) -> Entry {
+    Entry {
+        updated: record.created_at.clone(),
+        parent: Some(record.parent_id.clone()),
+        class: Some(record.content_type.clone()),
+        ..Entry::default()
     }
 }
 

@@ -3,7 +3,10 @@
 //!
 //! `collections/v1/names/{name}` holds the collection record; its documents live under
 //! `collections/v1/docs/{cid}/{doc id}`, keyed by an internal id so a rename touches one record.
-//! Embeddings are stored as little-endian `f32` in base64 with their norm, so a query decodes
+//! The names are listed by one index record (`store::index`, kind `collections`, which also
+//! keeps each collection's creator for quotas) and each collection's documents by one of its
+//! own, so counting documents is one read and a query reads the documents, not the store's
+//! keys. Embeddings are stored as little-endian `f32` in base64 with their norm, so a query decodes
 //! bytes instead of parsing thousands of JSON numbers per document.
 
 use base64::Engine;
@@ -13,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
+use crate::store::index::{Entry, Index, index_key, is_indexed};
 use crate::store::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
@@ -28,6 +32,9 @@ pub struct CollectionRecord {
     /// Fixed by the first embedding added; every later one must match.
     pub dimension: Option<usize>,
     pub created_at: String,
+    /// The user who created it, for their quota (none for collections made before quotas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,11 +114,29 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
+pub const NAMES_PREFIX: &str = "collections/v1/names/";
+pub const INDEX_KIND: &str = "collections";
+const DOCS_INDEX_KIND: &str = "collection-docs";
+
 fn name_key(name: &str) -> String {
-    format!("collections/v1/names/{}", seg(name))
+    format!("{NAMES_PREFIX}{}", seg(name))
 }
 
-fn docs_prefix(cid: &str) -> String {
+/// The index record of one collection's documents.
+pub fn docs_index_key(cid: &str) -> String {
+    index_key(DOCS_INDEX_KIND, cid)
+}
+
+/// What the names index keeps of a collection: its creator, counted by their quota.
+pub fn entry_of(c: &CollectionRecord) -> Entry {
+    Entry {
+        updated: c.created_at.clone(),
+        parent: c.owner.clone(),
+        ..Entry::default()
+    }
+}
+
+pub fn docs_prefix(cid: &str) -> String {
     format!("collections/v1/docs/{cid}/")
 }
 
@@ -134,45 +159,142 @@ impl<'a, K: KeyValue> CollectionStore<'a, K> {
         get_json(self.kv, &name_key(name), UNREADABLE).await
     }
 
-    pub async fn put(&self, c: &CollectionRecord) -> Result<(), ApiError> {
-        put_json(self.kv, &name_key(&c.name), c, UNREADABLE).await
+    fn names(&self) -> Index<'a, K> {
+        Index::new(self.kv, INDEX_KIND, "")
     }
 
-    /// Renames by writing the new name before removing the old one: a crash in between
-    /// leaves the collection reachable under both names, never under none.
-    pub async fn rename(&self, c: &mut CollectionRecord, new_name: &str) -> Result<(), ApiError> {
-        let old = std::mem::replace(&mut c.name, new_name.to_string());
-        self.put(c).await?;
-        self.kv.delete(&name_key(&old)).await?;
-        Ok(())
+    fn doc_index(&self, c: &CollectionRecord) -> Index<'a, K> {
+        Index::at(self.kv, docs_index_key(&c.cid))
     }
 
-    /// The name goes first, so the collection is gone at once; its documents follow.
-    pub async fn delete(&self, c: &CollectionRecord) -> Result<(), ApiError> {
-        self.kv.delete(&name_key(&c.name)).await?;
-        for key in self.kv.list_prefix(&docs_prefix(&c.cid)).await? {
-            self.kv.delete(&key).await?;
+    /// A new collection. Its name is claimed with compare-and-swap, so of concurrent creates of
+    /// one name one succeeds and the others get 409; `within` refuses when its creator already
+    /// has `max` collections.
+    pub async fn create(
+        &self,
+        c: &CollectionRecord,
+        max: usize,
+        refusal: impl Fn() -> ApiError,
+    ) -> Result<(), ApiError> {
+        let taken = || ApiError::Conflict(format!("Collection {} already exists", c.name));
+        self.names()
+            .update(|entries| {
+                if let Some(existing) = entries.get(&c.name) {
+                    // The entry of a create that crashed before its record: reuse it.
+                    return if existing.parent == c.owner {
+                        Ok(false)
+                    } else {
+                        Err(taken())
+                    };
+                }
+                let owned = entries
+                    .values()
+                    .filter(|e| e.parent.is_some() && e.parent == c.owner)
+                    .count();
+                if owned >= max {
+                    return Err(refusal());
+                }
+                entries.insert(c.name.clone(), entry_of(c));
+                Ok(true)
+            })
+            .await?;
+        let bytes = serde_json::to_vec(c).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        if !self.kv.swap(&name_key(&c.name), None, &bytes).await? {
+            return Err(taken());
         }
         Ok(())
     }
 
+    /// Rewrites an existing collection's record.
+    pub async fn put(&self, c: &CollectionRecord) -> Result<(), ApiError> {
+        put_json(self.kv, &name_key(&c.name), c, UNREADABLE).await
+    }
+
+    pub async fn rename(&self, c: &mut CollectionRecord, new_name: &str) -> Result<(), ApiError> {
+        let old = std::mem::replace(&mut c.name, new_name.to_string());
+        self.names().put(new_name, entry_of(c), None).await?;
+        self.put(c).await?;
+        self.kv.delete(&name_key(&old)).await?;
+        self.names().remove(&old).await?;
+        Ok(())
+    }
+
+    /// Its documents, then its documents' index, then its name: a crash midway leaves a
+    /// collection with fewer documents, never documents without a collection that lists them.
+    pub async fn delete(&self, c: &CollectionRecord) -> Result<(), ApiError> {
+        for key in self.doc_keys(c).await? {
+            self.kv.delete(&key).await?;
+        }
+        self.kv.delete(&docs_index_key(&c.cid)).await?;
+        self.kv.delete(&name_key(&c.name)).await?;
+        self.names().remove(&c.name).await?;
+        Ok(())
+    }
+
     pub async fn list(&self) -> Result<Vec<CollectionRecord>, ApiError> {
-        let mut out: Vec<CollectionRecord> =
-            list_json(self.kv, "collections/v1/names/", UNREADABLE).await?;
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        if !is_indexed(self.kv).await? {
+            // A store from before index records, not yet imported: listed by key, once.
+            let mut out: Vec<CollectionRecord> =
+                list_json(self.kv, NAMES_PREFIX, UNREADABLE).await?;
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        for name in self.names().entries().await?.keys() {
+            if let Some(c) = self.get(name).await? {
+                out.push(c);
+            }
+        }
         Ok(out)
     }
 
-    pub async fn count(&self, c: &CollectionRecord) -> Result<usize, ApiError> {
-        Ok(self.kv.list_prefix(&docs_prefix(&c.cid)).await?.len())
+    /// The keys of a collection's documents: from its index, or by prefix in a store from
+    /// before index records.
+    async fn doc_keys(&self, c: &CollectionRecord) -> Result<Vec<String>, ApiError> {
+        if !is_indexed(self.kv).await? {
+            let mut keys = self.kv.list_prefix(&docs_prefix(&c.cid)).await?;
+            keys.sort();
+            return Ok(keys);
+        }
+        Ok(self
+            .doc_index(c)
+            .entries()
+            .await?
+            .keys()
+            .map(|id| doc_key(&c.cid, id))
+            .collect())
     }
 
-    pub async fn put_doc(&self, c: &CollectionRecord, d: &DocRecord) -> Result<(), ApiError> {
-        put_json(self.kv, &doc_key(&c.cid, &d.id), d, UNREADABLE).await
+    pub async fn count(&self, c: &CollectionRecord) -> Result<usize, ApiError> {
+        Ok(self.doc_keys(c).await?.len())
+    }
+
+    /// Adds or replaces documents: all of them enter the index in one change, then each
+    /// record is written.
+    pub async fn put_docs(&self, c: &CollectionRecord, docs: &[DocRecord]) -> Result<(), ApiError> {
+        self.doc_index(c)
+            .update(|entries| {
+                let before = entries.len();
+                for d in docs {
+                    entries.entry(d.id.clone()).or_default();
+                }
+                Ok(entries.len() != before)
+            })
+            .await?;
+        for d in docs {
+            put_json(self.kv, &doc_key(&c.cid, &d.id), d, UNREADABLE).await?;
+        }
+        Ok(())
     }
 
     pub async fn docs(&self, c: &CollectionRecord) -> Result<Vec<DocRecord>, ApiError> {
-        list_json(self.kv, &docs_prefix(&c.cid), UNREADABLE).await
+        let mut out = Vec::new();
+        for key in self.doc_keys(c).await? {
+            if let Some(d) = get_json(self.kv, &key, UNREADABLE).await? {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 }
 

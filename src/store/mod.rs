@@ -3,6 +3,8 @@
 
 pub mod assets;
 pub mod collections;
+pub mod index;
+pub mod layout;
 pub mod records;
 pub mod secrets;
 pub mod storage;

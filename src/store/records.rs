@@ -1,9 +1,8 @@
-//! JSON records over the KV port, shared by every store: key segments, typed reads and writes,
-//! and owner markers.
+//! JSON records over the KV port, shared by every store: key segments, typed reads and writes.
 //!
-//! Records with global ids (workflows, assets) are listed per user through markers at
-//! `owners/v1/{user}/{kind}/{id}`. A marker is written before its record and removed after it,
-//! so a crash leaves at most a stale marker, which listings skip by checking the record's owner.
+//! Records with global ids (workflows, assets) are listed per user through index records
+//! (`store::index`). Stores written before those listed them through owner markers at
+//! `owners/v1/{user}/{kind}/{id}`, which `store::layout` imports once.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
@@ -39,7 +38,7 @@ pub fn seg(s: &str) -> String {
 }
 
 /// The string a segment stands for, when the segment holds it (it is not shortened).
-fn unseg(segment: &str) -> Option<String> {
+pub fn unseg(segment: &str) -> Option<String> {
     if segment.starts_with(SHORTENED) {
         return None;
     }
@@ -101,48 +100,9 @@ pub fn owner_marker(kind: &str, user_id: &str, id: &str) -> String {
     format!("{}{}", owner_prefix(kind, user_id), seg(id))
 }
 
-/// Lists record `id` of `kind` under `user_id`. The marker holds the id, for the ids too long
-/// for their key to hold them.
-pub async fn mark_owner<K: KeyValue>(
-    kv: &K,
-    kind: &str,
-    user_id: &str,
-    id: &str,
-) -> Result<(), ApiError> {
-    kv.set(&owner_marker(kind, user_id, id), id.as_bytes())
-        .await?;
-    Ok(())
-}
-
-/// The ids of `kind` marked for `user_id` (stale markers included: callers check the owner).
-/// Most come from the keys alone; only a shortened one costs a read.
-pub async fn owned_ids<K: KeyValue>(
-    kv: &K,
-    kind: &str,
-    user_id: &str,
-) -> Result<Vec<String>, ApiError> {
-    let prefix = owner_prefix(kind, user_id);
-    let mut ids = Vec::new();
-    for key in kv.list_prefix(&prefix).await? {
-        let Some(segment) = key.strip_prefix(&prefix) else {
-            continue;
-        };
-        if let Some(id) = unseg(segment) {
-            ids.push(id);
-        } else if let Some(value) = kv.get(&key).await?
-            && let Ok(id) = String::from_utf8(value)
-        {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory_host::MemoryHost;
-    use futures_executor::block_on;
 
     /// Workers KV refuses longer keys.
     const WORKERS_KEY_LIMIT: usize = 512;
@@ -173,18 +133,5 @@ mod tests {
         ] {
             assert!(key.len() <= WORKERS_KEY_LIMIT, "{} bytes: {key}", key.len());
         }
-    }
-
-    #[test]
-    fn owned_ids_come_back_whole_even_when_shortened() {
-        let host = MemoryHost::with_vars(&[]);
-        let long = "ü".repeat(64);
-        for id in ["short", long.as_str()] {
-            block_on(mark_owner(&host, "workflow", "u1", id)).unwrap();
-        }
-        block_on(mark_owner(&host, "workflow", "u2", "other")).unwrap();
-        let mut ids = block_on(owned_ids(&host, "workflow", "u1")).unwrap();
-        ids.sort();
-        assert_eq!(ids, vec!["short".to_string(), long]);
     }
 }

@@ -1,16 +1,18 @@
 //! Workflows kept through the KV port.
 //!
-//! Layout: the record lives at `workflows/v1/{id}` (ids are global, as in NodeTool) and an
-//! owner marker (`records::owner_marker`) makes "my workflows" a prefix listing. Two users
-//! racing to create the same new id: the last write wins and the loser's marker is stale
+//! Layout: the record lives at `workflows/v1/{id}` (ids are global, as in NodeTool) and the
+//! owner's index record (`store::index`, kind `workflows`) lists it with its `updated_at` and
+//! run mode, so a page of "my workflows" reads the index and then only the page. Two users
+//! racing to create the same new id: the last write wins and the loser's entry is stale
 //! (skipped).
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::store::records::{get_json, mark_owner, owned_ids, owner_marker, put_json, seg};
+use crate::store::index::{Cap, Entry, Index, newest_first};
+use crate::store::records::{get_json, owner_marker, put_json, seg};
 use crate::workflow::WorkflowRecord;
 
-const KIND: &str = "workflows";
+pub const KIND: &str = "workflows";
 
 /// Where a workflow record lives in the key-value store (hosts that read it directly use this).
 pub fn record_key(id: &str) -> String {
@@ -21,6 +23,21 @@ pub const NOT_FOUND: &str = "Workflow not found";
 
 fn not_found() -> ApiError {
     ApiError::NotFound(NOT_FOUND.into())
+}
+
+/// What the owner's index keeps of a workflow.
+pub fn entry_of(record: &WorkflowRecord) -> Entry {
+    Entry {
+        updated: record.updated_at.clone(),
+        class: record.run_mode.clone(),
+        ..Entry::default()
+    }
+}
+
+/// One page of a listing and the cursor of the next (`""` on the last page, as NodeTool).
+pub struct Page {
+    pub workflows: Vec<WorkflowRecord>,
+    pub next: String,
 }
 
 pub struct WorkflowStore<'a, K: KeyValue> {
@@ -61,8 +78,16 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         }
     }
 
-    pub async fn save(&self, record: &WorkflowRecord) -> Result<(), ApiError> {
-        mark_owner(self.kv, KIND, &record.user_id, &record.id).await?;
+    /// Stores `record`, listing it first; a new id beyond `cap` is refused before anything
+    /// is written.
+    pub async fn save(
+        &self,
+        record: &WorkflowRecord,
+        cap: Option<Cap<'_>>,
+    ) -> Result<(), ApiError> {
+        Index::new(self.kv, KIND, &record.user_id)
+            .put(&record.id, entry_of(record), cap)
+            .await?;
         let key = record_key(&record.id);
         put_json(self.kv, &key, record, "Workflow could not be stored").await
     }
@@ -73,25 +98,57 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
             _ => return Err(not_found()),
         }
         self.kv.delete(&record_key(id)).await?;
+        Index::new(self.kv, KIND, user_id).remove(id).await?;
+        // A store written before index records listed workflows by marker; a marker left
+        // behind would bring the entry back if that store's markers were imported again.
         self.kv.delete(&owner_marker(KIND, user_id, id)).await?;
         Ok(())
     }
 
-    /// The caller's workflows, newest update first (ties by id).
-    pub async fn list(&self, user_id: &str) -> Result<Vec<WorkflowRecord>, ApiError> {
-        let mut out = Vec::new();
-        for id in owned_ids(self.kv, KIND, user_id).await? {
-            if let Some(w) = self.load(&id).await?
+    /// How many workflows the caller has (entries whose record a crash lost included).
+    pub async fn count(&self, user_id: &str) -> Result<usize, ApiError> {
+        Ok(Index::new(self.kv, KIND, user_id).entries().await?.len())
+    }
+
+    /// Up to `limit` of the caller's workflows after `cursor` (an id; `""` starts at the
+    /// top), newest update first, ties by id, only those of `run_mode` when given. Reads the
+    /// index and the records of the page, nothing else. A cursor that is no longer listed
+    /// ends the listing rather than restarting it, so a paging client cannot loop.
+    pub async fn page(
+        &self,
+        user_id: &str,
+        run_mode: Option<&str>,
+        cursor: &str,
+        limit: usize,
+    ) -> Result<Page, ApiError> {
+        let entries = Index::new(self.kv, KIND, user_id).entries().await?;
+        let ordered = newest_first(&entries);
+        let mut rest = ordered
+            .into_iter()
+            .filter(|(_, e)| run_mode.is_none() || e.class.as_deref() == run_mode)
+            .map(|(id, _)| id)
+            .peekable();
+        if !cursor.is_empty() && !rest.by_ref().any(|id| id == cursor) {
+            return Ok(Page {
+                workflows: Vec::new(),
+                next: String::new(),
+            });
+        }
+        let mut workflows = Vec::new();
+        while workflows.len() < limit {
+            let Some(id) = rest.next() else { break };
+            // An entry whose record is gone (a crash between the two writes) or was taken
+            // over by another user's create of the same id is skipped.
+            if let Some(w) = self.load(id).await?
                 && w.user_id == user_id
             {
-                out.push(w);
+                workflows.push(w);
             }
         }
-        out.sort_by(|a, b| {
-            b.updated_at
-                .cmp(&a.updated_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        Ok(out)
+        let next = match (rest.peek(), workflows.last()) {
+            (Some(_), Some(last)) => last.id.clone(),
+            _ => String::new(),
+        };
+        Ok(Page { workflows, next })
     }
 }

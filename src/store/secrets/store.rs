@@ -1,11 +1,13 @@
 //! Secret records through the KV port: `secrets/v1/{user}/{key}`, one record per user and key
-//! (NodeTool's unique `(user_id, key)`).
+//! (NodeTool's unique `(user_id, key)`), listed through the owner's index record
+//! (`store::index`, kind `secrets`): written before a record, cleared after one.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
+use crate::store::index::{Entry, Index, is_indexed};
 use crate::store::records::{get_json, list_json, put_json, seg};
 
 pub const FORMAT: u32 = 1;
@@ -34,8 +36,20 @@ impl SecretRecord {
     }
 }
 
+/// Every secret record's key starts with this.
+pub const PREFIX: &str = "secrets/v1/";
+pub const KIND: &str = "secrets";
+
 fn prefix(user_id: &str) -> String {
-    format!("secrets/v1/{}/", seg(user_id))
+    format!("{PREFIX}{}/", seg(user_id))
+}
+
+/// What the owner's index keeps of a secret (its key is the entry's id).
+pub fn entry_of(record: &SecretRecord) -> Entry {
+    Entry {
+        updated: record.updated_at.clone(),
+        ..Entry::default()
+    }
 }
 
 fn record_key(user_id: &str, key: &str) -> String {
@@ -57,7 +71,14 @@ impl<'a, K: KeyValue> SecretStore<'a, K> {
         get_json(self.kv, &record_key(user_id, key), UNREADABLE).await
     }
 
+    fn index(&self, user_id: &str) -> Index<'a, K> {
+        Index::new(self.kv, KIND, user_id)
+    }
+
     pub async fn put(&self, record: &SecretRecord) -> Result<(), ApiError> {
+        self.index(&record.user_id)
+            .put(&record.key, entry_of(record), None)
+            .await?;
         let key = record_key(&record.user_id, &record.key);
         put_json(self.kv, &key, record, UNREADABLE).await
     }
@@ -67,13 +88,25 @@ impl<'a, K: KeyValue> SecretStore<'a, K> {
             return Ok(false);
         }
         self.kv.delete(&record_key(user_id, key)).await?;
+        self.index(user_id).remove(key).await?;
         Ok(true)
     }
 
     /// The user's secrets, by key.
     pub async fn list(&self, user_id: &str) -> Result<Vec<SecretRecord>, ApiError> {
-        let mut out: Vec<SecretRecord> = list_json(self.kv, &prefix(user_id), UNREADABLE).await?;
-        out.sort_by(|a, b| a.key.cmp(&b.key));
+        if !is_indexed(self.kv).await? {
+            // A store from before index records, not yet imported: listed by key, once.
+            let mut out: Vec<SecretRecord> =
+                list_json(self.kv, &prefix(user_id), UNREADABLE).await?;
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        for key in self.index(user_id).entries().await?.keys() {
+            if let Some(record) = self.get(user_id, key).await? {
+                out.push(record);
+            }
+        }
         Ok(out)
     }
 }

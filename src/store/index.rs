@@ -1,0 +1,312 @@
+//! Index records: what one owner has of one kind, in a single record, so that listing and
+//! counting read that record and then only the items returned, whatever other tenants store.
+//!
+//! Why a record and not a key prefix: Spin's key-value interface lists keys only by reading
+//! every key of the store, so a prefix listing costs what all tenants own. An index record
+//! costs one read (its size follows what the owner has, which the quotas bound) and is
+//! changed with the port's compare-and-swap, so concurrent writers of one owner never lose
+//! each other's entries on hosts where the swap is atomic (Spin, the native runner). On
+//! Workers KV the swap is a read then a write: two writes of one owner within the same
+//! moment can drop an entry there (docs/workers.md).
+//!
+//! Order of writes, kept by every store: an entry is added before its record is written and
+//! removed after its record is deleted. A crash in between leaves an entry without a record,
+//! which listings skip (and which the next write of that id replaces), never a record that no
+//! listing shows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::host::KeyValue;
+use crate::http::error::ApiError;
+use crate::store::records::seg;
+
+/// Attempts of one change against writers that keep getting there first. Each attempt is a
+/// read and a swap of one small record, so this bounds a request's work, not its wait.
+const MAX_ATTEMPTS: usize = 64;
+
+const BUSY: &str = "The store is busy with other writes of the same owner, try again";
+const UNREADABLE: &str = "A stored index could not be read";
+
+/// Present once the store lists through index records (`store::layout` imports older data
+/// first). Its value is the layout version.
+pub const LAYOUT_KEY: &str = "meta/v1/layout";
+pub const LAYOUT: &[u8] = b"2";
+
+/// Whether index records are complete.
+pub async fn is_indexed<K: KeyValue>(kv: &K) -> Result<bool, ApiError> {
+    Ok(kv.get(LAYOUT_KEY).await?.is_some())
+}
+
+/// What an index keeps of one item: enough to order, filter and count without reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The order key: an item's `updated_at` (naive ISO text, which sorts as time does).
+    #[serde(rename = "u", default, skip_serializing_if = "String::is_empty")]
+    pub updated: String,
+    /// The folder an item is in (assets).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// A filterable class: a workflow's run mode, an asset's content type.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Bytes the item holds, for byte quotas.
+    #[serde(rename = "b", default, skip_serializing_if = "is_zero")]
+    pub bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// An index's entries by item id.
+pub type Entries = BTreeMap<String, Entry>;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Record {
+    #[serde(rename = "e", default)]
+    entries: Entries,
+}
+
+/// A limit on how many items one index may hold; a new id beyond it is refused with
+/// `refusal` (ids already present may always be rewritten).
+#[derive(Clone, Copy)]
+pub struct Cap<'a> {
+    pub max_items: usize,
+    pub refusal: &'a dyn Fn() -> ApiError,
+}
+
+/// The index of `kind` items of one owner.
+pub struct Index<'a, K: KeyValue> {
+    kv: &'a K,
+    key: String,
+}
+
+/// Where the index of `kind` for `owner` lives.
+pub fn index_key(kind: &str, owner: &str) -> String {
+    index_key_for_segment(kind, &seg(owner))
+}
+
+/// The same, from an owner already encoded as a key segment (legacy markers hold that form).
+pub fn index_key_for_segment(kind: &str, owner_segment: &str) -> String {
+    format!("index/v1/{kind}/{owner_segment}")
+}
+
+impl<'a, K: KeyValue> Index<'a, K> {
+    pub fn new(kv: &'a K, kind: &str, owner: &str) -> Self {
+        Index {
+            kv,
+            key: index_key(kind, owner),
+        }
+    }
+
+    pub fn at(kv: &'a K, key: String) -> Self {
+        Index { kv, key }
+    }
+
+    async fn read(&self) -> Result<(Option<Vec<u8>>, Entries), ApiError> {
+        let raw = self.kv.get(&self.key).await?;
+        let entries = match &raw {
+            None => Entries::new(),
+            Some(bytes) => {
+                serde_json::from_slice::<Record>(bytes)
+                    .map_err(|_| ApiError::Internal(UNREADABLE))?
+                    .entries
+            }
+        };
+        Ok((raw, entries))
+    }
+
+    /// Every entry, by id.
+    pub async fn entries(&self) -> Result<Entries, ApiError> {
+        Ok(self.read().await?.1)
+    }
+
+    /// Applies `change` to the entries and stores the result, again from a fresh read each
+    /// time another writer got there first. `change` answers whether it changed anything (no
+    /// write when not) or refuses with an error, which is returned as it is.
+    pub async fn update(
+        &self,
+        mut change: impl FnMut(&mut Entries) -> Result<bool, ApiError>,
+    ) -> Result<(), ApiError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let (raw, mut entries) = self.read().await?;
+            if !change(&mut entries)? {
+                return Ok(());
+            }
+            let bytes = serde_json::to_vec(&Record { entries })
+                .map_err(|_| ApiError::Internal(UNREADABLE))?;
+            if self.kv.swap(&self.key, raw.as_deref(), &bytes).await? {
+                return Ok(());
+            }
+        }
+        Err(ApiError::Unavailable(BUSY))
+    }
+
+    /// Adds or replaces the entry of `id`, within `cap` when one is given.
+    pub async fn put(&self, id: &str, entry: Entry, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
+        self.update(|entries| {
+            if entries.get(id) == Some(&entry) {
+                return Ok(false);
+            }
+            if let Some(cap) = cap
+                && !entries.contains_key(id)
+                && entries.len() >= cap.max_items
+            {
+                return Err((cap.refusal)());
+            }
+            entries.insert(id.to_string(), entry.clone());
+            Ok(true)
+        })
+        .await
+    }
+
+    pub async fn remove(&self, id: &str) -> Result<(), ApiError> {
+        self.update(|entries| Ok(entries.remove(id).is_some()))
+            .await
+    }
+
+    /// Adds entries that are missing, never replacing one (how legacy data is brought in
+    /// beside writes that may already have happened).
+    pub async fn merge_missing(&self, found: &Entries) -> Result<(), ApiError> {
+        self.update(|entries| {
+            let mut changed = false;
+            for (id, entry) in found {
+                if !entries.contains_key(id) {
+                    entries.insert(id.clone(), entry.clone());
+                    changed = true;
+                }
+            }
+            Ok(changed)
+        })
+        .await
+    }
+}
+
+/// Ids ordered newest update first, ties by id: NodeTool's list order.
+pub fn newest_first(entries: &Entries) -> Vec<(&String, &Entry)> {
+    let mut out: Vec<_> = entries.iter().collect();
+    out.sort_by(|(a_id, a), (b_id, b)| b.updated.cmp(&a.updated).then_with(|| a_id.cmp(b_id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory_host::MemoryHost;
+    use futures_executor::block_on;
+
+    fn entry(updated: &str) -> Entry {
+        Entry {
+            updated: updated.into(),
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn entries_are_added_replaced_removed_and_ordered() {
+        let host = MemoryHost::with_vars(&[]);
+        let index = Index::new(&host, "workflows", "u1");
+        block_on(index.put("a", entry("2026-01-01T00:00:00.000001"), None)).unwrap();
+        block_on(index.put("b", entry("2026-01-02T00:00:00.000000"), None)).unwrap();
+        block_on(index.put("c", entry("2026-01-02T00:00:00.000000"), None)).unwrap();
+        let entries = block_on(index.entries()).unwrap();
+        let order: Vec<_> = newest_first(&entries)
+            .into_iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert_eq!(order, ["b", "c", "a"]);
+        block_on(index.put("a", entry("2026-01-03T00:00:00.000000"), None)).unwrap();
+        block_on(index.remove("b")).unwrap();
+        block_on(index.remove("missing")).unwrap();
+        let entries = block_on(index.entries()).unwrap();
+        let order: Vec<_> = newest_first(&entries)
+            .into_iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert_eq!(order, ["a", "c"]);
+        // Another owner's index is another record.
+        assert!(
+            block_on(Index::new(&host, "workflows", "u2").entries())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_cap_refuses_new_ids_only() {
+        let host = MemoryHost::with_vars(&[]);
+        let index = Index::new(&host, "workflows", "u1");
+        let refusal = || ApiError::Conflict("full".into());
+        let cap = Cap {
+            max_items: 2,
+            refusal: &refusal,
+        };
+        block_on(index.put("a", entry("1"), Some(cap))).unwrap();
+        block_on(index.put("b", entry("1"), Some(cap))).unwrap();
+        let err = block_on(index.put("c", entry("1"), Some(cap))).unwrap_err();
+        assert_eq!(err, ApiError::Conflict("full".into()));
+        block_on(index.put("a", entry("2"), Some(cap))).unwrap();
+        assert_eq!(block_on(index.entries()).unwrap().len(), 2);
+    }
+
+    /// A store where another writer lands between the first read and the first swap.
+    struct Raced {
+        inner: MemoryHost,
+        raced: std::cell::Cell<bool>,
+    }
+
+    impl KeyValue for Raced {
+        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::host::KvError> {
+            self.inner.get(key).await
+        }
+        async fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::host::KvError> {
+            self.inner.set(key, value).await
+        }
+        async fn delete(&self, key: &str) -> Result<(), crate::host::KvError> {
+            self.inner.delete(key).await
+        }
+        async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, crate::host::KvError> {
+            self.inner.list_prefix(prefix).await
+        }
+        async fn swap(
+            &self,
+            key: &str,
+            expected: Option<&[u8]>,
+            new: &[u8],
+        ) -> Result<bool, crate::host::KvError> {
+            if !self.raced.replace(true) {
+                Index::new(&self.inner, "workflows", "u1")
+                    .put("other", entry("1"), None)
+                    .await
+                    .unwrap();
+            }
+            self.inner.swap(key, expected, new).await
+        }
+    }
+
+    #[test]
+    fn a_lost_race_is_retried_on_fresh_data() {
+        let host = Raced {
+            inner: MemoryHost::with_vars(&[]),
+            raced: std::cell::Cell::new(false),
+        };
+        let index = Index::new(&host, "workflows", "u1");
+        block_on(index.put("mine", entry("2"), None)).unwrap();
+        let entries = block_on(index.entries()).unwrap();
+        assert!(
+            entries.contains_key("other") && entries.contains_key("mine"),
+            "{entries:?}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_index_is_an_error_not_empty() {
+        let host = MemoryHost::with_vars(&[]);
+        block_on(host.set(&index_key("workflows", "u1"), b"{oops")).unwrap();
+        let index = Index::new(&host, "workflows", "u1");
+        assert!(block_on(index.entries()).is_err());
+        assert!(block_on(index.put("a", entry("1"), None)).is_err());
+    }
+}
