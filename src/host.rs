@@ -44,6 +44,13 @@ pub trait KeyValue {
         false
     }
 
+    /// Whether [`KeyValue::list_prefix`] reads only the keys under the prefix (Workers KV),
+    /// rather than every key of the store (Spin's interface). Where it does, index records are
+    /// kept one key per item instead of one record per owner (see `store::index`).
+    fn lists_prefix_natively(&self) -> bool {
+        false
+    }
+
     /// A handle on the same store that an answer's body may keep after the handler has
     /// returned, so a large stored object goes out chunk by chunk as the client reads it
     /// instead of whole. `None` (the default): objects are read whole.

@@ -48,10 +48,7 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
     let page = WorkflowStore::new(ctx.host)
         .page(&ctx.identity.user_id, run_mode.as_deref(), &cursor, limit)
         .await?;
-    let next = page.next;
-    let page = page.workflows;
-    let workflows: Vec<Value> = page.iter().map(|w| w.to_response()).collect();
-    Ok(ok_json(&json!({"next": next, "workflows": workflows})))
+    Ok(ok_json(&page))
 }
 
 /// `POST`: a new workflow with a fresh 32-hex-character id.

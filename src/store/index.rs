@@ -5,9 +5,12 @@
 //! every key of the store, so a prefix listing costs what all tenants own. An index record
 //! costs one read (its size follows what the owner has, which the quotas bound) and is
 //! changed with the port's compare-and-swap, so concurrent writers of one owner never lose
-//! each other's entries on hosts where the swap is atomic (Spin, the native runner). On
-//! Workers KV the swap is a read then a write: two writes of one owner within the same
-//! moment can drop an entry there (docs/workers.md).
+//! each other's entries on hosts where the swap is atomic (Spin, the native runner).
+//!
+//! Workers KV is the other way round: its prefix listing reads only the keys asked for, it has
+//! no compare-and-swap, and it allows about one write a second per key. There an index is one
+//! key per item under the index's key (`{index}/{id}`, holding the entry), so concurrent
+//! writers of one owner touch different keys and nothing is rewritten on every change.
 //!
 //! Order of writes, kept by every store: an entry is added before its record is written and
 //! removed after its record is deleted. A crash in between leaves an entry without a record,
@@ -69,6 +72,15 @@ struct Record {
     entries: Entries,
 }
 
+/// One item of an index kept one key per item; the id is inside, for the ids too long for
+/// their key to hold.
+#[derive(Debug, Serialize, Deserialize)]
+struct Item {
+    id: String,
+    #[serde(flatten)]
+    entry: Entry,
+}
+
 /// A limit on how many items one index may hold; a new id beyond it is refused with
 /// `refusal` (ids already present may always be rewritten).
 #[derive(Clone, Copy)]
@@ -118,8 +130,28 @@ impl<'a, K: KeyValue> Index<'a, K> {
         Ok((raw, entries))
     }
 
+    fn item_prefix(&self) -> String {
+        format!("{}/", self.key)
+    }
+
+    /// The entries kept one key per item (Workers KV).
+    async fn read_items(&self) -> Result<Entries, ApiError> {
+        let mut entries = Entries::new();
+        for key in self.kv.list_prefix(&self.item_prefix()).await? {
+            if let Some(bytes) = self.kv.get(&key).await? {
+                let item: Item =
+                    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+                entries.insert(item.id, item.entry);
+            }
+        }
+        Ok(entries)
+    }
+
     /// Every entry, by id.
     pub async fn entries(&self) -> Result<Entries, ApiError> {
+        if self.kv.lists_prefix_natively() {
+            return self.read_items().await;
+        }
         Ok(self.read().await?.1)
     }
 
@@ -130,6 +162,14 @@ impl<'a, K: KeyValue> Index<'a, K> {
         &self,
         mut change: impl FnMut(&mut Entries) -> Result<bool, ApiError>,
     ) -> Result<(), ApiError> {
+        if self.kv.lists_prefix_natively() {
+            let before = self.read_items().await?;
+            let mut after = before.clone();
+            if change(&mut after)? {
+                self.write_items(&before, &after).await?;
+            }
+            return Ok(());
+        }
         for _ in 0..MAX_ATTEMPTS {
             let (raw, mut entries) = self.read().await?;
             if !change(&mut entries)? {
@@ -142,6 +182,29 @@ impl<'a, K: KeyValue> Index<'a, K> {
             }
         }
         Err(ApiError::Unavailable(BUSY))
+    }
+
+    /// Writes the items that changed and deletes the ones that went.
+    async fn write_items(&self, before: &Entries, after: &Entries) -> Result<(), ApiError> {
+        for (id, entry) in after {
+            if before.get(id) != Some(entry) {
+                let item = Item {
+                    id: id.clone(),
+                    entry: entry.clone(),
+                };
+                let bytes =
+                    serde_json::to_vec(&item).map_err(|_| ApiError::Internal(UNREADABLE))?;
+                self.kv
+                    .set(&format!("{}{}", self.item_prefix(), seg(id)), &bytes)
+                    .await?;
+            }
+        }
+        for id in before.keys().filter(|id| !after.contains_key(*id)) {
+            self.kv
+                .delete(&format!("{}{}", self.item_prefix(), seg(id)))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Adds or replaces the entry of `id`, within `cap` when one is given.
@@ -299,6 +362,55 @@ mod tests {
             entries.contains_key("other") && entries.contains_key("mine"),
             "{entries:?}"
         );
+    }
+
+    /// A store whose prefix listing is native, as Workers KV's.
+    struct PerItem(MemoryHost);
+
+    impl KeyValue for PerItem {
+        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::host::KvError> {
+            self.0.get(key).await
+        }
+        async fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::host::KvError> {
+            self.0.set(key, value).await
+        }
+        async fn delete(&self, key: &str) -> Result<(), crate::host::KvError> {
+            self.0.delete(key).await
+        }
+        async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, crate::host::KvError> {
+            self.0.list_prefix(prefix).await
+        }
+        fn lists_prefix_natively(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn with_native_prefix_listing_each_item_is_its_own_key() {
+        let host = PerItem(MemoryHost::with_vars(&[]));
+        let index = Index::new(&host, "workflows", "u1");
+        let long = "é".repeat(150);
+        block_on(index.put("a", entry("1"), None)).unwrap();
+        block_on(index.put(&long, entry("2"), None)).unwrap();
+        block_on(index.put("a", entry("3"), None)).unwrap();
+        let refusal = || ApiError::Conflict("full".into());
+        let cap = Cap {
+            max_items: 2,
+            refusal: &refusal,
+        };
+        assert!(block_on(index.put("b", entry("1"), Some(cap))).is_err());
+        let entries = block_on(index.entries()).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries["a"].updated, "3");
+        assert_eq!(entries[&long].updated, "2");
+        assert!(
+            block_on(host.0.get(&index_key("workflows", "u1")))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(block_on(host.0.list_prefix("index/")).unwrap().len(), 2);
+        block_on(index.remove(&long)).unwrap();
+        assert_eq!(block_on(host.0.list_prefix("index/")).unwrap().len(), 1);
     }
 
     #[test]

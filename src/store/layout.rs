@@ -187,7 +187,13 @@ mod tests {
 
     fn listed(host: &MemoryHost, user: &str) -> Vec<String> {
         let page = block_on(WorkflowStore::new(host).page(user, None, "", 100)).unwrap();
-        page.workflows.into_iter().map(|w| w.id).collect()
+        page.workflows
+            .iter()
+            .map(|w| {
+                let v: serde_json::Value = serde_json::from_str(w.get()).unwrap();
+                v["id"].as_str().unwrap().to_string()
+            })
+            .collect()
     }
 
     #[test]

@@ -2,9 +2,15 @@
 //!
 //! Layout: the record lives at `workflows/v1/{id}` (ids are global, as in NodeTool) and the
 //! owner's index record (`store::index`, kind `workflows`) lists it with its `updated_at` and
-//! run mode, so a page of "my workflows" reads the index and then only the page. Two users
+//! run mode, so a page of "my workflows" reads the index and then only the page. Each record
+//! also keeps its rendered response (`rendered`: the JSON a GET answers, etag included), made
+//! once when it is saved, so a listing copies each workflow's answer instead of parsing its
+//! graph, deriving its schemas and hashing it on every request. Two users
 //! racing to create the same new id: the last write wins and the loser's entry is stale
 //! (skipped).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
@@ -35,9 +41,27 @@ pub fn entry_of(record: &WorkflowRecord) -> Entry {
 }
 
 /// One page of a listing and the cursor of the next (`""` on the last page, as NodeTool).
+#[derive(serde::Serialize)]
 pub struct Page {
-    pub workflows: Vec<WorkflowRecord>,
     pub next: String,
+    /// Each workflow's response, as GET answers it.
+    pub workflows: Vec<Box<RawValue>>,
+}
+
+/// What a listing reads of a stored record: whose it is and its rendered answer. The graph
+/// and the other fields are skipped unparsed.
+#[derive(Deserialize)]
+struct Listed {
+    user_id: String,
+    rendered: Option<Box<RawValue>>,
+}
+
+const UNREADABLE: &str = "A stored workflow could not be read";
+const UNWRITABLE: &str = "Workflow could not be stored";
+
+fn render(record: &WorkflowRecord) -> Result<Box<RawValue>, ApiError> {
+    serde_json::value::to_raw_value(&record.to_response())
+        .map_err(|_| ApiError::Internal(UNREADABLE))
 }
 
 pub struct WorkflowStore<'a, K: KeyValue> {
@@ -50,12 +74,30 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
     }
 
     async fn load(&self, id: &str) -> Result<Option<WorkflowRecord>, ApiError> {
-        get_json(
-            self.kv,
-            &record_key(id),
-            "A stored workflow could not be read",
-        )
-        .await
+        get_json(self.kv, &record_key(id), UNREADABLE).await
+    }
+
+    /// The rendered answer of the caller's workflow `id`, if it is theirs; a record written
+    /// before answers were kept with it is rendered now.
+    async fn load_rendered(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<Box<RawValue>>, ApiError> {
+        let Some(bytes) = self.kv.get(&record_key(id)).await? else {
+            return Ok(None);
+        };
+        let listed: Listed =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        if listed.user_id != user_id {
+            return Ok(None);
+        }
+        if let Some(rendered) = listed.rendered {
+            return Ok(Some(rendered));
+        }
+        let record: WorkflowRecord =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        Ok(Some(render(&record)?))
     }
 
     /// A workflow the caller may read: their own, or a public one (reference 4.3 lookup).
@@ -88,8 +130,10 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         Index::new(self.kv, KIND, &record.user_id)
             .put(&record.id, entry_of(record), cap)
             .await?;
-        let key = record_key(&record.id);
-        put_json(self.kv, &key, record, "Workflow could not be stored").await
+        let mut stored =
+            serde_json::to_value(record).map_err(|_| ApiError::Internal(UNWRITABLE))?;
+        stored["rendered"] = record.to_response();
+        put_json(self.kv, &record_key(&record.id), &stored, UNWRITABLE).await
     }
 
     pub async fn delete(&self, user_id: &str, id: &str) -> Result<(), ApiError> {
@@ -135,18 +179,18 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
             });
         }
         let mut workflows = Vec::new();
+        let mut last = "";
         while workflows.len() < limit {
             let Some(id) = rest.next() else { break };
             // An entry whose record is gone (a crash between the two writes) or was taken
             // over by another user's create of the same id is skipped.
-            if let Some(w) = self.load(id).await?
-                && w.user_id == user_id
-            {
+            if let Some(w) = self.load_rendered(user_id, id).await? {
                 workflows.push(w);
+                last = id;
             }
         }
-        let next = match (rest.peek(), workflows.last()) {
-            (Some(_), Some(last)) => last.id.clone(),
+        let next = match rest.peek() {
+            Some(_) if !workflows.is_empty() => last.to_string(),
             _ => String::new(),
         };
         Ok(Page { workflows, next })

@@ -418,3 +418,52 @@ fn with_admin_token_user_management_asks_an_admin_for_it_and_tells_others_nothin
         assert_eq!(r.json(), json!({"detail": "Admin access required"}));
     }
 }
+
+#[test]
+fn concurrent_creates_of_one_name_make_one_user() {
+    // Workers KV has no compare-and-swap (docs/workers.md).
+    if Host::current() == Host::Wrangler {
+        eprintln!("skipped: Workers KV has no atomic swap");
+        return;
+    }
+    let (s, alice, _) = Server::start();
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                let (s, alice) = (&s, &alice);
+                scope.spawn(move || {
+                    s.json("POST", "/api/users/", alice, json!({"username": "carol"}))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created: Vec<&Reply> = replies.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.text()).collect::<Vec<_>>()
+    );
+    for r in replies.iter().filter(|r| r.status != 200) {
+        // Refused by the check (NodeTool's 400) or by the claim of the name (409).
+        assert!(
+            (r.status == 400 && r.detail() == "User 'carol' already exists")
+                || (r.status == 409
+                    && r.detail() == "User 'carol' was just created by another request"),
+            "{} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let token = created[0].json()["token"].as_str().unwrap().to_string();
+    assert_eq!(s.call("GET", "/api/workflows/", &token, b"").status, 200);
+    let users = s.call("GET", "/api/users/", &alice, b"").json();
+    let carols = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["username"] == "carol")
+        .count();
+    assert_eq!(carols, 1);
+}

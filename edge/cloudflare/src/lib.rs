@@ -31,6 +31,12 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
 }
 
 impl KeyValue for WorkersHost {
+    // Workers KV has no compare-and-swap, so `swap` is the port's read-then-write default;
+    // its prefix listing reads only the keys asked for, so indexes are one key per item here.
+    fn lists_prefix_natively(&self) -> bool {
+        true
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.kv.get(key).bytes().await.map_err(kv_error)
     }
