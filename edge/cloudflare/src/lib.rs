@@ -30,6 +30,9 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
     KvError(format!("{e:?}"))
 }
 
+// `swap` and `atomic_swap` keep the port's defaults: Workers KV has no compare-and-swap (nor
+// any transaction), so a swap here reads and then writes, and a concurrent writer can come
+// between the two.
 impl KeyValue for WorkersHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.kv.get(key).bytes().await.map_err(kv_error)
