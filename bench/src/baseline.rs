@@ -48,6 +48,13 @@ impl KeyValue for NativeHost {
             .filter(|k| k.starts_with(prefix))
             .collect())
     }
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        // The runner's own compare-and-swap, as the component gets it through wasi:keyvalue.
+        self.kv.swap(key, expected, new).map_err(kv_err)
+    }
+    fn atomic_swap(&self) -> bool {
+        true
+    }
 }
 
 impl Variables for NativeHost {

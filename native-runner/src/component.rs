@@ -9,6 +9,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use wasmtime_wasi_http::handler::ProxyPre;
 
 use crate::bindings::fermyon::spin::{key_value, variables};
+use crate::bindings::wasi::keyvalue::{atomics, store};
 use crate::host_state::HostState;
 use crate::key_value_host::SpinKeyValue;
 use crate::variables_host::SpinVariables;
@@ -64,6 +65,8 @@ pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     key_value::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
+    store::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
+    atomics::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
     variables::add_to_linker::<HostState, SpinVariables>(&mut linker, HostState::variables_view)?;
     Ok(linker)
 }

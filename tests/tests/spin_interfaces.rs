@@ -66,6 +66,12 @@ const SPIN_4_0_2: &[(&str, &[&str], &str)] = &[
     ),
     ("spin:key-value", &["key-value"], "3.0.0"),
     ("spin:variables", &["variables"], "3.0.0"),
+    // A draft: only this very version matches (see `refusal`).
+    (
+        "wasi:keyvalue",
+        &["store", "atomics", "batch"],
+        "0.2.0-draft2",
+    ),
 ];
 
 fn component() -> Vec<u8> {
@@ -118,6 +124,15 @@ fn split(name: &str) -> Option<(&str, &str, (u64, u64, u64))> {
 
 /// Why Spin v4.0.2 could not provide `import`, if it could not.
 fn refusal(import: &str) -> Option<String> {
+    // A draft version (`0.2.0-draft2`) is compatible with nothing but itself.
+    if let Some((path, version)) = import.split_once('@')
+        && let Some((package, interface)) = path.rsplit_once('/')
+        && SPIN_4_0_2
+            .iter()
+            .any(|(p, i, v)| *p == package && i.contains(&interface) && *v == version)
+    {
+        return None;
+    }
     let Some((package, interface, version)) = split(import) else {
         return Some(format!("{import}: not a released interface version"));
     };
@@ -129,7 +144,11 @@ fn refusal(import: &str) -> Option<String> {
             "{import}: {package} in Spin v4.0.2 has no {interface}"
         ));
     }
-    let newest = split(&format!("x/y@{newest}")).unwrap().2;
+    let Some((_, _, newest)) = split(&format!("x/y@{newest}")) else {
+        return Some(format!(
+            "{import}: Spin v4.0.2 carries {package} only at {newest}"
+        ));
+    };
     // Same major and minor (0.2.x), no newer than the newest carried.
     if (version.0, version.1) != (newest.0, newest.1) || version > newest {
         return Some(format!(
@@ -163,10 +182,13 @@ fn the_component_needs_only_what_spin_4_0_2_provides() {
     assert_eq!((version.0, version.1), (0, 2), "{}", handlers[0]);
 
     // Key-value and variables from the package Spin 2.x, 3.x and 4.x, SpinKube's shim and
-    // hosted Spin all provide, not from `spin:*@3.0.0`, which only Spin 4 has.
+    // hosted Spin all provide, not from `spin:*@3.0.0`, which only Spin 4 has; the store
+    // through the draft wasi:keyvalue every Spin since 3.0 carries. (Its `atomics` join the
+    // imports once the core calls `KeyValue::swap`: the linker drops what nothing calls.)
     for needed in [
         "fermyon:spin/key-value@2.0.0",
         "fermyon:spin/variables@2.0.0",
+        "wasi:keyvalue/store@0.2.0-draft2",
     ] {
         assert!(imports.iter().any(|i| i == needed), "{needed} missing");
     }
@@ -185,6 +207,9 @@ fn the_check_refuses_what_spin_4_0_2_lacks() {
         ("fermyon:spin/key-value@2.1.0", "up to 2.0.0"),
         ("wasi:http/types@0.3.0-rc-2026-03-15", "not a released"),
         ("wasi:http/types", "not a released"),
+        ("wasi:keyvalue/store@0.2.0-draft3", "not a released"),
+        ("wasi:keyvalue/store@0.2.0", "only at 0.2.0-draft2"),
+        ("wasi:keyvalue/watcher@0.2.0-draft2", "not a released"),
     ] {
         let refused = refusal(import).unwrap_or_else(|| panic!("{import} passed"));
         assert!(refused.contains(why), "{refused}");
@@ -193,6 +218,7 @@ fn the_check_refuses_what_spin_4_0_2_lacks() {
         "wasi:io/streams@0.2.0",
         "wasi:http/outgoing-handler@0.2.6",
         "fermyon:spin/variables@2.0.0",
+        "wasi:keyvalue/atomics@0.2.0-draft2",
     ] {
         assert_eq!(refusal(ok), None, "{ok}");
     }

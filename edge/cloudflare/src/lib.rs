@@ -30,6 +30,9 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
     KvError(format!("{e:?}"))
 }
 
+// `swap` and `atomic_swap` keep the port's defaults: Workers KV has no compare-and-swap (nor
+// any transaction), so a swap here reads and then writes, and a concurrent writer can come
+// between the two.
 impl KeyValue for WorkersHost {
     // Workers KV has no compare-and-swap, so `swap` is the port's read-then-write default;
     // its prefix listing reads only the keys asked for, so indexes are one key per item here.

@@ -1,9 +1,10 @@
 //! Spin adapter: translates Spin's request, key-value store and variables into the core's
 //! ports. No behaviour lives here.
 //!
-//! It targets what every Spin in use runs: a `wasi:http/incoming-handler@0.2` export with
-//! `fermyon:spin@2.0.0` key-value and variables (Spin 2.x to 4.x, SpinKube's shim, hosted
-//! Spin). The native runner hosts this very file.
+//! It targets what every Spin from 3.0 on runs: a `wasi:http/incoming-handler@0.2` export with
+//! `fermyon:spin@2.0.0` key-value and variables, and `wasi:keyvalue@0.2.0-draft2` for
+//! compare-and-swap on the same store (Spin 3.x and 4.x, SpinKube's shim). The native runner
+//! hosts this very file.
 
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
@@ -23,11 +24,15 @@ use spin_sdk::http_component;
 use spin_sdk::key_value;
 use spin_sdk::variables;
 use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
 
 struct SpinHost {
     /// Shared with the bodies of stored objects, which read their chunks after `handle`
     /// returned.
     store: Rc<key_value::Store>,
+    /// The same store through `wasi:keyvalue`, whose `atomics` give compare-and-swap, which
+    /// Spin's own key-value interface lacks.
+    bucket: wasi_store::Bucket,
     /// Every variable at once, when the host hands them over bundled (the native runner does).
     bundled: Option<Vec<(String, String)>>,
     /// Carried by every log line about this request.
@@ -35,6 +40,10 @@ struct SpinHost {
 }
 
 fn kv_error(e: key_value::Error) -> KvError {
+    KvError(format!("{e:?}"))
+}
+
+fn wasi_kv_error(e: wasi_store::Error) -> KvError {
     KvError(format!("{e:?}"))
 }
 
@@ -56,6 +65,25 @@ impl KeyValue for SpinHost {
         let mut keys = self.store.get_keys().map_err(kv_error)?;
         keys.retain(|k| k.starts_with(prefix));
         Ok(keys)
+    }
+
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        // `current` is where Spin's stores take the value the swap then expects (its SQLite
+        // store reads it there, its Redis store watches the key), so it comes first even though
+        // `expected` is known; a mismatch found there already is a failed swap.
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(wasi_kv_error)?;
+        if cas.current().map_err(wasi_kv_error)?.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, new) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(wasi_kv_error(e)),
+        }
+    }
+
+    fn atomic_swap(&self) -> bool {
+        true
     }
 
     fn chunk_source(&self) -> Option<Rc<dyn ChunkSource>> {
@@ -472,12 +500,23 @@ fn send_whole(response: types::OutgoingResponse, out: ResponseOutparam, data: &[
     let _ = types::OutgoingBody::finish(body, None);
 }
 
+/// The store's label in spin.toml; `open_default` opens it through Spin's own interface.
+const STORE_LABEL: &str = "default";
+
 #[http_component]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    let store = match key_value::Store::open_default() {
-        Ok(store) => store,
+    let opened = key_value::Store::open_default()
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|store| {
+            Ok((
+                store,
+                wasi_store::open(STORE_LABEL).map_err(|e| format!("{e:?}"))?,
+            ))
+        });
+    let (store, bucket) = match opened {
+        Ok(both) => both,
         Err(e) => {
-            eprintln!("key-value store 'default' could not be opened: {e:?}");
+            eprintln!("key-value store '{STORE_LABEL}' could not be opened: {e}");
             let resp = nodetool_edge::http::error::ApiError::Unavailable(
                 "Storage is unavailable, try again later",
             )
@@ -491,6 +530,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         .and_then(|text| unbundle_variables(&text));
     let host = SpinHost {
         store: Rc::new(store),
+        bucket,
         bundled,
         request_id: request_id(&req),
     };

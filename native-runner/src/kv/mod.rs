@@ -17,6 +17,14 @@ pub struct OpenStore {
     pub(crate) backend: Arc<dyn KvBackend>,
 }
 
+/// A compare-and-swap handle held by the guest: the resource behind `wasi:keyvalue/atomics.cas`.
+/// It keeps the value the key held when it was made, which its swap expects to find still.
+pub struct Cas {
+    pub(crate) backend: Arc<dyn KvBackend>,
+    pub(crate) key: String,
+    pub(crate) current: Option<Vec<u8>>,
+}
+
 #[derive(Debug)]
 pub struct KvBackendError(pub String);
 
@@ -36,6 +44,10 @@ pub trait KvBackend: Send + Sync + 'static {
     fn delete(&self, key: &str) -> Result<(), KvBackendError>;
     fn exists(&self, key: &str) -> Result<bool, KvBackendError>;
     fn keys(&self) -> Result<Vec<String>, KvBackendError>;
+    /// Writes `new` at `key` only if it holds `expected` (`None`: absent), as one atomic step
+    /// against every other writer of the store, other processes included; says whether it
+    /// wrote. Durable like `set` when it returns true.
+    fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvBackendError>;
     /// Whether a read may wait long (on a network): then the host keeps it off the executor.
     fn reads_block(&self) -> bool {
         true
@@ -90,6 +102,15 @@ impl KeyValue for CoreKv<'_> {
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
         let keys = self.backend.keys().map_err(|e| KvError(e.to_string()))?;
         Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
+    }
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        self.check_writable()?;
+        self.backend
+            .swap(key, expected, new)
+            .map_err(|e| KvError(e.to_string()))
+    }
+    fn atomic_swap(&self) -> bool {
+        true
     }
 }
 

@@ -16,6 +16,20 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_IDLE: usize = 16;
 /// Keys asked for per SCAN round.
 const SCAN_COUNT: usize = 1000;
+/// Compare-and-swap on the server: a script runs with no other command between its steps.
+/// KEYS[1] is the key; ARGV[1] says whether a value is expected ("1") or the key must be
+/// absent ("0"); ARGV[2] is the expected value, ARGV[3] the new one. GET of a missing key is
+/// `false` in Lua.
+const SWAP_SCRIPT: &str = r#"
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1
+"#;
 
 pub struct RedisKv {
     client: Client,
@@ -102,6 +116,25 @@ impl KvBackend for RedisKv {
         self.with(|c| redis::cmd("DEL").arg(&k).query::<()>(c))
     }
 
+    fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvBackendError> {
+        let k = self.key(key);
+        let (flag, old): (&str, &[u8]) = match expected {
+            Some(old) => ("1", old),
+            None => ("0", b""),
+        };
+        self.with(|c| {
+            redis::cmd("EVAL")
+                .arg(SWAP_SCRIPT)
+                .arg(1)
+                .arg(&k)
+                .arg(flag)
+                .arg(old)
+                .arg(new)
+                .query::<i64>(c)
+                .map(|written| written == 1)
+        })
+    }
+
     fn exists(&self, key: &str) -> Result<bool, KvBackendError> {
         let k = self.key(key);
         self.with(|c| redis::cmd("EXISTS").arg(&k).query(c))
@@ -139,6 +172,54 @@ impl KvBackend for RedisKv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use nodetool_edge_conformance::redis_server::{Redis, free_port};
+
+    #[test]
+    fn swap_is_atomic_on_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Redis::start(free_port(), dir.path());
+        let kv = RedisKv::open(&server.url(), "default").unwrap();
+        assert!(!kv.swap("k", Some(b""), b"1").unwrap());
+        assert!(kv.swap("k", None, b"1").unwrap());
+        assert!(!kv.swap("k", None, b"2").unwrap());
+        assert!(!kv.swap("k", Some(b"0"), b"2").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"1".to_vec()));
+        assert!(kv.swap("k", Some(b"1"), b"\xff\x00").unwrap());
+        assert!(kv.swap("k", Some(b"\xff\x00"), b"").unwrap());
+        assert!(kv.swap("k", Some(b""), b"3").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"3".to_vec()));
+
+        // Eight threads on two clients (as two runners would be) each add 200 to one
+        // counter, by read and swap until no one came between: no increment is lost.
+        let clients = [
+            std::sync::Arc::new(RedisKv::open(&server.url(), "default").unwrap()),
+            std::sync::Arc::new(RedisKv::open(&server.url(), "default").unwrap()),
+        ];
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let kv = clients[i % 2].clone();
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        loop {
+                            let old = kv.get("counter").unwrap();
+                            let n: u64 = old
+                                .as_deref()
+                                .map_or(0, |v| std::str::from_utf8(v).unwrap().parse().unwrap());
+                            let new = (n + 1).to_string();
+                            if kv.swap("counter", old.as_deref(), new.as_bytes()).unwrap() {
+                                break;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(kv.get("counter").unwrap(), Some(b"1600".to_vec()));
+    }
 
     #[test]
     fn glob_characters_are_escaped() {

@@ -159,6 +159,29 @@ impl KvBackend for SqliteKv {
         })
     }
 
+    /// One statement, so one transaction: SQLite takes the database's write lock before the
+    /// statement reads, so no writer (of this process or another) comes between the compare
+    /// and the write. A value still equal to `expected` is the row the UPDATE matches; an
+    /// absent key is the INSERT that meets no conflict.
+    fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvBackendError> {
+        self.write(|c| {
+            let written = match expected {
+                Some(old) => c
+                    .prepare_cached(&format!(
+                        "UPDATE {TABLE} SET value = ?4 WHERE store = ?1 AND key = ?2 AND value = ?3"
+                    ))?
+                    .execute(params![self.label, key, old, new])?,
+                None => c
+                    .prepare_cached(&format!(
+                        "INSERT INTO {TABLE} (store, key, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (store, key) DO NOTHING"
+                    ))?
+                    .execute(params![self.label, key, new])?,
+            };
+            Ok(written == 1)
+        })
+    }
+
     fn exists(&self, key: &str) -> Result<bool, KvBackendError> {
         Ok(self.get(key)?.is_some())
     }
@@ -205,6 +228,74 @@ mod tests {
                 .len(),
             0
         );
+    }
+
+    #[test]
+    fn swap_writes_only_over_the_expected_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let kv = SqliteKv::open(&dir.path().join("kv.sqlite3"), "default").unwrap();
+        // Absent key: only "absent" matches.
+        assert!(!kv.swap("k", Some(b"x"), b"1").unwrap());
+        assert_eq!(kv.get("k").unwrap(), None);
+        assert!(kv.swap("k", None, b"1").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"1".to_vec()));
+        // Present key: "absent" and any other value fail and change nothing.
+        assert!(!kv.swap("k", None, b"2").unwrap());
+        assert!(!kv.swap("k", Some(b"0"), b"2").unwrap());
+        assert!(!kv.swap("k", Some(b""), b"2").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"1".to_vec()));
+        assert!(kv.swap("k", Some(b"1"), b"2").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"2".to_vec()));
+        // Writing the value it holds is a successful swap.
+        assert!(kv.swap("k", Some(b"2"), b"2").unwrap());
+        // The same key under another label is another key.
+        let other = SqliteKv::open(&dir.path().join("kv.sqlite3"), "other").unwrap();
+        assert!(!other.swap("k", Some(b"2"), b"3").unwrap());
+        assert!(other.swap("k", None, b"3").unwrap());
+        assert_eq!(kv.get("k").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(kv.keys().unwrap(), vec!["k".to_string()]);
+    }
+
+    /// One increment: read, then swap in the value plus one, again until no one came between.
+    fn increment(kv: &SqliteKv, key: &str) {
+        loop {
+            let old = kv.get(key).unwrap();
+            let n: u64 = old
+                .as_deref()
+                .map_or(0, |v| std::str::from_utf8(v).unwrap().parse().unwrap());
+            if kv
+                .swap(key, old.as_deref(), (n + 1).to_string().as_bytes())
+                .unwrap()
+            {
+                return;
+            }
+        }
+    }
+
+    #[test]
+    fn concurrent_increments_through_swap_lose_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kv.sqlite3");
+        // Two handles on one file, as the server and a CLI command are: each has its own
+        // writer connection, so only SQLite's lock keeps them apart.
+        let handles = [
+            std::sync::Arc::new(SqliteKv::open(&path, "default").unwrap()),
+            std::sync::Arc::new(SqliteKv::open(&path, "default").unwrap()),
+        ];
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let kv = handles[i % 2].clone();
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        increment(&kv, "counter");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(handles[0].get("counter").unwrap(), Some(b"1600".to_vec()));
     }
 
     #[cfg(unix)]

@@ -45,6 +45,10 @@ impl KvBackend for TimedKv {
         self.timed("keys", |b| b.keys())
     }
 
+    fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvBackendError> {
+        self.timed("swap", |b| b.swap(key, expected, new))
+    }
+
     fn reads_block(&self) -> bool {
         self.inner.reads_block()
     }
