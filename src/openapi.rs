@@ -317,7 +317,7 @@ pub const ROUTES: &[Op] = &[
             Admin,
             (200, Json("Deleted")),
         ),
-        &[400, 404],
+        &[400, 404, 422],
     ),
     with_errors(
         op(

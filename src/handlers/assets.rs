@@ -2,8 +2,6 @@
 //! workflow's constants reference (reference 4.6, 7.3). Admin only, like all of `/admin`; an
 //! admin acts for any user through `user_id`, which defaults to the caller (NodeTool: `"1"`).
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Value, json};
 
 use super::{Ctx, query_pairs, random_hex};
@@ -12,7 +10,10 @@ use crate::host::Host;
 use crate::http::body::{json_object, opt_str, req_str};
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ok_json};
-use crate::store::assets::{AssetRecord, AssetStore, FORMAT, MAX_ID_LEN, home_folder, valid_id};
+use crate::store::assets::{
+    AssetRecord, AssetStore, FORMAT, MAX_DEPTH, MAX_ID_LEN, home_folder, subtree_leaves_first,
+    valid_id,
+};
 use crate::store::index::{Cap, Entry};
 use crate::store::layout;
 use crate::store::storage::Bucket;
@@ -153,6 +154,11 @@ pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
         }
         None => random_hex(ctx.host, 16),
     };
+    // The parent is taken as given: it is not read (a sync copies the files a workflow
+    // references, not necessarily their folders), so creating walks no ancestors and a chain deeper than `MAX_DEPTH` can be built
+    // one folder at a time. A check here would cost a read per level on every create; the
+    // limit is enforced where a tree is walked instead, and such a chain is deleted from
+    // further down.
     let parent_id = opt_str(&obj, "parent_id")?
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| user_id.clone());
@@ -224,7 +230,9 @@ pub async fn get<H: Host>(
 }
 
 /// `DELETE /admin/assets/{id}`: the asset and its files; a folder with everything below it,
-/// children first. Parent links are data, so a cycle is cut by remembering visited ids.
+/// children first, so a failure midway leaves a smaller tree with no record cut off from its
+/// parent. The whole tree is planned before anything is deleted: one nested deeper than
+/// `MAX_DEPTH` is refused (422) with nothing changed.
 pub async fn delete<H: Host>(
     ctx: &Ctx<'_, H>,
     id: &str,
@@ -236,44 +244,218 @@ pub async fn delete<H: Host>(
     if asset.user_id != user {
         return Err(ApiError::Forbidden("Asset access denied"));
     }
-    let mut order = Vec::new();
-    if asset.is_folder() {
-        let all = store.list(&user).await?;
-        let mut children: HashMap<&str, Vec<&AssetRecord>> = HashMap::new();
-        for a in &all {
-            children.entry(a.parent_id.as_str()).or_default().push(a);
-        }
-        let mut seen = HashSet::from([asset.id.as_str()]);
-        collect_below(&asset.id, &children, &mut seen, &mut order);
-    }
-    order.push(asset.clone());
+    let all;
+    let order = if asset.is_folder() {
+        all = store.list(&user).await?;
+        subtree_leaves_first(&asset, &all, MAX_DEPTH)?
+    } else {
+        vec![&asset]
+    };
     let blobs = BlobStore::new(ctx.host);
     let mut deleted = Vec::with_capacity(order.len());
-    for a in &order {
+    for a in order {
         // The record goes first: once it is gone the asset no longer exists for any caller,
         // and a file left behind by a failure is only unreachable bytes.
         store.delete(a).await?;
         for name in a.file_name().into_iter().chain(a.thumb_file_name()) {
             blobs.delete(Bucket::Assets, &name).await?;
         }
-        deleted.push(a.id.clone());
+        deleted.push(a.id.as_str());
     }
     Ok(ok_json(&json!({"deleted_asset_ids": deleted})))
 }
 
-fn collect_below<'a>(
-    folder: &str,
-    children: &HashMap<&str, Vec<&'a AssetRecord>>,
-    seen: &mut HashSet<&'a str>,
-    out: &mut Vec<AssetRecord>,
-) {
-    for child in children.get(folder).into_iter().flatten() {
-        if !seen.insert(child.id.as_str()) {
-            continue;
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use futures_executor::block_on;
+    use http_body_util::Full;
+    use serde_json::{Value, json};
+
+    use crate::memory_host::MemoryHost;
+    use crate::store::assets::{AssetRecord, AssetStore, FOLDER, FORMAT, MAX_DEPTH};
+
+    /// One request through the whole pipeline, as the desktop's local user (an admin).
+    fn call(host: &MemoryHost, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let body = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let resp = block_on(crate::handle(req, host));
+        let status = resp.status().as_u16();
+        let bytes = resp.body().as_full().expect("a whole body");
+        (status, serde_json::from_slice(bytes).unwrap_or(Value::Null))
+    }
+
+    /// `levels` folders, each inside the one before, written straight to the store (as a store
+    /// made before the limit, or one built by hand, holds them): `f0` at the top.
+    fn store_chain(host: &MemoryHost, levels: usize) {
+        let store = AssetStore::new(host);
+        for i in 0..levels {
+            let parent = if i == 0 {
+                "1".into()
+            } else {
+                format!("f{}", i - 1)
+            };
+            block_on(store.put(&record(&format!("f{i}"), &parent, FOLDER), None)).unwrap();
         }
-        if child.is_folder() {
-            collect_below(&child.id, children, seen, out);
+    }
+
+    fn record(id: &str, parent: &str, content_type: &str) -> AssetRecord {
+        AssetRecord {
+            format: FORMAT,
+            id: id.into(),
+            user_id: "1".into(),
+            parent_id: parent.into(),
+            workflow_id: None,
+            name: id.into(),
+            content_type: content_type.into(),
+            metadata: None,
+            created_at: String::new(),
         }
-        out.push((*child).clone());
+    }
+
+    fn stored_keys(host: &MemoryHost) -> usize {
+        host.kv.borrow().len()
+    }
+
+    fn too_deep() -> (u16, Value) {
+        (
+            422,
+            json!({"detail": format!(
+                "Folder nesting exceeds the limit of {MAX_DEPTH} levels: delete a folder further down first"
+            )}),
+        )
+    }
+
+    #[test]
+    fn a_chain_created_through_the_api_at_the_limit_deletes_whole() {
+        let host = MemoryHost::with_vars(&[]);
+        for i in 0..MAX_DEPTH {
+            let parent = if i == 0 {
+                String::new()
+            } else {
+                format!("f{}", i - 1)
+            };
+            let (s, _) = call(
+                &host,
+                "POST",
+                "/admin/assets",
+                json!({"id": format!("f{i}"), "name": "d", "content_type": "folder",
+                       "parent_id": parent}),
+            );
+            assert_eq!(s, 200);
+        }
+        let (s, _) = call(
+            &host,
+            "POST",
+            "/admin/assets",
+            json!({"id": "deepest", "name": "x.txt", "content_type": "text/plain",
+                   "parent_id": format!("f{}", MAX_DEPTH - 1)}),
+        );
+        assert_eq!(s, 200);
+        let (s, body) = call(&host, "DELETE", "/admin/assets/f0", Value::Null);
+        assert_eq!(s, 200, "{body}");
+        let deleted = body["deleted_asset_ids"].as_array().unwrap();
+        assert_eq!(deleted.len(), MAX_DEPTH + 1);
+        assert_eq!(deleted[0], "deepest");
+        assert_eq!(deleted[MAX_DEPTH], "f0");
+        // No record and no owner marker is left.
+        assert_eq!(
+            stored_keys(&host),
+            0,
+            "{:?}",
+            host.kv.borrow().keys().next()
+        );
+        let (s, list) = call(
+            &host,
+            "GET",
+            "/admin/assets?content_type=folder",
+            Value::Null,
+        );
+        assert_eq!((s, list["assets"].clone()), (200, json!([])));
+    }
+
+    #[test]
+    fn a_chain_beyond_the_limit_is_refused_with_nothing_deleted() {
+        let host = MemoryHost::with_vars(&[]);
+        store_chain(&host, 10_000);
+        let before = host.kv.borrow().clone();
+        assert_eq!(
+            call(&host, "DELETE", "/admin/assets/f0", Value::Null),
+            too_deep()
+        );
+        // One level past the limit is enough to refuse.
+        assert_eq!(
+            call(&host, "DELETE", "/admin/assets/f8999", Value::Null),
+            too_deep()
+        );
+        assert!(*host.kv.borrow() == before, "a refusal changes nothing");
+        // The way out: delete from further down, where what is left fits the limit.
+        let (s, body) = call(&host, "DELETE", "/admin/assets/f9000", Value::Null);
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body["deleted_asset_ids"].as_array().unwrap().len(), 1000);
+        assert_eq!(stored_keys(&host), 2 * 9000);
+        let (s, _) = call(&host, "GET", "/admin/assets/f8999", Value::Null);
+        assert_eq!(s, 200);
+        let (s, _) = call(&host, "GET", "/admin/assets/f9000", Value::Null);
+        assert_eq!(s, 404);
+    }
+
+    #[test]
+    fn a_wide_folder_deletes_whole() {
+        let host = MemoryHost::with_vars(&[]);
+        let store = AssetStore::new(&host);
+        block_on(store.put(&record("root", "1", FOLDER), None)).unwrap();
+        for i in 0..50 {
+            block_on(store.put(&record(&format!("d{i}"), "root", FOLDER), None)).unwrap();
+            for j in 0..40 {
+                let id = format!("d{i}-{j}");
+                block_on(store.put(&record(&id, &format!("d{i}"), "text/plain"), None)).unwrap();
+            }
+        }
+        block_on(store.put(&record("sibling", "1", "text/plain"), None)).unwrap();
+        let (s, body) = call(&host, "DELETE", "/admin/assets/root", Value::Null);
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(
+            body["deleted_asset_ids"].as_array().unwrap().len(),
+            1 + 50 + 50 * 40
+        );
+        let (_, list) = call(&host, "GET", "/admin/assets", Value::Null);
+        assert_eq!(list["assets"].as_array().unwrap().len(), 1);
+        assert_eq!(list["assets"][0]["id"], "sibling");
+    }
+
+    #[test]
+    fn assets_whose_parent_links_loop_delete_once_and_end() {
+        let host = MemoryHost::with_vars(&[]);
+        let store = AssetStore::new(&host);
+        // a is inside c, c inside b, b inside a: no way up to the top level.
+        for (id, parent, ct) in [
+            ("a", "c", FOLDER),
+            ("b", "a", FOLDER),
+            ("c", "b", FOLDER),
+            ("x", "b", "text/plain"),
+            ("self", "self", FOLDER),
+        ] {
+            block_on(store.put(&record(id, parent, ct), None)).unwrap();
+        }
+        let (s, body) = call(&host, "DELETE", "/admin/assets/b", Value::Null);
+        assert_eq!(s, 200, "{body}");
+        let mut deleted: Vec<String> =
+            serde_json::from_value(body["deleted_asset_ids"].clone()).unwrap();
+        assert_eq!(deleted.pop().as_deref(), Some("b"));
+        deleted.sort();
+        assert_eq!(deleted, ["a", "c", "x"]);
+        let (s, body) = call(&host, "DELETE", "/admin/assets/self", Value::Null);
+        assert_eq!((s, body), (200, json!({"deleted_asset_ids": ["self"]})));
+        assert_eq!(stored_keys(&host), 0);
     }
 }

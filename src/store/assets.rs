@@ -6,6 +6,8 @@
 //! The file itself is an object in the `assets` storage bucket named `{id}.{ext}`, which is
 //! what NodeTool's sync uploads after creating the record.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -19,6 +21,31 @@ pub const FOLDER: &str = "folder";
 /// Ids become storage object names, so they are restricted to what NodeTool generates
 /// (hex uuids) and other plain identifiers.
 pub const MAX_ID_LEN: usize = 128;
+
+/// Deepest folder nesting a walk over an asset tree follows, counting the folder it starts from
+/// as level 1 (files add no level). NodeTool walks its trees recursively in Python, whose
+/// default recursion limit is 1,000, so no tree NodeTool itself can handle is refused; real
+/// folder trees are a few dozen levels deep. The walks here keep their work list on the heap,
+/// so the bound is not about our stack: it keeps any walk that reads one record per level
+/// (an ancestor path, a move's cycle check) within about a thousand store reads, which is
+/// what one Workers request may make.
+pub const MAX_DEPTH: usize = 1_000;
+
+/// A folder tree nests deeper than the limit a walk follows: refused (422) before anything
+/// changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep {
+    pub limit: usize,
+}
+
+impl From<TooDeep> for ApiError {
+    fn from(e: TooDeep) -> Self {
+        ApiError::Unprocessable(format!(
+            "Folder nesting exceeds the limit of {} levels: delete a folder further down first",
+            e.limit
+        ))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssetRecord {
@@ -227,6 +254,55 @@ pub fn entry_of(record: &AssetRecord) -> Entry {
     }
 }
 
+/// `root` and everything below it among `all` (one user's records), each child before its
+/// folder and `root` last: deleting in this order, a failure midway leaves a smaller tree in
+/// which every remaining record's parent still exists.
+///
+/// The walk keeps the open folders on a list of its own rather than on the call stack, and
+/// refuses, before returning anything, a tree with folders nested more than `limit` levels.
+/// Only folders are descended into, as NodeTool does. Parent links are data nobody checks on
+/// create, so a record is taken once however the links loop (a folder may be its own
+/// ancestor).
+pub fn subtree_leaves_first<'a>(
+    root: &'a AssetRecord,
+    all: &'a [AssetRecord],
+    limit: usize,
+) -> Result<Vec<&'a AssetRecord>, TooDeep> {
+    let mut children: HashMap<&str, Vec<&AssetRecord>> = HashMap::new();
+    for a in all {
+        children.entry(a.parent_id.as_str()).or_default().push(a);
+    }
+    let no_children = Vec::new();
+    let children_of = |a: &AssetRecord| match a.is_folder() {
+        true => children.get(a.id.as_str()).unwrap_or(&no_children),
+        false => &no_children,
+    };
+    let mut seen = HashSet::from([root.id.as_str()]);
+    // The folders from `root` down to the one being walked, each with the index of its next
+    // child; the length is the current nesting.
+    let mut open: Vec<(&AssetRecord, usize)> = vec![(root, 0)];
+    let mut out = Vec::new();
+    while let Some((folder, next)) = open.last_mut() {
+        let Some(&child) = children_of(folder).get(*next) else {
+            out.push(*folder);
+            open.pop();
+            continue;
+        };
+        *next += 1;
+        if !seen.insert(child.id.as_str()) {
+            continue;
+        }
+        if !child.is_folder() {
+            out.push(child);
+        } else if open.len() >= limit {
+            return Err(TooDeep { limit });
+        } else {
+            open.push((child, 0));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +331,159 @@ mod tests {
         assert_eq!(r.thumb_file_name(), None);
         r.content_type = FOLDER.into();
         assert_eq!(r.file_name(), None);
+    }
+
+    fn rec(id: &str, parent: &str, content_type: &str) -> AssetRecord {
+        AssetRecord {
+            format: FORMAT,
+            id: id.into(),
+            user_id: "1".into(),
+            parent_id: parent.into(),
+            workflow_id: None,
+            name: id.into(),
+            content_type: content_type.into(),
+            metadata: None,
+            created_at: String::new(),
+        }
+    }
+
+    /// `levels` folders, each inside the one before, the first at the top level.
+    fn chain(levels: usize) -> Vec<AssetRecord> {
+        (0..levels)
+            .map(|i| {
+                let parent = if i == 0 {
+                    "1".into()
+                } else {
+                    format!("f{}", i - 1)
+                };
+                rec(&format!("f{i}"), &parent, FOLDER)
+            })
+            .collect()
+    }
+
+    fn ids<'a>(order: &[&'a AssetRecord]) -> Vec<&'a str> {
+        order.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    /// Every record comes before its parent (when the parent is in the plan at all).
+    fn assert_leaves_first(order: &[&AssetRecord]) {
+        let at: HashMap<&str, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i))
+            .collect();
+        assert_eq!(at.len(), order.len(), "each record once");
+        for (i, a) in order.iter().enumerate() {
+            if let Some(&p) = at.get(a.parent_id.as_str()) {
+                assert!(p > i, "{} comes before its parent {}", a.id, a.parent_id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_chain_at_the_limit_is_planned_leaves_first() {
+        let mut all = chain(MAX_DEPTH);
+        // A file in the deepest folder adds no level.
+        all.push(rec("file", &format!("f{}", MAX_DEPTH - 1), "text/plain"));
+        let order = subtree_leaves_first(&all[0], &all, MAX_DEPTH).unwrap();
+        assert_eq!(order.len(), MAX_DEPTH + 1);
+        assert_eq!(order[0].id, "file");
+        assert_eq!(order.last().unwrap().id, "f0");
+        assert_leaves_first(&order);
+        // Starting further down counts from there.
+        let order = subtree_leaves_first(&all[1], &all, MAX_DEPTH).unwrap();
+        assert_eq!(order.len(), MAX_DEPTH);
+    }
+
+    #[test]
+    fn a_chain_beyond_the_limit_is_refused_whatever_its_depth() {
+        let all = chain(MAX_DEPTH + 1);
+        assert_eq!(
+            subtree_leaves_first(&all[0], &all, MAX_DEPTH),
+            Err(TooDeep { limit: MAX_DEPTH })
+        );
+        // The folder one level down holds exactly the limit.
+        assert_eq!(
+            subtree_leaves_first(&all[1], &all, MAX_DEPTH).map(|o| o.len()),
+            Ok(MAX_DEPTH)
+        );
+        // Far deeper than any stack would take recursively: refused, quickly.
+        let all = chain(100_000);
+        assert!(subtree_leaves_first(&all[0], &all, MAX_DEPTH).is_err());
+        // With no limit in the way the walk still needs no deep stack.
+        let order = subtree_leaves_first(&all[0], &all, usize::MAX).unwrap();
+        assert_eq!(order.len(), 100_000);
+        assert_eq!(order[0].id, "f99999");
+        assert_leaves_first(&order);
+    }
+
+    #[test]
+    fn the_refusal_names_the_limit() {
+        let e = ApiError::from(TooDeep { limit: MAX_DEPTH });
+        assert_eq!(e.status(), 422);
+        assert_eq!(
+            e.detail(),
+            "Folder nesting exceeds the limit of 1000 levels: delete a folder further down first"
+        );
+    }
+
+    #[test]
+    fn a_wide_tree_is_planned_whole() {
+        let mut all = vec![rec("root", "1", FOLDER)];
+        for i in 0..100 {
+            all.push(rec(&format!("d{i}"), "root", FOLDER));
+            for j in 0..100 {
+                all.push(rec(&format!("d{i}-{j}"), &format!("d{i}"), "image/png"));
+            }
+            all.push(rec(&format!("top{i}"), "root", "text/plain"));
+        }
+        // Another folder's content and another top-level folder are not touched.
+        all.push(rec("other", "1", FOLDER));
+        all.push(rec("other-child", "other", "text/plain"));
+        let order = subtree_leaves_first(&all[0], &all, MAX_DEPTH).unwrap();
+        assert_eq!(order.len(), 1 + 100 + 100 * 100 + 100);
+        assert!(!ids(&order).contains(&"other"));
+        assert!(!ids(&order).contains(&"other-child"));
+        assert_eq!(order.last().unwrap().id, "root");
+        assert_leaves_first(&order);
+    }
+
+    #[test]
+    fn parent_links_that_loop_are_followed_once() {
+        // a -> b -> c -> a: each folder the parent of the next, the first inside the last.
+        let all = vec![
+            rec("a", "c", FOLDER),
+            rec("b", "a", FOLDER),
+            rec("c", "b", FOLDER),
+            rec("x", "c", "text/plain"),
+        ];
+        let order = subtree_leaves_first(&all[0], &all, MAX_DEPTH).unwrap();
+        assert_eq!(ids(&order), ["x", "c", "b", "a"]);
+        // A folder that is its own parent, with a child.
+        let all = vec![rec("s", "s", FOLDER), rec("t", "s", FOLDER)];
+        assert_eq!(
+            ids(&subtree_leaves_first(&all[0], &all, MAX_DEPTH).unwrap()),
+            ["t", "s"]
+        );
+        // A loop longer than the limit is refused, not walked round and round; without a
+        // limit each of its folders is still taken once.
+        let mut all = chain(MAX_DEPTH + 5);
+        all[0].parent_id = format!("f{}", MAX_DEPTH + 4);
+        assert!(subtree_leaves_first(&all[0], &all, MAX_DEPTH).is_err());
+        assert_eq!(
+            subtree_leaves_first(&all[0], &all, usize::MAX).map(|o| o.len()),
+            Ok(MAX_DEPTH + 5)
+        );
+    }
+
+    #[test]
+    fn only_folders_are_descended_into() {
+        // A file named as a parent (nothing checks parents on create) keeps what names it, as
+        // NodeTool does; the file itself is planned alone.
+        let all = vec![rec("f", "1", "text/plain"), rec("g", "f", "text/plain")];
+        assert_eq!(
+            ids(&subtree_leaves_first(&all[0], &all, MAX_DEPTH).unwrap()),
+            ["f"]
+        );
     }
 }

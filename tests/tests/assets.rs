@@ -1,8 +1,13 @@
 //! `/admin/assets` (reference 4.6): the calls NodeTool's `deploy workflows sync` makes for the
 //! assets a workflow references, then listing, folders and deletion with the stored files.
 
-use nodetool_edge_conformance::{Profile, Target};
+use std::time::Instant;
+
+use nodetool_edge_conformance::{Profile, Reply, Target, request};
 use serde_json::{Value, json};
+
+/// The deepest folder nesting the server walks (docs/api.md, Assets).
+const MAX_DEPTH: usize = 1_000;
 
 fn post(t: &Target, body: Value) -> nodetool_edge_conformance::Reply {
     t.call("POST", "/admin/assets", body.to_string().as_bytes())
@@ -225,4 +230,140 @@ fn bad_requests_are_refused_clearly() {
     assert_eq!((r.status, r.detail()), (403, "Asset access denied".into()));
     let r = t.call("DELETE", "/admin/assets/shared?user_id=2", b"");
     assert_eq!(r.status, 200);
+}
+
+/// A call from any thread: `Target` stays with the test's thread, its address and tokens go.
+fn call_at(base: &str, auth: &[(String, String)], method: &str, path: &str, body: &[u8]) -> Reply {
+    let mut headers: Vec<(&str, &[u8])> = vec![("Content-Type", b"application/json")];
+    headers.extend(auth.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
+    request(base, method, path, &headers, body)
+}
+
+fn auth_headers(t: &Target) -> Vec<(String, String)> {
+    let mut h = Vec::new();
+    if let Some(tok) = &t.token {
+        h.push(("Authorization".to_string(), format!("Bearer {tok}")));
+    }
+    if let Some(a) = &t.admin_token {
+        h.push(("X-Admin-Token".to_string(), a.clone()));
+    }
+    h
+}
+
+/// Folders `{prefix}0` to `{prefix}{levels - 1}`, each inside the one before, created through
+/// the API. Creating does not read the parent, so the folders go in from a few connections
+/// at once in any order; the chain is whole once all are in.
+fn create_chain(t: &Target, prefix: &str, levels: usize) {
+    const WORKERS: usize = 4;
+    let auth = auth_headers(t);
+    std::thread::scope(|s| {
+        for w in 0..WORKERS {
+            let (base, auth) = (&t.base, &auth);
+            s.spawn(move || {
+                for i in (w..levels).step_by(WORKERS) {
+                    let parent = if i == 0 {
+                        String::new()
+                    } else {
+                        format!("{prefix}{}", i - 1)
+                    };
+                    let body = json!({"id": format!("{prefix}{i}"), "name": format!("level {i}"),
+                                      "content_type": "folder", "parent_id": parent});
+                    let r = call_at(
+                        base,
+                        auth,
+                        "POST",
+                        "/admin/assets",
+                        body.to_string().as_bytes(),
+                    );
+                    assert_eq!(r.status, 200, "creating {prefix}{i}: {}", r.text());
+                }
+            });
+        }
+    });
+}
+
+fn folder_count(t: &Target) -> usize {
+    let r = t.get("/admin/assets?content_type=folder&page_size=10000");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["next"], "", "one page holds them all");
+    r.json()["assets"].as_array().unwrap().len()
+}
+
+#[test]
+fn a_chain_of_ten_thousand_folders_is_refused_whole_never_a_500() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    let levels = 10_000;
+    let test_started = Instant::now();
+    create_chain(&t, "deep", levels);
+    eprintln!(
+        "created {levels} nested folders in {:?}",
+        test_started.elapsed()
+    );
+
+    let started = Instant::now();
+    let r = t.call("DELETE", "/admin/assets/deep0", b"");
+    eprintln!(
+        "DELETE of the top answered {} in {:?}",
+        r.status,
+        started.elapsed()
+    );
+    match r.status {
+        422 => {
+            assert_eq!(
+                r.detail(),
+                format!(
+                    "Folder nesting exceeds the limit of {MAX_DEPTH} levels: \
+                     delete a folder further down first"
+                )
+            );
+            // Refused before anything was deleted.
+            assert_eq!(folder_count(&t), levels);
+            // The way out the refusal names: delete from further down (a folder whose tree
+            // fits the limit), leaving a shorter chain whose every folder has its parent.
+            let top = levels - MAX_DEPTH;
+            let r = t.call("DELETE", &format!("/admin/assets/deep{top}"), b"");
+            assert_eq!(r.status, 200, "{}", r.text());
+            let deleted = r.json()["deleted_asset_ids"].clone();
+            assert_eq!(deleted.as_array().unwrap().len(), MAX_DEPTH);
+            assert_eq!(deleted[0], format!("deep{}", levels - 1));
+            assert_eq!(folder_count(&t), top);
+            assert_eq!(t.get(&format!("/admin/assets/deep{}", top - 1)).status, 200);
+        }
+        200..=299 => assert_eq!(folder_count(&t), 0, "a delete takes the whole tree"),
+        other => panic!("DELETE of a deep chain answered {other}: {}", r.text()),
+    }
+    assert_eq!(t.get("/health").status, 200, "the server still answers");
+    eprintln!("deep chain test took {:?}", test_started.elapsed());
+}
+
+#[test]
+fn a_chain_at_the_folder_limit_deletes_completely() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    create_chain(&t, "level", MAX_DEPTH);
+    // A file in the deepest folder adds no level.
+    let r = post(
+        &t,
+        json!({"id": "bottom", "name": "x.txt", "content_type": "text/plain",
+               "parent_id": format!("level{}", MAX_DEPTH - 1)}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = t.call("PUT", "/admin/storage/assets/bottom.txt", b"data");
+    assert_eq!(r.status, 200);
+
+    let started = Instant::now();
+    let r = t.call("DELETE", "/admin/assets/level0", b"");
+    eprintln!("DELETE of {MAX_DEPTH} levels took {:?}", started.elapsed());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let deleted = r.json()["deleted_asset_ids"].as_array().unwrap().clone();
+    assert_eq!(deleted.len(), MAX_DEPTH + 1);
+    assert_eq!(deleted[0], "bottom", "the deepest goes first");
+    assert_eq!(deleted[MAX_DEPTH], "level0", "the top goes last");
+    assert_eq!(folder_count(&t), 0);
+    let r = t.get("/admin/assets?content_type=text");
+    assert_eq!(r.json()["assets"], json!([]));
+    assert_eq!(t.get("/storage/assets/bottom.txt").status, 404);
 }

@@ -34,8 +34,7 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
 // any transaction), so a swap here reads and then writes, and a concurrent writer can come
 // between the two.
 impl KeyValue for WorkersHost {
-    // Workers KV has no compare-and-swap, so `swap` is the port's read-then-write default;
-    // its prefix listing reads only the keys asked for, so indexes are one key per item here.
+    // KV's prefix listing reads only the keys asked for, so indexes are one key per item here.
     fn lists_prefix_natively(&self) -> bool {
         true
     }
