@@ -553,7 +553,7 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
             )
             .await
             .map_err(|e| e.detail())?;
-        super::assets::put_within_quota(host, &self.ctx.config.quotas, &record)
+        super::assets::put_within_quota(host, &self.ctx.config.quotas, &record, None)
             .await
             .map_err(|e| e.detail())?;
         Ok(json!({"asset_id": record.id, "uri": format!("/storage/assets/{file}")}))

@@ -1,8 +1,10 @@
 //! Asset records (NodeTool's `Asset` model, reference 4.6) through the KV port.
 //!
-//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and the owner's
-//! index record (`store::index`, kind `assets`) lists it with its folder and content type, so a
-//! folder is listed from the index and the records of the page alone.
+//! A record lives at `assets/v1/{id}` (ids are global, as in NodeTool's table) and the index
+//! record of its folder (`store::index`, one per user and folder) lists it with its content
+//! type, so a folder is listed from its index and the records of the page alone, and adding
+//! an asset rewrites its folder's index, not one of everything the user has. A counter per
+//! user keeps the total for the quota.
 //! The file itself is an object in the `assets` storage bucket named `{id}.{ext}`, which is
 //! what NodeTool's sync uploads after creating the record.
 
@@ -13,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::store::index::{Cap, Entry, Index};
+use crate::store::index::{Cap, Counter, Entries, Entry, Index};
 use crate::store::records::{get_json, owner_marker, put_json, seg};
 
 pub const FORMAT: u32 = 1;
@@ -163,6 +165,11 @@ pub fn home_folder(user_id: &str) -> Value {
     })
 }
 
+/// The index of one folder's children (`parent_id`), of one user.
+pub fn shard_key(user_id: &str, parent_id: &str) -> String {
+    format!("index/v1/{KIND}/{}/{}", seg(user_id), seg(parent_id))
+}
+
 pub fn record_key(id: &str) -> String {
     format!("assets/v1/{}", seg(id))
 }
@@ -183,20 +190,46 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         get_json(self.kv, &record_key(id), UNREADABLE).await
     }
 
-    /// The index entry is written first: a crash in between leaves an entry without a
-    /// record, which listing skips, never a record that cannot be listed. A new id beyond
-    /// `cap` is refused before anything is written.
-    pub async fn put(&self, record: &AssetRecord, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
-        Index::new(self.kv, KIND, &record.user_id)
-            .put(&record.id, entry_of(record), cap)
-            .await?;
+    /// The index of one folder's children.
+    fn folder(&self, user_id: &str, parent_id: &str) -> Index<'a, K> {
+        Index::at(self.kv, shard_key(user_id, parent_id))
+    }
+
+    /// Stores `record` (which replaces `previous`, the same user's record of that id, if
+    /// any). The folder's index entry is written first: a crash in between leaves an entry
+    /// without a record, which listing skips, never a record that cannot be listed. A new
+    /// asset that would pass `cap` is refused before its record is written.
+    pub async fn put(
+        &self,
+        record: &AssetRecord,
+        previous: Option<&AssetRecord>,
+        cap: Option<Cap<'_>>,
+    ) -> Result<(), ApiError> {
+        let folder = self.folder(&record.user_id, &record.parent_id);
+        let new_here = folder.insert(&record.id, entry_of(record)).await?;
+        if let Some(p) = previous.filter(|p| p.parent_id != record.parent_id) {
+            // Moved: out of the old folder's index.
+            self.folder(&p.user_id, &p.parent_id).remove(&p.id).await?;
+        }
+        if new_here
+            && previous.is_none()
+            && let Err(refused) = Counter::new(self.kv, KIND, &record.user_id)
+                .add(1, cap)
+                .await
+        {
+            folder.remove(&record.id).await?;
+            return Err(refused);
+        }
         put_json(self.kv, &record_key(&record.id), record, UNREADABLE).await
     }
 
     pub async fn delete(&self, record: &AssetRecord) -> Result<(), ApiError> {
         self.kv.delete(&record_key(&record.id)).await?;
-        Index::new(self.kv, KIND, &record.user_id)
+        self.folder(&record.user_id, &record.parent_id)
             .remove(&record.id)
+            .await?;
+        Counter::new(self.kv, KIND, &record.user_id)
+            .add(-1, None)
             .await?;
         // A store written before index records listed assets by marker (see store::layout).
         let marker = owner_marker(KIND, &record.user_id, &record.id);
@@ -205,21 +238,43 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
     }
 
     /// How many assets the user has, folders included.
-    pub async fn count(&self, user_id: &str) -> Result<usize, ApiError> {
-        Ok(Index::new(self.kv, KIND, user_id).entries().await?.len())
+    pub async fn count(&self, user_id: &str) -> Result<u64, ApiError> {
+        Counter::new(self.kv, KIND, user_id).get().await
     }
 
-    /// The user's assets whose index entry `keep` accepts, ordered by id (NodeTool's ids are
-    /// time-ordered), after `after` (an id; `""` from the start), at most `limit` of them, and
-    /// whether more follow. Only the records returned are read.
+    /// The index entries of `parent_id`'s children, or, without one, of every asset the
+    /// user's folders hold, found from the home folder down (one read per folder).
+    async fn entries(&self, user_id: &str, parent_id: Option<&str>) -> Result<Entries, ApiError> {
+        if let Some(parent) = parent_id {
+            return self.folder(user_id, parent).entries().await;
+        }
+        let mut all = Entries::new();
+        let mut open = vec![user_id.to_string()];
+        let mut seen = std::collections::HashSet::from([user_id.to_string()]);
+        while let Some(folder) = open.pop() {
+            for (id, entry) in self.folder(user_id, &folder).entries().await? {
+                if entry.class.as_deref() == Some(FOLDER) && seen.insert(id.clone()) {
+                    open.push(id.clone());
+                }
+                all.insert(id, entry);
+            }
+        }
+        Ok(all)
+    }
+
+    /// The user's assets in `parent_id` (or in any folder) whose index entry `keep` accepts,
+    /// ordered by id (NodeTool's ids are time-ordered), after `after` (an id; `""` from the
+    /// start), at most `limit` of them, and whether more follow. Only the records returned are
+    /// read.
     pub async fn page(
         &self,
         user_id: &str,
+        parent_id: Option<&str>,
         keep: impl Fn(&Entry) -> bool,
         after: &str,
         limit: usize,
     ) -> Result<(Vec<AssetRecord>, bool), ApiError> {
-        let entries = Index::new(self.kv, KIND, user_id).entries().await?;
+        let entries = self.entries(user_id, parent_id).await?;
         let mut rest = entries
             .iter()
             .filter(|(id, e)| (after.is_empty() || id.as_str() > after) && keep(e))
@@ -237,9 +292,42 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         Ok((out, rest.peek().is_some()))
     }
 
+    /// The records below folder `root`, read folder by folder down to `depth` levels (the
+    /// root is level 1): one level further than a walk limited to `depth` accepts, so that
+    /// walk can tell a tree too deep from one that fits without this reading all of it.
+    pub async fn below(
+        &self,
+        root: &AssetRecord,
+        depth: usize,
+    ) -> Result<Vec<AssetRecord>, ApiError> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::from([root.id.clone()]);
+        let mut open = vec![(root.id.clone(), 1usize)];
+        while let Some((folder, level)) = open.pop() {
+            for id in self
+                .folder(&root.user_id, &folder)
+                .entries()
+                .await?
+                .into_keys()
+            {
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                let Some(r) = self.get(&id).await?.filter(|r| r.user_id == root.user_id) else {
+                    continue;
+                };
+                if r.is_folder() && level < depth {
+                    open.push((r.id.clone(), level + 1));
+                }
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// All of a user's assets, ordered by id.
     pub async fn list(&self, user_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
-        Ok(self.page(user_id, |_| true, "", usize::MAX).await?.0)
+        Ok(self.page(user_id, None, |_| true, "", usize::MAX).await?.0)
     }
 }
 

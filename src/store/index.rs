@@ -231,19 +231,87 @@ impl<'a, K: KeyValue> Index<'a, K> {
     }
 
     /// Adds entries that are missing, never replacing one (how legacy data is brought in
-    /// beside writes that may already have happened).
-    pub async fn merge_missing(&self, found: &Entries) -> Result<(), ApiError> {
+    /// beside writes that may already have happened), and answers how many it added.
+    pub async fn merge_missing(&self, found: &Entries) -> Result<usize, ApiError> {
+        let mut added = 0;
         self.update(|entries| {
-            let mut changed = false;
+            added = 0;
             for (id, entry) in found {
                 if !entries.contains_key(id) {
                     entries.insert(id.clone(), entry.clone());
-                    changed = true;
+                    added += 1;
                 }
             }
-            Ok(changed)
+            Ok(added > 0)
         })
-        .await
+        .await?;
+        Ok(added)
+    }
+
+    /// Adds or replaces the entry of `id` and answers whether `id` is new here.
+    pub async fn insert(&self, id: &str, entry: Entry) -> Result<bool, ApiError> {
+        let mut new = false;
+        self.update(|entries| {
+            new = !entries.contains_key(id);
+            Ok(entries.insert(id.to_string(), entry.clone()).as_ref() != Some(&entry))
+        })
+        .await?;
+        Ok(new)
+    }
+}
+
+/// A count kept in one small record (`index/v1/count/{kind}/{owner}`), for items whose
+/// entries are spread over several indexes (assets, one index per folder). Changed with
+/// compare-and-swap like an index; within a cap, a rise beyond it is refused.
+pub struct Counter<'a, K: KeyValue> {
+    kv: &'a K,
+    key: String,
+}
+
+impl<'a, K: KeyValue> Counter<'a, K> {
+    pub fn new(kv: &'a K, kind: &str, owner: &str) -> Self {
+        Counter {
+            kv,
+            key: format!("index/v1/count/{kind}/{}", seg(owner)),
+        }
+    }
+
+    pub async fn get(&self) -> Result<u64, ApiError> {
+        Ok(self.read().await?.1)
+    }
+
+    async fn read(&self) -> Result<(Option<Vec<u8>>, u64), ApiError> {
+        let raw = self.kv.get(&self.key).await?;
+        let n = match &raw {
+            None => 0,
+            Some(bytes) => std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .ok_or(ApiError::Internal(UNREADABLE))?,
+        };
+        Ok((raw, n))
+    }
+
+    /// Adds `delta` (never below zero); a rise that would pass `cap` is refused with it.
+    pub async fn add(&self, delta: i64, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let (raw, n) = self.read().await?;
+            let next = n.saturating_add_signed(delta);
+            if let Some(cap) = cap
+                && delta > 0
+                && next > cap.max_items as u64
+            {
+                return Err((cap.refusal)());
+            }
+            if self
+                .kv
+                .swap(&self.key, raw.as_deref(), next.to_string().as_bytes())
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(ApiError::Unavailable(BUSY))
     }
 }
 

@@ -14,7 +14,7 @@ use crate::host::KeyValue;
 use crate::http::error::ApiError;
 use crate::store::assets::{self, AssetRecord};
 use crate::store::collections::{self, CollectionRecord, DocRecord};
-use crate::store::index::{Entries, Entry, Index, index_key, index_key_for_segment};
+use crate::store::index::{Counter, Entries, Entry, Index, index_key, index_key_for_segment};
 use crate::store::records::{get_json, seg, unseg};
 use crate::store::secrets::store::{self as secrets, SecretRecord};
 use crate::store::workflows;
@@ -30,6 +30,8 @@ pub async fn ensure_indexed<K: KeyValue>(kv: &K) -> Result<(), ApiError> {
         return Ok(());
     }
     let mut found: BTreeMap<String, Entries> = BTreeMap::new();
+    // The owner whose asset count each asset folder index adds to.
+    let mut counted: BTreeMap<String, String> = BTreeMap::new();
     import_users(kv, &mut found).await?;
     import_secrets(kv, &mut found).await?;
     import_collections(kv, &mut found).await?;
@@ -51,34 +53,50 @@ pub async fn ensure_indexed<K: KeyValue>(kv: &K) -> Result<(), ApiError> {
                 _ => continue,
             },
         };
-        let entry = match kind {
-            workflows::KIND => get_json::<WorkflowRecord, _>(
-                kv,
-                &workflows::record_key(&id),
-                "A stored workflow could not be read",
-            )
-            .await?
-            .filter(|w| seg(&w.user_id) == owner)
-            .map(|w| workflows::entry_of(&w)),
-            assets::KIND => get_json::<AssetRecord, _>(
-                kv,
-                &assets::record_key(&id),
-                "A stored asset could not be read",
-            )
-            .await?
-            .filter(|a| seg(&a.user_id) == owner)
-            .map(|a| assets::entry_of(&a)),
-            _ => None,
-        };
-        if let Some(entry) = entry {
-            found
-                .entry(index_key_for_segment(kind, owner))
-                .or_default()
-                .insert(id, entry);
+        match kind {
+            workflows::KIND => {
+                let workflow = get_json::<WorkflowRecord, _>(
+                    kv,
+                    &workflows::record_key(&id),
+                    "A stored workflow could not be read",
+                )
+                .await?
+                .filter(|w| seg(&w.user_id) == owner);
+                if let Some(w) = workflow {
+                    found
+                        .entry(index_key_for_segment(kind, owner))
+                        .or_default()
+                        .insert(id, workflows::entry_of(&w));
+                }
+            }
+            assets::KIND => {
+                let asset = get_json::<AssetRecord, _>(
+                    kv,
+                    &assets::record_key(&id),
+                    "A stored asset could not be read",
+                )
+                .await?
+                .filter(|a| seg(&a.user_id) == owner);
+                if let Some(a) = asset {
+                    let shard = assets::shard_key(&a.user_id, &a.parent_id);
+                    counted.insert(shard.clone(), a.user_id.clone());
+                    found
+                        .entry(shard)
+                        .or_default()
+                        .insert(id, assets::entry_of(&a));
+                }
+            }
+            _ => {}
         }
     }
     for (key, entries) in &found {
-        Index::at(kv, key.clone()).merge_missing(entries).await?;
+        let added = Index::at(kv, key.clone()).merge_missing(entries).await?;
+        // Assets are counted apart from their folders' indexes, for the quota.
+        if let Some(user) = counted.get(key) {
+            Counter::new(kv, assets::KIND, user)
+                .add(added as i64, None)
+                .await?;
+        }
     }
     kv.set(LAYOUT_KEY, LAYOUT).await?;
     Ok(())
