@@ -106,6 +106,47 @@ fn chain_graph() -> serde_json::Value {
     serde_json::json!({"nodes": nodes, "edges": edges})
 }
 
+/// `n` workflows of 100 other users, as records and index entries in the layout the server
+/// writes, in one transaction (through the API this would take minutes).
+fn store_other_tenants(db: &std::path::Path, n: usize) -> Result<()> {
+    let mut conn = rusqlite::Connection::open(db)?;
+    let tx = conn.transaction()?;
+    let mut indexes: Vec<serde_json::Map<String, serde_json::Value>> =
+        vec![Default::default(); 100];
+    {
+        let mut insert = tx.prepare(
+            "INSERT OR REPLACE INTO nodetool_edge_kv (store, key, value) VALUES ('default', ?1, ?2)",
+        )?;
+        for i in 0..n {
+            let (id, owner) = (format!("other-{i}"), format!("tenant-{}", i % 100));
+            let record = serde_json::json!({
+                "format": 1, "id": id, "user_id": owner, "access": "private",
+                "created_at": "2026-01-01T00:00:00.000000", "updated_at": "2026-01-01T00:00:00.000000",
+                "name": id, "tool_name": null, "tags": [], "description": "", "package_name": "",
+                "path": null, "thumbnail": null, "thumbnail_url": null,
+                "graph": {"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []},
+                "settings": {}, "run_mode": null, "workspace_id": null, "html_app": null
+            });
+            insert.execute(rusqlite::params![
+                format!("workflows/v1/{id}"),
+                record.to_string().into_bytes()
+            ])?;
+            indexes[i % 100].insert(id, serde_json::json!({"u": "2026-01-01T00:00:00.000000"}));
+        }
+        for (t, entries) in indexes.into_iter().enumerate() {
+            let index = serde_json::json!({"e": entries});
+            insert.execute(rusqlite::params![
+                format!("index/v1/workflows/tenant-{t}"),
+                index.to_string().into_bytes()
+            ])?;
+        }
+    }
+    tx.commit()?;
+    // As a store that grew over time would be: its pages in the database, not the WAL.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 async fn put_workflow(base: &str, id: &str) -> Result<()> {
     put_graph(
         base,
@@ -152,6 +193,9 @@ struct Args {
     duration: Duration,
     connections: usize,
     workflows: usize,
+    /// Workflows of other tenants written straight into both stores before measuring, so the
+    /// list case shows whether a listing costs what others have stored.
+    other_tenants: usize,
     /// Chat requests per path; by default as many as fit in `duration`.
     chat_requests: Option<usize>,
     /// Only the throughput cases whose name contains this (no footprint, JWT or chat cases).
@@ -163,6 +207,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         duration: Duration::from_secs(5),
         connections: 32,
         workflows: 20,
+        other_tenants: 0,
         chat_requests: None,
         only: None,
     };
@@ -172,6 +217,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
             "--connections" => a.connections = value.parse()?,
             "--workflows" => a.workflows = value.parse()?,
+            "--other-tenants" => a.other_tenants = value.parse()?,
             "--only" => a.only = Some(value),
             "--chat-requests" => match value.parse()? {
                 0 => bail!("--chat-requests must be at least 1"),
@@ -179,7 +225,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             },
             _ => bail!(
                 "unknown flag {flag}; flags: --seconds N --connections N --workflows N \
-                 --chat-requests N --only TEXT"
+                 --other-tenants N --chat-requests N --only TEXT"
             ),
         }
     }
@@ -212,13 +258,20 @@ async fn main() -> Result<()> {
     let (runner, baseline) = pair(dir.path(), "static", &[])?;
 
     for server in [&runner, &baseline] {
+        // The graphs to run first, so the newest `--workflows` are the small ones the list
+        // case reads (a list is newest first).
+        put_graph(&server.base, "bench-run", run_graph()).await?;
+        put_graph(&server.base, "bench-chain", chain_graph()).await?;
         for i in 0..args.workflows {
             put_workflow(&server.base, &format!("bench-{i}")).await?;
         }
-        put_graph(&server.base, "bench-run", run_graph()).await?;
-        put_graph(&server.base, "bench-chain", chain_graph()).await?;
         let asset: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
         put(&server.base, ASSET_PATH, asset.into()).await?;
+    }
+    if args.other_tenants > 0 {
+        for db in ["runner-static.sqlite3", "baseline-static.sqlite3"] {
+            store_other_tenants(&dir.path().join(db), args.other_tenants)?;
+        }
     }
     let idle_rss = [rss_kib(&runner, "VmRSS")?, rss_kib(&baseline, "VmRSS")?];
 
@@ -229,11 +282,13 @@ async fn main() -> Result<()> {
         auth,
         body: Bytes::new(),
     };
+    // One page of the stored workflows: the run graphs stay off it.
+    let list_path = format!("/workflows?limit={}", args.workflows.max(1));
     let cases = [
         ("GET /health", get("/health", None)),
         (
             "GET /workflows (authenticated)",
-            get("/workflows", bearer.clone()),
+            get(&list_path, bearer.clone()),
         ),
         (
             "POST /workflows/{id}/run (10-node text+math graph)",
@@ -259,10 +314,12 @@ async fn main() -> Result<()> {
         ),
     ];
     println!(
-        "nodetool-edge benchmark: {} connections, {:?} per measurement, {} workflows stored, {} CPUs",
+        "nodetool-edge benchmark: {} connections, {:?} per measurement, {} workflows stored \
+         (and {} of other users), {} CPUs",
         args.connections,
         args.duration,
         args.workflows,
+        args.other_tenants,
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0)
