@@ -48,8 +48,9 @@ pub struct Op {
 const WORKFLOWS: &[&str] = &["/workflows", "/api/workflows"];
 const WORKFLOW: &[&str] = &["/workflows/{id}", "/api/workflows/{id}"];
 const RUN: &[&str] = &["/workflows/{id}/run", "/api/workflows/{id}/run"];
-const BODY_ERRORS: &[u16] = &[400, 413, 415, 422];
 const ID_BODY_ERRORS: &[u16] = &[400, 404, 413, 415, 422];
+/// Creating something a per-user quota counts: 403 names the quota.
+const QUOTA_BODY_ERRORS: &[u16] = &[400, 403, 413, 415, 422];
 const STORAGE_READ: &[u16] = &[304, 400, 404, 416];
 
 const fn op(
@@ -154,7 +155,7 @@ pub const ROUTES: &[Op] = &[
             (200, Json("Workflow")),
         ),
         Json("WorkflowIn"),
-        BODY_ERRORS,
+        QUOTA_BODY_ERRORS,
     ),
     with_errors(
         op(
@@ -175,7 +176,7 @@ pub const ROUTES: &[Op] = &[
             (200, Json("Workflow")),
         ),
         Json("WorkflowIn"),
-        ID_BODY_ERRORS,
+        &[400, 403, 404, 413, 415, 422],
     ),
     with_errors(
         op(
@@ -297,7 +298,7 @@ pub const ROUTES: &[Op] = &[
             (200, Json("Asset")),
         ),
         Json("AssetIn"),
-        &[400, 409, 413, 415, 422],
+        &[400, 403, 409, 413, 415, 422],
     ),
     with_errors(
         op(
@@ -345,7 +346,7 @@ pub const ROUTES: &[Op] = &[
             (200, Json("Collection")),
         ),
         Json("CollectionIn"),
-        &[400, 409, 413, 415, 422],
+        &[400, 403, 409, 413, 415, 422],
     ),
     with_errors(
         op(
