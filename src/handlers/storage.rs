@@ -108,7 +108,8 @@ pub async fn read<H: Host>(
 }
 
 /// `PUT`: the body becomes the object (overwriting), streamed in chunks; 200 with an empty
-/// body, as NodeTool answers.
+/// body, as NodeTool answers. 409 when a DELETE of the key cancelled the upload while it ran
+/// (see `BlobStore::put`).
 pub async fn write<H, B>(
     ctx: &Ctx<'_, H>,
     bucket: Bucket,
@@ -130,7 +131,8 @@ where
     Ok(empty(StatusCode::OK))
 }
 
-/// `DELETE`: 204, or 404 when there is no such object.
+/// `DELETE`: 204, or 404 when there is no such object. Either way uploads of the key still
+/// in progress are cancelled, which is how a crashed one's chunks are deleted.
 pub async fn delete<H: Host>(
     ctx: &Ctx<'_, H>,
     bucket: Bucket,

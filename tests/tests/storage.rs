@@ -429,3 +429,152 @@ fn fifty_mib_survive_a_restart_and_serve_their_last_byte() {
     assert_eq!(all.status, 200);
     assert!(all.body == data, "whole object differs");
 }
+
+/// Rows of the runner's database holding object chunks (`blobs/v1/{upload}/{n}`), read from
+/// the file itself while the runner may be running (the store is in WAL mode).
+fn chunk_rows(dir: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("nodetool-edge.sqlite3")).unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM nodetool_edge_kv WHERE key LIKE 'blobs/v1/%'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The head record of `assets/{key}` as stored, as text.
+fn head_record(dir: &std::path::Path, key: &str) -> Option<String> {
+    let conn = rusqlite::Connection::open(dir.join("nodetool-edge.sqlite3")).unwrap();
+    conn.query_row(
+        "SELECT value FROM nodetool_edge_kv WHERE key = ?1",
+        [format!("storage/v1/assets/{key}")],
+        |r| r.get::<_, Vec<u8>>(0),
+    )
+    .ok()
+    .map(|v| String::from_utf8_lossy(&v).into_owned())
+}
+
+/// Needs the store's compare-and-swap to be atomic: with a read-then-write one, writers in
+/// different instances overwrite each other's entries in the head, and uploads either leave
+/// orphaned chunks or find themselves gone from the pending list (409).
+#[test]
+fn a_storm_of_puts_to_one_key_leaves_one_whole_object_and_only_its_chunks() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve"], &Profile::Static.env(), dir.path());
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    const WRITERS: usize = 16;
+    const SIZE: usize = 3 * 1024 * 1024;
+    let bodies: Vec<Vec<u8>> = (0..WRITERS)
+        .map(|w| {
+            (0..SIZE)
+                .map(|i| (i * 7 + i / 251 + w * 13) as u8)
+                .collect()
+        })
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = bodies
+            .iter()
+            .map(|body| {
+                let (base, bearer) = (&r.base, &bearer);
+                s.spawn(move || {
+                    request(
+                        base,
+                        "PUT",
+                        "/admin/storage/assets/storm.bin",
+                        &[("Authorization", bearer.as_bytes())],
+                        body,
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+
+    let got = request(
+        &r.base,
+        "GET",
+        "/admin/storage/assets/storm.bin",
+        &[("Authorization", bearer.as_bytes())],
+        b"",
+    );
+    assert_eq!(got.status, 200);
+    let winner = bodies.iter().position(|b| *b == got.body);
+    assert!(winner.is_some(), "the object is none of the bodies, whole");
+    // Every other upload's chunks were deleted by whoever replaced it, and nothing is left
+    // pending: exactly the winner's ceil(3 MiB / 1 MiB) chunks remain.
+    assert_eq!(chunk_rows(dir.path()), 3);
+    let head = head_record(dir.path(), "storm.bin").unwrap();
+    assert!(
+        !head.contains("pending") && !head.contains("retired"),
+        "{head}"
+    );
+    assert!(r.panics().is_empty(), "{:?}", r.panics());
+}
+
+#[test]
+fn an_upload_killed_midway_is_never_visible_and_a_delete_collects_it() {
+    if skip_unless_native() {
+        return;
+    }
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let env = Profile::Static.env();
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let auth = ("Authorization", bearer.as_bytes());
+    let path = "/admin/storage/assets/killed.bin";
+    let old = bytes(1_500_000);
+    let r = Runner::start(&["serve"], &env, dir.path());
+    assert_eq!(request(&r.base, "PUT", path, &[auth], &old).status, 200);
+    assert_eq!(chunk_rows(dir.path()), 2);
+
+    // 8 MiB announced, 3 MiB sent: the upload writes its first chunks and waits for more.
+    let authority = r.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&authority).unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {bearer}\r\n\
+         Content-Length: {}\r\n\r\n",
+        8 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&bytes(3 * 1024 * 1024)).unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    while chunk_rows(dir.path()) < 2 + 3 {
+        assert!(Instant::now() < until, "the upload wrote no chunks");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    r.kill();
+    drop(stream);
+    let debris = chunk_rows(dir.path()) - 2;
+    println!("chunks of the killed upload: {debris}");
+    assert!(debris >= 3);
+
+    let r = Runner::start(&["serve"], &env, dir.path());
+    let got = request(&r.base, "GET", path, &[auth], b"");
+    assert_eq!(got.status, 200);
+    assert!(got.body == old, "the object is not the previous one, whole");
+    // The killed upload is listed in the head, and a PUT within the staleness bound leaves
+    // it alone (it could still be running): only the replaced object's chunks go.
+    assert!(
+        head_record(dir.path(), "killed.bin")
+            .unwrap()
+            .contains("pending")
+    );
+    assert_eq!(request(&r.base, "PUT", path, &[auth], b"new").status, 200);
+    assert_eq!(chunk_rows(dir.path()), 1 + debris);
+    // A DELETE collects every pending upload of the key, whatever its age.
+    assert_eq!(request(&r.base, "DELETE", path, &[auth], b"").status, 204);
+    assert_eq!(chunk_rows(dir.path()), 0);
+    assert_eq!(request(&r.base, "GET", path, &[auth], b"").status, 404);
+    let head = head_record(dir.path(), "killed.bin").unwrap();
+    assert!(
+        !head.contains("pending") && !head.contains("retired"),
+        "{head}"
+    );
+}
