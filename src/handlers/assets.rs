@@ -275,7 +275,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::memory_host::MemoryHost;
-    use crate::store::assets::{AssetRecord, AssetStore, FOLDER, FORMAT, MAX_DEPTH};
+    use crate::store::assets::tests::rec;
+    use crate::store::assets::{AssetStore, FOLDER, MAX_DEPTH};
 
     /// One request through the whole pipeline, as the desktop's local user (an admin).
     fn call(host: &MemoryHost, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -306,21 +307,7 @@ mod tests {
             } else {
                 format!("f{}", i - 1)
             };
-            block_on(store.put(&record(&format!("f{i}"), &parent, FOLDER), None, None)).unwrap();
-        }
-    }
-
-    fn record(id: &str, parent: &str, content_type: &str) -> AssetRecord {
-        AssetRecord {
-            format: FORMAT,
-            id: id.into(),
-            user_id: "1".into(),
-            parent_id: parent.into(),
-            workflow_id: None,
-            name: id.into(),
-            content_type: content_type.into(),
-            metadata: None,
-            created_at: String::new(),
+            block_on(store.put(&rec(&format!("f{i}"), &parent, FOLDER), None, None)).unwrap();
         }
     }
 
@@ -416,16 +403,15 @@ mod tests {
     fn a_wide_folder_deletes_whole() {
         let host = MemoryHost::with_vars(&[]);
         let store = AssetStore::new(&host);
-        block_on(store.put(&record("root", "1", FOLDER), None, None)).unwrap();
+        block_on(store.put(&rec("root", "1", FOLDER), None, None)).unwrap();
         for i in 0..50 {
-            block_on(store.put(&record(&format!("d{i}"), "root", FOLDER), None, None)).unwrap();
+            block_on(store.put(&rec(&format!("d{i}"), "root", FOLDER), None, None)).unwrap();
             for j in 0..40 {
                 let id = format!("d{i}-{j}");
-                block_on(store.put(&record(&id, &format!("d{i}"), "text/plain"), None, None))
-                    .unwrap();
+                block_on(store.put(&rec(&id, &format!("d{i}"), "text/plain"), None, None)).unwrap();
             }
         }
-        block_on(store.put(&record("sibling", "1", "text/plain"), None, None)).unwrap();
+        block_on(store.put(&rec("sibling", "1", "text/plain"), None, None)).unwrap();
         let (s, body) = call(&host, "DELETE", "/admin/assets/root", Value::Null);
         assert_eq!(s, 200, "{body}");
         assert_eq!(
@@ -449,7 +435,7 @@ mod tests {
             ("x", "b", "text/plain"),
             ("self", "self", FOLDER),
         ] {
-            block_on(store.put(&record(id, parent, ct), None, None)).unwrap();
+            block_on(store.put(&rec(id, parent, ct), None, None)).unwrap();
         }
         let (s, body) = call(&host, "DELETE", "/admin/assets/b", Value::Null);
         assert_eq!(s, 200, "{body}");

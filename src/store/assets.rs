@@ -331,12 +331,11 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
     }
 }
 
-/// What the owner's index keeps of an asset: its folder and content type, for listing a
-/// folder or a type without reading the records.
+/// What a folder's index keeps of an asset: its content type, for listing a type without
+/// reading the records (the folder is the index itself).
 pub fn entry_of(record: &AssetRecord) -> Entry {
     Entry {
         updated: record.created_at.clone(),
-        parent: Some(record.parent_id.clone()),
         class: Some(record.content_type.clone()),
         ..Entry::default()
     }
@@ -392,7 +391,7 @@ pub fn subtree_leaves_first<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -421,7 +420,8 @@ mod tests {
         assert_eq!(r.file_name(), None);
     }
 
-    fn rec(id: &str, parent: &str, content_type: &str) -> AssetRecord {
+    /// An asset of user "1" named as its id (also used by the handler's tests).
+    pub(crate) fn rec(id: &str, parent: &str, content_type: &str) -> AssetRecord {
         AssetRecord {
             format: FORMAT,
             id: id.into(),

@@ -54,7 +54,14 @@ pub struct Page {
 struct Listed {
     user_id: String,
     rendered: Option<Box<RawValue>>,
+    #[serde(default)]
+    rendered_as: u32,
 }
+
+/// The shape of the answers kept in records. A kept answer is derived from its record, so one
+/// made by a version that answered differently is rendered again instead of served: raise this
+/// whenever `WorkflowRecord::to_response` changes what it answers.
+const RENDERED_AS: u32 = 1;
 
 const UNREADABLE: &str = "A stored workflow could not be read";
 const UNWRITABLE: &str = "Workflow could not be stored";
@@ -92,7 +99,10 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         if listed.user_id != user_id {
             return Ok(None);
         }
-        if let Some(rendered) = listed.rendered {
+        if let Some(rendered) = listed
+            .rendered
+            .filter(|_| listed.rendered_as == RENDERED_AS)
+        {
             return Ok(Some(rendered));
         }
         let record: WorkflowRecord =
@@ -133,6 +143,7 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         let mut stored =
             serde_json::to_value(record).map_err(|_| ApiError::Internal(UNWRITABLE))?;
         stored["rendered"] = record.to_response();
+        stored["rendered_as"] = RENDERED_AS.into();
         put_json(self.kv, &record_key(&record.id), &stored, UNWRITABLE).await
     }
 
