@@ -20,6 +20,7 @@ pub mod outbound;
 pub mod store;
 pub mod time;
 pub mod workflow;
+pub mod ws;
 
 use ::http::{Method, header};
 use bytes::Bytes;
@@ -29,7 +30,8 @@ use crate::http::{body, browser, cors, router};
 use crate::config::Config;
 use crate::handlers::{
     Ctx, assets as assets_api, cache, chat as chat_api, collections as collections_api, docs,
-    health, run, secrets as secrets_api, storage as storage_api, users as users_api, workflows,
+    health, jobs, run, secrets as secrets_api, storage as storage_api, users as users_api,
+    websocket, workflows,
 };
 use crate::host::Host;
 use crate::http::error::{ApiError, strip_body};
@@ -97,7 +99,7 @@ pub fn with_content_length(mut resp: ::http::Response<Body>) -> ::http::Response
 }
 
 async fn dispatch<B, H>(
-    req: ::http::Request<B>,
+    mut req: ::http::Request<B>,
     host: &H,
     config: &Config,
 ) -> Result<::http::Response<Body>, ApiError>
@@ -118,6 +120,10 @@ where
         .map(Body::from));
     }
 
+    if path.trim_end_matches('/') == "/ws" {
+        let query = req.uri().query().map(str::to_string);
+        websocket::api_key_as_bearer(query.as_deref(), req.headers_mut());
+    }
     // Auth comes before routing, so an anonymous caller cannot map the API.
     let static_token = auth::static_token::resolve(config, host).await?;
     let identity = auth::authenticate(config, static_token.as_ref(), req.headers(), host).await?;
@@ -171,7 +177,9 @@ where
         Route::GetWorkflow(id) => workflows::get(&ctx, &id).await,
         Route::PutWorkflow(id) => workflows::put(&ctx, &id, &body).await,
         Route::DeleteWorkflow(id) => workflows::delete(&ctx, &id).await,
-        Route::RunWorkflow(id) => run::run(&ctx, &id, query.as_deref(), &body).await,
+        Route::RunWorkflow(id) => {
+            run::run(&ctx, &id, query.as_deref(), &parts.headers, &body).await
+        }
         Route::ListSecrets => secrets_api::list(&ctx, query.as_deref()).await,
         Route::GetSecret(key) => secrets_api::get(&ctx, &key, query.as_deref()).await,
         Route::PutSecret(key) => secrets_api::put(&ctx, &key, &body).await,
@@ -194,6 +202,11 @@ where
         Route::GetUser(name) => users_api::get(&ctx, &name).await,
         Route::DeleteUser(name) => users_api::delete(&ctx, &name).await,
         Route::ResetUserToken => users_api::reset_token(&ctx, &body).await,
+        Route::ListJobs => jobs::list(&ctx).await,
+        Route::RunningJobs => jobs::running(&ctx).await,
+        Route::GetJob(id) => jobs::get(&ctx, &id).await,
+        Route::CancelJob(id) => jobs::cancel(&ctx, &id).await,
+        Route::WebSocket => websocket::handshake(&ctx, &parts.headers),
     }?;
     Ok(resp.map(Body::from))
 }

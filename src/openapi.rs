@@ -227,6 +227,50 @@ pub const ROUTES: &[Op] = &[
         User,
         (200, Json("NodeMetadataList")),
     ),
+    op(
+        "get",
+        &["/api/jobs"],
+        "The caller's jobs (runs started over /ws), newest first",
+        User,
+        (200, Json("JobList")),
+    ),
+    op(
+        "get",
+        &["/api/jobs/running/all"],
+        "The caller's jobs still running",
+        User,
+        (200, Json("BackgroundJobList")),
+    ),
+    with_errors(
+        op(
+            "get",
+            &["/api/jobs/{id}"],
+            "One of the caller's jobs",
+            User,
+            (200, Json("Job")),
+        ),
+        &[404],
+    ),
+    with_errors(
+        op(
+            "post",
+            &["/api/jobs/{id}/cancel"],
+            "Cancel one of the caller's jobs: a running one stops at once",
+            User,
+            (200, Json("BackgroundJob")),
+        ),
+        &[404],
+    ),
+    with_errors(
+        op(
+            "get",
+            &["/ws"],
+            "NodeTool's unified WebSocket (upgrade; ?api_key= for browsers); 501 where the host cannot hold one",
+            User,
+            (101, Text("application/octet-stream")),
+        ),
+        &[403, 426, 501],
+    ),
     with_errors(
         op(
             "get",
@@ -566,6 +610,10 @@ fn schemas() -> Value {
         "ChatCompletion": object(&["object", "choices"]),
         "ModelList": list_of("data", "Model", &["object"]),
         "Model": object(&["id", "object"]),
+        "JobList": list_of("jobs", "Job", &["next_start_key"]),
+        "Job": object(&["id", "user_id", "job_type", "status", "workflow_id", "started_at"]),
+        "BackgroundJobList": {"type": "array", "items": {"$ref": "#/components/schemas/BackgroundJob"}},
+        "BackgroundJob": object(&["job_id", "status", "workflow_id", "is_running", "is_completed"]),
         "NodeMetadataList": {"type": "array", "items": object(&["node_type", "namespace", "properties", "outputs"])},
         "SecretIn": {
             "type": "object",
@@ -833,6 +881,11 @@ mod tests {
             ("GET", "/api/users"),
             ("POST", "/api/users"),
             ("POST", "/api/users/reset-token"),
+            ("GET", "/api/jobs"),
+            ("GET", "/api/jobs/running/all"),
+            ("GET", "/api/jobs/x"),
+            ("POST", "/api/jobs/x/cancel"),
+            ("GET", "/ws"),
             ("GET", "/api/users/alice"),
             ("DELETE", "/api/users/alice"),
             ("GET", "/admin/storage/assets/k"),

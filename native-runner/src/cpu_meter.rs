@@ -154,6 +154,9 @@ impl CpuMeter {
 
     /// The epoch callback.
     pub fn on_tick(&mut self, now: Instant) -> wasmtime::Result<UpdateDeadline> {
+        if self.trace.as_ref().is_some_and(|t| t.is_cancelled()) {
+            return Err(wasmtime::Trap::Interrupt.into());
+        }
         let wait: YieldFuture = match self.decide(now) {
             Decision::Stop => {
                 if let Some(t) = &self.trace {

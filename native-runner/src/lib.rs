@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod deployment_config;
 mod host_state;
 pub mod instances;
+pub mod jobs;
 mod key_value_host;
 pub mod kv;
 pub mod master_key;
@@ -29,6 +30,7 @@ pub mod startup;
 mod tls;
 pub mod users;
 mod variables_host;
+pub mod websocket;
 
 /// The platform's secure random source, as the core's `Entropy` port.
 pub struct OsEntropy;

@@ -7,8 +7,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use nodetool_edge_runner::access_log::LogFormat;
 use nodetool_edge_runner::instances::{Isolation, Lifecycle};
+use nodetool_edge_runner::jobs::JobLimits;
 use nodetool_edge_runner::request_body::BodyLimits;
 use nodetool_edge_runner::server::WireLimits;
+use nodetool_edge_runner::websocket::SocketLimits;
 use nodetool_edge_runner::{deploy, deployment_config, startup, users};
 
 #[derive(Parser)]
@@ -161,6 +163,31 @@ struct HostArgs {
     /// more wait to be accepted.
     #[arg(long, default_value_t = 1024, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
+    /// WebSockets (`/ws`) open at once, server-wide; more get 503.
+    #[arg(long, default_value_t = 4096, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub ws_max_sockets: usize,
+    /// WebSockets one user may have open at once; more get 429.
+    #[arg(long, default_value_t = 64, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub ws_max_sockets_per_user: usize,
+    /// Largest WebSocket message a client may send; a bigger one closes the socket (1009).
+    #[arg(long, default_value_t = 1 << 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=(64 << 20)))]
+    pub ws_max_message_bytes: usize,
+    /// Seconds between the server's pings on a WebSocket (NodeTool's heartbeat is 25).
+    #[arg(long, default_value_t = 25, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=3_600))]
+    pub ws_heartbeat_secs: u64,
+    /// Seconds a WebSocket may send nothing, not even a pong, before it is closed.
+    #[arg(long, default_value_t = 120, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
+    pub ws_idle_secs: u64,
+    /// Seconds between checks of an open WebSocket's token: an expired or revoked one closes
+    /// the socket (1008).
+    #[arg(long, default_value_t = 30, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
+    pub ws_auth_check_secs: u64,
+    /// Jobs (`/ws` `run_job`) one user may have running at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub max_jobs_per_user: usize,
+    /// Seconds a finished job's messages stay for `reconnect_job`.
+    #[arg(long, default_value_t = 600, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=604_800))]
+    pub job_retention_secs: u64,
     /// Milliseconds a request may wait for a free instance slot before it gets 503.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub queue_wait_ms: u64,
@@ -271,6 +298,19 @@ impl From<HostArgs> for startup::HostOptions {
                 },
                 max_connections: a.max_connections,
                 queue_wait: Duration::from_millis(a.queue_wait_ms),
+            },
+            sockets: SocketLimits {
+                max_sockets: a.ws_max_sockets,
+                max_per_user: a.ws_max_sockets_per_user,
+                max_message: a.ws_max_message_bytes,
+                idle: Duration::from_secs(a.ws_idle_secs),
+                heartbeat: Duration::from_secs(a.ws_heartbeat_secs),
+                auth_check: Duration::from_secs(a.ws_auth_check_secs),
+            },
+            jobs: JobLimits {
+                per_user: a.max_jobs_per_user,
+                retention: Duration::from_secs(a.job_retention_secs),
+                replay_bytes: 16 << 20,
             },
             compute_slots: a.compute_slots,
             shutdown_grace: Duration::from_secs(a.shutdown_grace),

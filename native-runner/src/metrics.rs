@@ -53,6 +53,7 @@ pub struct Metrics {
     instances_dropped: AtomicU64,
     instance_reuses: AtomicU64,
     connections_open: AtomicI64,
+    sockets_open: AtomicI64,
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -97,6 +98,14 @@ impl Metrics {
         self.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 
+    pub fn socket_opened(&self) {
+        self.sockets_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn socket_closed(&self) {
+        self.sockets_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// The text exposition format, version 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -126,6 +135,12 @@ impl Metrics {
                 "gauge",
                 "Client connections open now.",
                 self.connections_open.load(Ordering::Relaxed),
+            ),
+            (
+                "nodetool_edge_websockets_open",
+                "gauge",
+                "WebSockets (`/ws`) open now.",
+                self.sockets_open.load(Ordering::Relaxed),
             ),
         ];
         for (name, kind, help, value) in scalars {

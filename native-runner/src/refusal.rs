@@ -36,6 +36,10 @@ pub enum Refusal {
     /// The client's address made too many failed credential attempts; it may try again after
     /// this long.
     TooManyAuthFailures(Duration),
+    /// Every WebSocket the server holds (`--ws-max-sockets`) is open.
+    TooManySockets(usize),
+    /// The user has as many WebSockets open as one user may (`--ws-max-sockets-per-user`).
+    TooManyUserSockets(usize),
     /// The component trapped for another reason (a bug): the only 500.
     Fault,
 }
@@ -46,7 +50,8 @@ impl Refusal {
             Refusal::BodyStalled(_) | Refusal::BodyTooSlow(_) => 408,
             Refusal::BodyIncomplete => 400,
             Refusal::MemoryLimit(_) | Refusal::CpuLimit(_) => 422,
-            Refusal::Busy => 503,
+            Refusal::Busy | Refusal::TooManySockets(_) => 503,
+            Refusal::TooManyUserSockets(_) => 429,
             Refusal::TooManyAuthFailures(_) => 429,
             Refusal::Timeout(_) => 504,
             Refusal::Fault => 500,
@@ -60,6 +65,8 @@ impl Refusal {
             Refusal::BodyTooSlow(_) => "body_too_slow",
             Refusal::BodyIncomplete => "body_incomplete",
             Refusal::Busy => "busy",
+            Refusal::TooManySockets(_) => "websockets",
+            Refusal::TooManyUserSockets(_) => "user_websockets",
             Refusal::TooManyAuthFailures(_) => "auth_failures",
             Refusal::Timeout(_) => "timeout",
             Refusal::MemoryLimit(_) => "memory_limit",
@@ -81,6 +88,12 @@ impl Refusal {
                 "Request body incomplete: the connection closed before its end".into()
             }
             Refusal::Busy => "Server is at capacity, try again shortly".into(),
+            Refusal::TooManySockets(n) => format!(
+                "The server holds as many WebSockets as it may ({n}, --ws-max-sockets): try again shortly"
+            ),
+            Refusal::TooManyUserSockets(n) => format!(
+                "This user has as many WebSockets open as one user may ({n}, --ws-max-sockets-per-user)"
+            ),
             Refusal::TooManyAuthFailures(wait) => format!(
                 "Too many failed authentication attempts from this address: try again in {} s",
                 retry_after_secs(*wait)
@@ -117,7 +130,7 @@ impl Refusal {
         );
         headers.insert(hyper::header::CONTENT_LENGTH, len.into());
         match self {
-            Refusal::Busy => {
+            Refusal::Busy | Refusal::TooManySockets(_) => {
                 headers.insert(hyper::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
             }
             Refusal::TooManyAuthFailures(wait) => {

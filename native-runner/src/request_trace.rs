@@ -26,6 +26,9 @@ pub struct RequestTrace {
     pub id: String,
     reused: AtomicBool,
     limit: Mutex<Option<LimitHit>>,
+    /// Raised when the job this request runs was cancelled: the instance traps at its next
+    /// epoch tick and is thrown away.
+    cancelled: AtomicBool,
 }
 
 impl RequestTrace {
@@ -34,6 +37,7 @@ impl RequestTrace {
             id,
             reused: AtomicBool::new(false),
             limit: Mutex::new(None),
+            cancelled: AtomicBool::new(false),
         }
     }
 
@@ -49,6 +53,14 @@ impl RequestTrace {
     pub fn hit(&self, limit: LimitHit) {
         let mut slot = self.limit.lock().unwrap_or_else(|p| p.into_inner());
         slot.get_or_insert(limit);
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 
     pub fn limit(&self) -> Option<LimitHit> {

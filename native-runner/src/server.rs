@@ -18,7 +18,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
@@ -31,11 +30,13 @@ use crate::auth_failures::{self, AuthFailures};
 use crate::connection::{Activity, WatchedIo};
 use crate::cpu_meter::EPOCH_TICK;
 use crate::instances::Instances;
+use crate::jobs::{JobHub, JobLimits};
 use crate::metrics::Metrics;
 use crate::refusal::Refusal;
 use crate::request_body::{BodyLimits, GuardedBody};
 use crate::request_trace::{self, LimitHit, RequestTrace};
 use crate::tls;
+use crate::websocket::{self, Caller, SocketLimits};
 
 /// Where Spin tells a component the client's address; the component reads it from there.
 const CLIENT_ADDR: &str = "spin-client-addr";
@@ -58,18 +59,54 @@ pub struct WireLimits {
 #[derive(Debug, Clone, Copy)]
 pub struct ServerOptions {
     pub wire: WireLimits,
+    pub sockets: SocketLimits,
+    pub jobs: JobLimits,
     pub shutdown_grace: Duration,
     /// The failed credential attempt per address and minute that gets 429.
     pub auth_attempt_limit: u32,
     pub log_format: LogFormat,
 }
 
-struct Front {
+pub(crate) struct Front {
     handler: ProxyHandler<Instances>,
     slots: Arc<Semaphore>,
     auth_failures: AuthFailures,
     options: ServerOptions,
     metrics: Arc<Metrics>,
+    jobs: JobHub,
+    /// One permit per open WebSocket, server-wide.
+    sockets: Arc<Semaphore>,
+    /// Open WebSockets by user.
+    user_sockets: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+/// A user's share of the open sockets, given back when the socket closes.
+struct UserSocket {
+    front: Arc<Front>,
+    user: String,
+}
+
+impl Drop for UserSocket {
+    fn drop(&mut self) {
+        let mut open = self
+            .front
+            .user_sockets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
+/// What an upgrade request keeps until the core has answered it.
+struct PendingUpgrade {
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    headers: http::HeaderMap,
+    query: Option<String>,
 }
 
 type HyperResponse = hyper::Response<WasiBody>;
@@ -118,13 +155,36 @@ impl Outcome {
     }
 }
 
+impl websocket::Core for Front {
+    async fn call(
+        &self,
+        req: http::Request<Bytes>,
+    ) -> Result<(http::response::Parts, Bytes), Refusal> {
+        let trace = Arc::new(RequestTrace::new(request_trace::request_id(None)));
+        self.call_traced(req, trace).await
+    }
+
+    async fn call_traced(
+        &self,
+        req: http::Request<Bytes>,
+        trace: Arc<RequestTrace>,
+    ) -> Result<(http::response::Parts, Bytes), Refusal> {
+        self.call_core(req, trace).await
+    }
+
+    fn jobs(&self) -> &JobHub {
+        &self.jobs
+    }
+}
+
 impl Front {
     async fn handle(
-        &self,
-        req: hyper::Request<hyper::body::Incoming>,
+        self: &Arc<Self>,
+        mut req: hyper::Request<hyper::body::Incoming>,
         peer: SocketAddr,
     ) -> HyperResponse {
         let started = Instant::now();
+        let pending = self.note_websocket(&mut req);
         let id = request_trace::request_id(req.headers().get(request_trace::HEADER));
         let method = req.method().clone();
         let path = req.uri().path().to_string();
@@ -139,6 +199,11 @@ impl Front {
             Some(wait) => Outcome::refused(&Refusal::TooManyAuthFailures(wait), None),
             None => self.serve(req, peer, &trace, started).await,
         };
+        if let Some(p) = pending
+            && outcome.resp.status() == hyper::StatusCode::OK
+        {
+            outcome = self.upgrade(outcome, p).await;
+        }
         let status = outcome.resp.status().as_u16();
         if auth_failures::is_failure(status, had_bearer, had_admin_token)
             && self.auth_failures.record(peer.ip(), Instant::now())
@@ -176,6 +241,152 @@ impl Front {
             },
         );
         outcome.resp
+    }
+
+    /// Marks a `/ws` request as coming from a host that can upgrade (whatever the client
+    /// said), and keeps what an upgrade needs when it asks for one.
+    fn note_websocket(
+        &self,
+        req: &mut hyper::Request<hyper::body::Incoming>,
+    ) -> Option<PendingUpgrade> {
+        if req.uri().path().trim_end_matches('/') != "/ws" {
+            return None;
+        }
+        use nodetool_edge::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK};
+        let upgrade = websocket::is_upgrade(req.method(), req.headers());
+        let mark = if upgrade { UPGRADE_MARK } else { "1" };
+        req.headers_mut()
+            .insert(CAPABLE_HEADER, http::HeaderValue::from_static(mark));
+        if !upgrade {
+            return None;
+        }
+        Some(PendingUpgrade {
+            on_upgrade: hyper::upgrade::on(&mut *req),
+            headers: req.headers().clone(),
+            query: req.uri().query().map(str::to_string),
+        })
+    }
+
+    /// The core allowed the socket: within the socket limits, answers 101 and serves it.
+    async fn upgrade(self: &Arc<Self>, outcome: Outcome, p: PendingUpgrade) -> Outcome {
+        let reused = outcome.reused;
+        let body = outcome
+            .resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let Some(user) = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["user_id"].as_str().map(str::to_string))
+        else {
+            return Outcome::refused(&Refusal::Fault, reused);
+        };
+        let limits = self.options.sockets;
+        let Ok(permit) = self.sockets.clone().try_acquire_owned() else {
+            return Outcome::refused(&Refusal::TooManySockets(limits.max_sockets), reused);
+        };
+        {
+            let mut open = self.user_sockets.lock().unwrap_or_else(|p| p.into_inner());
+            let n = open.entry(user.clone()).or_default();
+            if *n >= limits.max_per_user {
+                return Outcome::refused(&Refusal::TooManyUserSockets(limits.max_per_user), reused);
+            }
+            *n += 1;
+        }
+        let share = UserSocket {
+            front: self.clone(),
+            user: user.clone(),
+        };
+        let Some(key) = p.headers.get(http::header::SEC_WEBSOCKET_KEY) else {
+            return Outcome::refused(&Refusal::Fault, reused);
+        };
+        let accept = websocket::accept_key(key);
+        let caller = Caller {
+            user_id: user,
+            headers: websocket::caller_headers(&p.headers, p.query.as_deref()),
+        };
+        let front = self.clone();
+        let on_upgrade = p.on_upgrade;
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _share = share;
+            let Ok(upgraded) = on_upgrade.await else {
+                return;
+            };
+            let io = tokio_tungstenite::WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                tokio_tungstenite::tungstenite::protocol::Role::Server,
+                Some(websocket::config(&limits)),
+            )
+            .await;
+            front.metrics.socket_opened();
+            websocket::serve(front.clone(), io, caller, limits).await;
+            front.metrics.socket_closed();
+        });
+        let resp = hyper::Response::builder()
+            .status(hyper::StatusCode::SWITCHING_PROTOCOLS)
+            .header(hyper::header::UPGRADE, "websocket")
+            .header(hyper::header::CONNECTION, "Upgrade")
+            .header(hyper::header::SEC_WEBSOCKET_ACCEPT, accept)
+            .body(
+                Full::new(Bytes::new())
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .unwrap_or_else(|_| Refusal::Fault.response());
+        Outcome {
+            resp,
+            reused,
+            refusal: None,
+        }
+    }
+
+    /// Stops the job a cancel answer names (the core recorded it; this process runs it).
+    fn cancel_named(&self, headers: &mut http::HeaderMap) {
+        use nodetool_edge::handlers::jobs::CANCEL_HEADER;
+        let Some(id) = headers.get(CANCEL_HEADER).and_then(|v| v.to_str().ok()) else {
+            return;
+        };
+        let id = id.to_string();
+        self.jobs.cancel(&id, |job| {
+            nodetool_edge::ws::session::cancelled_update(&job.id, &job.workflow_id)
+        });
+    }
+
+    /// A request of the host's own on a socket's behalf, answered whole.
+    async fn call_core(
+        &self,
+        req: http::Request<Bytes>,
+        trace: Arc<RequestTrace>,
+    ) -> Result<(http::response::Parts, Bytes), Refusal> {
+        let started = Instant::now();
+        let (mut parts, body) = req.into_parts();
+        if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
+            parts.headers.insert(request_trace::HEADER, v);
+        }
+        let _slot = match tokio::time::timeout(
+            self.options.wire.queue_wait,
+            self.slots.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(slot)) => slot,
+            _ => return Err(Refusal::Busy),
+        };
+        let body = Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let req = hyper::Request::from_parts(parts, body);
+        let resp = match self.handler.handle(trace.clone(), req).await {
+            Ok(resp) => resp,
+            Err(e) => return Err(self.classify(&e, &trace, started)),
+        };
+        let (mut parts, body) = resp.into_parts();
+        self.cancel_named(&mut parts.headers);
+        let body = body.collect().await.map_err(|_| Refusal::Fault)?.to_bytes();
+        Ok((parts, body))
     }
 
     async fn serve(
@@ -219,11 +430,14 @@ impl Front {
             return Outcome::refused(&r, reused);
         }
         match result {
-            Ok(resp) => Outcome {
-                resp: resp.map(|inner| SlotBody { inner, _slot: slot }.boxed_unsync()),
-                reused,
-                refusal: None,
-            },
+            Ok(mut resp) => {
+                self.cancel_named(resp.headers_mut());
+                Outcome {
+                    resp: resp.map(|inner| SlotBody { inner, _slot: slot }.boxed_unsync()),
+                    reused,
+                    refusal: None,
+                }
+            }
             Err(e) => {
                 let refusal = self.classify(&e, trace, started);
                 if refusal == Refusal::Fault || matches!(refusal, Refusal::Busy) {
@@ -286,6 +500,9 @@ pub async fn serve(
         auth_failures: AuthFailures::new(options.auth_attempt_limit),
         options,
         metrics,
+        jobs: JobHub::new(options.jobs),
+        sockets: Arc::new(Semaphore::new(options.sockets.max_sockets)),
+        user_sockets: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let max_connections = options.wire.max_connections;
     let connections = Arc::new(Semaphore::new(max_connections));
@@ -397,7 +614,8 @@ async fn connection<S>(
                 .timer(TokioTimer::new())
                 .header_read_timeout(wire.header)
                 .keep_alive(true)
-                .serve_connection(io, service);
+                .serve_connection(io, service)
+                .with_upgrades();
             watch_connection(conn, &activity, wire, stop).await;
         }
         Protocol::Http2 => {
@@ -416,7 +634,39 @@ const MAX_H2_STREAMS: u32 = 64;
 
 /// Drives `conn` to its end, shutting it down gracefully when the server stops or when it
 /// has been idle past the keep-alive timeout.
-async fn watch_connection<C: GracefulConnection>(
+/// A hyper connection that can be asked to finish what it is doing and close.
+trait Graceful: Future {
+    fn shut_down(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> Graceful for http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn shut_down(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<I, S, B, E> Graceful for http2::Connection<I, S, E>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn shut_down(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+async fn watch_connection<C: Graceful>(
     conn: C,
     activity: &Activity,
     wire: WireLimits,
@@ -425,7 +675,7 @@ async fn watch_connection<C: GracefulConnection>(
     let mut conn = std::pin::pin!(conn);
     let mut closing = *stop.borrow();
     if closing {
-        conn.as_mut().graceful_shutdown();
+        conn.as_mut().shut_down();
     }
     loop {
         let idle_at = activity
@@ -435,7 +685,7 @@ async fn watch_connection<C: GracefulConnection>(
             _ = conn.as_mut() => break,
             _ = stop.changed(), if !closing => {
                 closing = true;
-                conn.as_mut().graceful_shutdown();
+                conn.as_mut().shut_down();
             }
             _ = tokio::time::sleep_until(idle_at.into()), if !closing => {
                 if activity
@@ -443,7 +693,7 @@ async fn watch_connection<C: GracefulConnection>(
                     .is_some_and(|at| at <= Instant::now())
                 {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().shut_down();
                 }
             }
         }

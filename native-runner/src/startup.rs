@@ -38,6 +38,8 @@ pub struct HostOptions {
     pub max_concurrency: u32,
     pub lifecycle: Lifecycle,
     pub wire: WireLimits,
+    pub sockets: crate::websocket::SocketLimits,
+    pub jobs: crate::jobs::JobLimits,
     /// Permits for heavy guests (default: all cores but one).
     pub compute_slots: Option<usize>,
     pub shutdown_grace: Duration,
@@ -205,8 +207,18 @@ pub fn run(role: Role, host: &str, port: u16, limits: HostOptions) -> Result<()>
         );
         wire.max_connections = ceiling;
     }
+    let mut sockets = limits.sockets;
+    if sockets.max_sockets > ceiling {
+        println!(
+            "⚠️  --ws-max-sockets {} lowered to {ceiling}: half the open-file limit of this process",
+            sockets.max_sockets
+        );
+        sockets.max_sockets = ceiling;
+    }
     let server_options = ServerOptions {
         wire,
+        sockets,
+        jobs: limits.jobs,
         shutdown_grace: limits.shutdown_grace,
         auth_attempt_limit: limits.auth_attempt_limit,
         log_format: limits.log_format,

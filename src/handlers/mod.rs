@@ -7,11 +7,13 @@ pub mod collections;
 pub mod docs;
 pub mod effects;
 pub mod health;
+pub mod jobs;
 pub mod nodes;
 pub mod run;
 pub mod secrets;
 pub mod storage;
 pub mod users;
+pub mod websocket;
 pub mod workflows;
 
 use crate::auth::identity::Identity;

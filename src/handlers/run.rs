@@ -9,6 +9,7 @@ use crate::host::Host;
 use crate::http::body::json_object;
 use crate::http::error::ApiError;
 use crate::http::response::{Response, ndjson_response, ok_json};
+use crate::store::jobs::{JobRecord, JobStore, Status};
 use crate::store::workflows::WorkflowStore;
 
 /// `{"params": {...}}`; an empty body means no params (the seed's curl sends `{}`).
@@ -28,12 +29,36 @@ fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// The header a host sets when the run is a job it started (`/ws` `run_job`): the run takes
+/// that id and is recorded as the caller's job, so `/api/jobs` lists it and a cancel finds it.
+pub const JOB_HEADER: &str = "x-nodetool-edge-job";
+
+/// A job id a host chose: short, and plain enough for a key segment and a log line.
+fn job_id_from(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(JOB_HEADER) else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(s)
+            if (1..=64).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            Ok(Some(s.to_string()))
+        }
+        _ => Err(ApiError::BadRequest(format!(
+            "{JOB_HEADER} must be 1 to 64 letters, digits or '-'"
+        ))),
+    }
+}
+
 pub async fn run<H: Host>(
     ctx: &Ctx<'_, H>,
     id: &str,
     query: Option<&str>,
+    headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
+    let job = job_id_from(headers)?;
     let stream = query_pairs(query)
         .iter()
         .any(|(k, v)| k == "stream" && truthy_param(v));
@@ -49,7 +74,13 @@ pub async fn run<H: Host>(
 
     graph::run::check_params(&plan, &params).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
 
-    let job_id = random_hex(ctx.host, 16);
+    let job_id = job.clone().unwrap_or_else(|| random_hex(ctx.host, 16));
+    let jobs = JobStore::new(ctx.host);
+    let now = || crate::time::naive_iso(ctx.host.now_micros());
+    if job.is_some() {
+        let record = JobRecord::running(&job_id, &ctx.identity.user_id, &workflow.id, &now());
+        jobs.start(&record).await?;
+    }
     let clock = || ctx.host.now_micros();
     let random = |b: &mut [u8]| ctx.host.fill(b);
     let spec = RunSpec {
@@ -72,6 +103,14 @@ pub async fn run<H: Host>(
             "workflow {} run {job_id} failed: {e}",
             workflow.id
         ));
+    }
+    if job.is_some() {
+        let (status, error) = match &outcome.result {
+            Ok(_) => (Status::Completed, None),
+            Err(e) => (Status::Failed, Some(e.to_string())),
+        };
+        jobs.finish(&ctx.identity.user_id, &job_id, status, error, &now())
+            .await?;
     }
     if stream {
         return Ok(ndjson_response(&outcome.messages));

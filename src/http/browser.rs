@@ -155,7 +155,10 @@ impl BrowserPolicy {
     /// request without `Origin` comes from a client that is not a browser page, or from a
     /// same-origin page of an old browser; both are let through.
     pub fn check_origin<B>(&self, req: &http::Request<B>) -> Result<(), ApiError> {
-        if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        // A WebSocket is a GET that browsers open from any page, with no CORS at all: the
+        // socket can run workflows, so its upgrade is held to the rule of a write.
+        let upgrade = req.uri().path().trim_end_matches('/') == "/ws";
+        if !upgrade && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
             return Ok(());
         }
         let Some(origin) = req.headers().get(header::ORIGIN) else {

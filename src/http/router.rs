@@ -55,6 +55,12 @@ pub enum Route {
     ChatCompletions,
     ListModels,
     NodeMetadata,
+    ListJobs,
+    RunningJobs,
+    GetJob(String),
+    CancelJob(String),
+    /// `/ws`: the upgrade request of NodeTool's unified WebSocket.
+    WebSocket,
     /// `key` is percent-decoded but not yet validated (the handler answers with the
     /// reference's messages).
     Storage {
@@ -133,6 +139,11 @@ impl Route {
             Route::ChatCompletions => "/v1/chat/completions",
             Route::ListModels => "/v1/models",
             Route::NodeMetadata => "/api/nodes/metadata",
+            Route::ListJobs => "/api/jobs",
+            Route::RunningJobs => "/api/jobs/running/all",
+            Route::GetJob(_) => "/api/jobs/{id}",
+            Route::CancelJob(_) => "/api/jobs/{id}/cancel",
+            Route::WebSocket => "/ws",
             Route::Storage { .. } if path.starts_with("/admin/") => "/admin/storage/{bucket}/{key}",
             Route::Storage { .. } => "/storage/{bucket}/{key}",
         }
@@ -346,6 +357,18 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
                     (M::DELETE, Route::DeleteUser(name)),
                 ],
             )
+        }
+        ["ws"] => pick(m, "GET", [(M::GET, Route::WebSocket)]),
+        ["api", "jobs"] => pick(m, "GET, HEAD", [(M::GET, Route::ListJobs)]),
+        // NodeTool's route order: `running/all` is matched before an id.
+        ["api", "jobs", "running", "all"] => pick(m, "GET, HEAD", [(M::GET, Route::RunningJobs)]),
+        ["api", "jobs", id] if !id.is_empty() => {
+            let id = decode_segment(id, "Job id")?;
+            pick(m, "GET, HEAD", [(M::GET, Route::GetJob(id))])
+        }
+        ["api", "jobs", id, "cancel"] if !id.is_empty() => {
+            let id = decode_segment(id, "Job id")?;
+            pick(m, "POST", [(M::POST, Route::CancelJob(id))])
         }
         _ => Err(ApiError::NotFound("Not Found".into())),
     }

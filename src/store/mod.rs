@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod collections;
 pub mod index;
+pub mod jobs;
 pub mod layout;
 pub mod records;
 pub mod secrets;

@@ -18,6 +18,7 @@ pub mod spin;
 pub mod supabase;
 pub mod upstream;
 pub mod wrangler;
+pub mod ws_client;
 
 pub use client::{Reply, bearer, parse, request};
 pub use runner::{Profile, Runner, Target};

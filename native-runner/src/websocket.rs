@@ -1,0 +1,489 @@
+//! `/ws` on the runner: the host side of NodeTool's unified WebSocket. The core decides
+//! (the upgrade through `GET /ws`, each frame through [`nodetool_edge::ws::Session`], runs
+//! and cancels through its HTTP routes); this module pumps frames, holds the socket's
+//! limits, and follows jobs in the [`JobHub`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use http::{HeaderMap, Method, StatusCode};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use nodetool_edge::handlers::jobs::CANCEL_HEADER;
+use nodetool_edge::handlers::run::JOB_HEADER;
+use nodetool_edge::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK};
+use nodetool_edge::ws::frame::close;
+use nodetool_edge::ws::session::{self, Action};
+use nodetool_edge::ws::{Close, Frame, Session};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Message, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Error as WsError};
+
+use crate::jobs::{Job, JobHub, Refused};
+use crate::refusal::Refusal;
+use crate::request_trace::{self, RequestTrace};
+
+/// What a socket needs of the server: the core, for requests on its caller's behalf, and
+/// the jobs of this process.
+pub(crate) trait Core: Send + Sync + 'static {
+    /// A request to the core, answered whole.
+    fn call(
+        &self,
+        req: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<(http::response::Parts, Bytes), Refusal>> + Send;
+
+    /// The same, under `trace`, which a cancel uses to stop the request's instance.
+    fn call_traced(
+        &self,
+        req: http::Request<Bytes>,
+        trace: Arc<RequestTrace>,
+    ) -> impl Future<Output = Result<(http::response::Parts, Bytes), Refusal>> + Send;
+
+    fn jobs(&self) -> &JobHub;
+}
+
+/// Limits of the sockets.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketLimits {
+    /// Sockets open at once, server-wide.
+    pub max_sockets: usize,
+    pub max_per_user: usize,
+    /// Largest message a client may send (a bigger one closes the socket with 1009).
+    pub max_message: usize,
+    /// A socket that sends nothing (not even a pong) for this long is closed.
+    pub idle: Duration,
+    /// How often the server pings, and how often it checks the socket's token again.
+    pub heartbeat: Duration,
+    pub auth_check: Duration,
+}
+
+/// What the socket keeps of its upgrade request, to speak for its user in later requests.
+pub struct Caller {
+    pub user_id: String,
+    /// `Authorization` (from `?api_key=` when the client sent that), `Host`, the client's
+    /// address and an admin token: what the core's checks read.
+    pub headers: HeaderMap,
+}
+
+/// Whether `headers` ask for a WebSocket.
+pub fn is_upgrade(method: &Method, headers: &HeaderMap) -> bool {
+    let has = |name: http::header::HeaderName, want: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(want))
+    };
+    method == Method::GET
+        && has(http::header::UPGRADE, "websocket")
+        && has(http::header::CONNECTION, "upgrade")
+        && headers.contains_key(http::header::SEC_WEBSOCKET_KEY)
+        && headers
+            .get(http::header::SEC_WEBSOCKET_VERSION)
+            .is_some_and(|v| v == "13")
+}
+
+/// The headers a socket's later requests carry, from its upgrade request.
+pub fn caller_headers(upgrade: &HeaderMap, query: Option<&str>) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in [
+        http::header::HOST,
+        http::header::AUTHORIZATION,
+        http::HeaderName::from_static("x-admin-token"),
+        http::HeaderName::from_static("spin-client-addr"),
+    ] {
+        if let Some(v) = upgrade.get(&name) {
+            out.insert(name, v.clone());
+        }
+    }
+    nodetool_edge::handlers::websocket::api_key_as_bearer(query, &mut out);
+    out
+}
+
+fn close_message(c: &Close) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::from(c.code),
+        reason: c.reason.clone().into(),
+    }))
+}
+
+fn to_message(frame: Frame) -> Message {
+    match frame {
+        Frame::Text(t) => Message::text(t),
+        Frame::Binary(b) => Message::binary(b),
+    }
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn new_job_id() -> String {
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).expect("the operating system's random source is available");
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The tungstenite settings for a socket with these limits.
+pub fn config(limits: &SocketLimits) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(limits.max_message))
+        .max_frame_size(Some(limits.max_message))
+}
+
+/// How a transport error closes the socket.
+fn close_for(e: &WsError) -> Option<Close> {
+    match e {
+        WsError::Capacity(_) => Some(Close::new(close::TOO_BIG, "Message too big")),
+        WsError::Utf8(_) => Some(Close::new(
+            close::INVALID_PAYLOAD,
+            "A text frame must be UTF-8",
+        )),
+        WsError::Protocol(_) => Some(Close::new(1002, "Protocol error")),
+        _ => None,
+    }
+}
+
+/// A request of this socket's caller to the core, answered whole.
+fn request(
+    caller: &Caller,
+    method: Method,
+    uri: &str,
+    body: Option<&Value>,
+) -> http::Request<Bytes> {
+    let mut req = http::Request::new(body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())));
+    *req.method_mut() = method;
+    *req.uri_mut() = uri.parse().unwrap_or_default();
+    *req.headers_mut() = caller.headers.clone();
+    if body.is_some() {
+        req.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+    }
+    req
+}
+
+fn detail_of(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "The run could not start".into())
+}
+
+/// Serves one upgraded socket until it closes. Jobs it started go on without it.
+pub(crate) async fn serve<F: Core>(
+    front: Arc<F>,
+    io: WebSocketStream<TokioIo<Upgraded>>,
+    caller: Caller,
+    limits: SocketLimits,
+) {
+    let caller = Arc::new(caller);
+    let (mut sink, mut stream) = io.split();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Value>();
+    let mut session = Session::new();
+    let mut followers = Followers::default();
+    let mut heartbeat = tokio::time::interval(limits.heartbeat);
+    heartbeat.tick().await;
+    let mut auth_check = tokio::time::interval(limits.auth_check);
+    auth_check.tick().await;
+    let mut last_heard = Instant::now();
+    let closing: Option<Close> = loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let frame = match incoming {
+                    None => break None,
+                    Some(Err(e)) => break close_for(&e),
+                    Some(Ok(m)) => {
+                        last_heard = Instant::now();
+                        match m {
+                            Message::Text(t) => Frame::Text(t.as_str().to_owned()),
+                            Message::Binary(b) => Frame::Binary(b.to_vec()),
+                            Message::Close(_) => break None,
+                            _ => continue,
+                        }
+                    }
+                };
+                let actions = session.on_frame(&frame, now_secs(), &mut new_job_id);
+                let mut close = None;
+                for action in actions {
+                    let replies = act(&front, &caller, &mut session, &mut followers, &out_tx, action).await;
+                    for r in replies {
+                        match r {
+                            Reply::Send(v) => {
+                                if sink.send(to_message(session.encode(&v))).await.is_err() {
+                                    close = Some(None);
+                                }
+                            }
+                            Reply::Close(c) => close = Some(Some(c)),
+                        }
+                    }
+                }
+                if let Some(c) = close {
+                    break c;
+                }
+            }
+            Some(v) = out_rx.recv() => {
+                if sink.send(to_message(session.encode(&v))).await.is_err() {
+                    break None;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > limits.idle {
+                    break Some(Close::new(close::GOING_AWAY, "Idle timeout"));
+                }
+                let beat = session.encode(&session::heartbeat(now_secs()));
+                if sink.send(to_message(beat)).await.is_err()
+                    || sink.send(Message::Ping(Bytes::new())).await.is_err()
+                {
+                    break None;
+                }
+            }
+            _ = auth_check.tick() => {
+                if let Some(c) = recheck(front.as_ref(), &caller).await {
+                    break Some(c);
+                }
+            }
+        }
+    };
+    followers.set.abort_all();
+    if let Some(c) = closing {
+        let _ = sink.send(close_message(&c)).await;
+    }
+    let _ = sink.close().await;
+}
+
+/// The socket's token, checked again as at the upgrade: an expired or revoked one closes it.
+async fn recheck<F: Core>(front: &F, caller: &Caller) -> Option<Close> {
+    let mut req = request(caller, Method::GET, "/ws", None);
+    let h = req.headers_mut();
+    h.insert(CAPABLE_HEADER, http::HeaderValue::from_static(UPGRADE_MARK));
+    match front.call(req).await {
+        Ok((parts, body)) if parts.status == StatusCode::OK => {
+            let same = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .is_some_and(|v| v["user_id"] == caller.user_id.as_str());
+            (!same).then(|| Close::new(close::POLICY, "Invalid authentication"))
+        }
+        Ok((parts, body)) if parts.status == StatusCode::UNAUTHORIZED => {
+            Some(Close::new(close::POLICY, &detail_of(&body)))
+        }
+        // A busy server is no reason to drop a socket: check again next time.
+        _ => None,
+    }
+}
+
+enum Reply {
+    Send(Value),
+    Close(Close),
+}
+
+async fn act<F: Core>(
+    front: &Arc<F>,
+    caller: &Arc<Caller>,
+    session: &mut Session,
+    followers: &mut Followers,
+    out: &mpsc::UnboundedSender<Value>,
+    action: Action,
+) -> Vec<Reply> {
+    match action {
+        Action::Send(v) => vec![Reply::Send(v)],
+        Action::Close(c) => vec![Reply::Close(c)],
+        Action::RunJob {
+            job_id,
+            workflow_id,
+            params,
+        } => {
+            let job = match front.jobs().start(&job_id, &caller.user_id, &workflow_id) {
+                Ok(j) => j,
+                Err(Refused::TooManyRunning(n)) => {
+                    return vec![Reply::Send(json!({
+                        "error": format!("Too many running jobs: one user may run {n} at once (--max-jobs-per-user)"),
+                        "workflow_id": workflow_id,
+                    }))];
+                }
+            };
+            start_run(front.clone(), caller.clone(), job.clone(), params);
+            follow(followers, job, out.clone(), 0);
+            vec![]
+        }
+        Action::Attach {
+            job_id,
+            workflow_id,
+        } => match front.jobs().get(&job_id, &caller.user_id) {
+            Some(job) => {
+                session.follow(&job.id, &job.workflow_id);
+                follow(followers, job, out.clone(), 0);
+                vec![]
+            }
+            None => {
+                let wf = workflow_id.unwrap_or_default();
+                let uri = format!("/api/jobs/{job_id}");
+                let stored = match front.call(request(caller, Method::GET, &uri, None)).await {
+                    Ok((parts, body)) if parts.status == StatusCode::OK => {
+                        serde_json::from_slice::<Value>(&body).ok()
+                    }
+                    _ => None,
+                };
+                let msg = match &stored {
+                    Some(j) => session::expired(
+                        &job_id,
+                        j["workflow_id"].as_str().unwrap_or(&wf),
+                        Some((
+                            j["status"].as_str().unwrap_or("failed"),
+                            j["error"].as_str(),
+                        )),
+                    ),
+                    None => session::expired(&job_id, &wf, None),
+                };
+                vec![Reply::Send(msg)]
+            }
+        },
+        Action::Cancel {
+            job_id,
+            workflow_id,
+        } => {
+            let uri = format!("/api/jobs/{job_id}/cancel");
+            // The core records the cancel; `Front::call` sees its answer and stops the job.
+            let cancelled = match front.call(request(caller, Method::POST, &uri, None)).await {
+                Ok((parts, _)) => {
+                    parts.status == StatusCode::OK && parts.headers.contains_key(CANCEL_HEADER)
+                }
+                Err(_) => false,
+            };
+            let wf = front
+                .jobs()
+                .get(&job_id, &caller.user_id)
+                .map_or(workflow_id, |j| j.workflow_id.clone());
+            vec![Reply::Send(session::cancel_reply(&job_id, &wf, cancelled))]
+        }
+        Action::Detach { job_id } => {
+            if let Some(f) = followers.by_job.remove(&job_id) {
+                f.abort();
+            }
+            vec![]
+        }
+        Action::Status { job_id } => {
+            let hub = front.jobs();
+            let status_of = |id: &str| hub.get(id, &caller.user_id).map(|j| j.status().to_string());
+            vec![Reply::Send(
+                session.status_reply(job_id.as_deref(), &status_of),
+            )]
+        }
+    }
+}
+
+/// The tasks forwarding jobs to one socket.
+#[derive(Default)]
+struct Followers {
+    set: JoinSet<()>,
+    by_job: std::collections::HashMap<String, tokio::task::AbortHandle>,
+}
+
+/// Forwards what `job` emits from message `from` on, until it ends.
+fn follow(
+    followers: &mut Followers,
+    job: Arc<Job>,
+    out: mpsc::UnboundedSender<Value>,
+    from: usize,
+) {
+    if let Some(previous) = followers.by_job.remove(&job.id) {
+        previous.abort();
+    }
+    let id = job.id.clone();
+    let handle = followers.set.spawn(async move {
+        let mut cursor = from;
+        loop {
+            let notified = job.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let (messages, done) = job.since(cursor);
+            cursor += messages.len();
+            for m in messages {
+                if out.send((*m).clone()).is_err() {
+                    return;
+                }
+            }
+            if done {
+                return;
+            }
+            notified.await;
+        }
+    });
+    followers.by_job.insert(id, handle);
+}
+
+/// Runs `job` through the core's run route, in an instance of its own that a cancel can
+/// stop, and records what it emits.
+fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params: Value) {
+    let trace = Arc::new(RequestTrace::new(request_trace::request_id(None)));
+    let run_trace = trace.clone();
+    let running = job.clone();
+    let task = tokio::spawn(async move {
+        let job = running;
+        let uri = format!(
+            "/api/workflows/{}/run?stream=true",
+            percent_encoding::utf8_percent_encode(
+                &job.workflow_id,
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        );
+        let mut req = request(
+            &caller,
+            Method::POST,
+            &uri,
+            Some(&json!({"params": params})),
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&job.id) {
+            req.headers_mut().insert(JOB_HEADER, v);
+        }
+        let answer = front.call_traced(req, run_trace).await;
+        let failure = match answer {
+            Ok((parts, body)) if parts.status == StatusCode::OK => {
+                let mut status = "completed";
+                for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    if let Ok(v) = serde_json::from_slice::<Value>(line) {
+                        if v["type"] == "job_failed" {
+                            status = "failed";
+                        }
+                        job.emit(session::job_message(&job.id, &job.workflow_id, v));
+                    }
+                }
+                job.finish(None, status);
+                None
+            }
+            Ok((_, body)) => Some(detail_of(&body)),
+            Err(refusal) => Some(refusal.detail()),
+        };
+        if let Some(text) = failure {
+            job.emit(session::job_message(
+                &job.id,
+                &job.workflow_id,
+                json!({"type": "error", "message": text}),
+            ));
+            job.finish(
+                Some(session::job_message(
+                    &job.id,
+                    &job.workflow_id,
+                    json!({"type": "job_update", "status": "failed", "error": text}),
+                )),
+                "failed",
+            );
+        }
+    });
+    job.set_runner(trace, task.abort_handle());
+}
+
+/// The `Sec-WebSocket-Accept` of a handshake.
+pub fn accept_key(key: &http::HeaderValue) -> String {
+    tungstenite::handshake::derive_accept_key(key.as_bytes())
+}

@@ -1,0 +1,71 @@
+//! `/api/jobs` (reference 4.10): the caller's jobs, one job, the running ones, and cancel.
+//! Jobs are the runs a host started for `/ws` `run_job` (see [`super::run::JOB_HEADER`]).
+
+use serde_json::json;
+
+use super::Ctx;
+use crate::host::Host;
+use crate::http::error::ApiError;
+use crate::http::response::{Response, ok_json};
+use crate::store::jobs::{JobStore, NOT_FOUND, Status};
+
+/// The response header by which a cancel tells the host which job to stop: the host, not the
+/// core, holds the instance running it.
+pub const CANCEL_HEADER: &str = "x-nodetool-edge-cancel-job";
+
+fn not_found() -> ApiError {
+    ApiError::NotFound(NOT_FOUND.into())
+}
+
+pub async fn list<H: Host>(ctx: &Ctx<'_, H>) -> Result<Response, ApiError> {
+    let jobs = JobStore::new(ctx.host)
+        .list(&ctx.identity.user_id, false)
+        .await?;
+    let jobs: Vec<_> = jobs.iter().map(|j| j.to_response()).collect();
+    Ok(ok_json(&json!({"jobs": jobs, "next_start_key": null})))
+}
+
+pub async fn running<H: Host>(ctx: &Ctx<'_, H>) -> Result<Response, ApiError> {
+    let jobs = JobStore::new(ctx.host)
+        .list(&ctx.identity.user_id, true)
+        .await?;
+    let jobs: Vec<_> = jobs
+        .iter()
+        .map(|j| j.to_background(j.status.name()))
+        .collect();
+    Ok(ok_json(&jobs))
+}
+
+pub async fn get<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, ApiError> {
+    match JobStore::new(ctx.host)
+        .get(&ctx.identity.user_id, id)
+        .await?
+    {
+        Some(job) => Ok(ok_json(&job.to_response())),
+        None => Err(not_found()),
+    }
+}
+
+/// Marks the job cancelled (unless it already finished) and, while it runs, names it in
+/// [`CANCEL_HEADER`] so the host stops it at once.
+pub async fn cancel<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, ApiError> {
+    let now = crate::time::naive_iso(ctx.host.now_micros());
+    let Some(job) = JobStore::new(ctx.host)
+        .finish(&ctx.identity.user_id, id, Status::Cancelled, None, &now)
+        .await?
+    else {
+        return Err(not_found());
+    };
+    // `finish` answers the job as it was when it had already ended.
+    let cancelled_now = job.status == Status::Cancelled && job.finished_at.as_deref() == Some(&now);
+    let status = if cancelled_now {
+        "cancelled"
+    } else {
+        "not_found_or_completed"
+    };
+    let mut resp = ok_json(&job.to_background(status));
+    if cancelled_now && let Ok(v) = http::HeaderValue::from_str(&job.id) {
+        resp.headers_mut().insert(CANCEL_HEADER, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,502 @@
+//! `/ws`, NodeTool's unified WebSocket, through a real WebSocket client: the upgrade's auth,
+//! runs as jobs, reconnect and cancel, both encodings, hostile frames, and `/api/jobs`.
+
+use std::time::{Duration, Instant};
+
+use nodetool_edge_conformance::runner::{STATIC_TOKEN, binary};
+use nodetool_edge_conformance::ws_client::{Closed, Got, Socket, connect};
+use nodetool_edge_conformance::{
+    Host, Profile, Runner, Target, bearer, request, skip_unless_native,
+};
+use serde_json::{Value, json};
+
+fn node(id: &str, ty: &str, data: Value) -> Value {
+    json!({"id": id, "type": ty, "data": data})
+}
+
+fn edge(spec: &str) -> Value {
+    let (from, to) = spec.split_once("->").unwrap();
+    let (s, sh) = from.split_once('.').unwrap();
+    let (t, th) = to.split_once('.').unwrap();
+    json!({"id": spec, "source": s, "sourceHandle": sh, "target": t, "targetHandle": th})
+}
+
+fn save(t: &Target, id: &str, nodes: Vec<Value>, edges: &[&str]) {
+    let body = json!({
+        "name": id, "access": "private",
+        "graph": {"nodes": nodes, "edges": edges.iter().map(|e| edge(e)).collect::<Vec<_>>()},
+    });
+    let r = t.call(
+        "PUT",
+        &format!("/api/workflows/{id}"),
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// `text` upper-cased into the output `result`.
+fn upper(t: &Target) {
+    save(
+        t,
+        "upper",
+        vec![
+            node(
+                "in",
+                "nodetool.input.StringInput",
+                json!({"name": "text", "value": "hello"}),
+            ),
+            node("up", "nodetool.text.ToUppercase", json!({})),
+            node(
+                "result",
+                "nodetool.output.Output",
+                json!({"name": "result"}),
+            ),
+        ],
+        &["in.output->up.text", "up.output->result.value"],
+    );
+}
+
+/// A run that computes for seconds: a rank filter over a large image.
+fn long(t: &Target) {
+    save(
+        t,
+        "long",
+        vec![
+            node(
+                "bg",
+                "lib.pillow.draw.Background",
+                json!({"width": 2500, "height": 2500}),
+            ),
+            node(
+                "rank",
+                "lib.pillow.enhance.RankFilter",
+                json!({"size": 15, "rank": 3}),
+            ),
+            node(
+                "result",
+                "nodetool.output.Output",
+                json!({"name": "result"}),
+            ),
+        ],
+        &["bg.output->rank.image", "rank.output->result.value"],
+    );
+}
+
+fn open(t: &Target) -> Socket {
+    let auth = format!("Bearer {}", t.token.as_deref().unwrap_or_default());
+    connect(&t.base, "/ws", &[("Authorization", &auth)]).expect("the upgrade is allowed")
+}
+
+fn is_end(v: &Value) -> bool {
+    matches!(v["type"].as_str(), Some("job_completed" | "job_failed"))
+        || v["type"] == "job_update" && v["status"] == "cancelled"
+}
+
+/// A run's messages with the parts that differ between two runs made alike.
+fn normalised(messages: &[Value], job_id: &str) -> Vec<Value> {
+    messages
+        .iter()
+        .map(|m| {
+            let text = m.to_string().replace(job_id, "JOB");
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("job_id");
+            o.remove("duration");
+            v
+        })
+        .collect()
+}
+
+fn ndjson(t: &Target, id: &str, params: Value) -> (Vec<Value>, String) {
+    let r = t.call(
+        "POST",
+        &format!("/api/workflows/{id}/run?stream=true"),
+        json!({"params": params}).to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let messages: Vec<Value> = r
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let job = messages[0]["job_id"].as_str().unwrap().to_string();
+    (messages, job)
+}
+
+/// Starts `run_job` and answers the job id, after the reply and the first update.
+fn run_job(s: &mut Socket, workflow: &str, params: Value, binary: bool) -> String {
+    let cmd = json!({"command": "run_job", "data": {"workflow_id": workflow, "params": params}});
+    if binary {
+        s.send_msgpack(&cmd);
+    } else {
+        s.send_json(&cmd);
+    }
+    assert_eq!(
+        s.message(),
+        json!({"message": "Job started", "workflow_id": workflow})
+    );
+    let first = s.message();
+    assert_eq!(
+        (&first["type"], &first["status"]),
+        (&json!("job_update"), &json!("running"))
+    );
+    first["job_id"].as_str().unwrap().to_string()
+}
+
+fn native() -> bool {
+    Host::current() == Host::Native
+}
+
+#[test]
+fn the_upgrade_is_authenticated_as_any_request() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    if !native() {
+        return;
+    }
+    // The same 401 bodies as HTTP, before any upgrade.
+    let http = request(&t.base, "GET", "/api/workflows", &[], b"");
+    let refused = connect(&t.base, "/ws", &[]).err().unwrap();
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.body, http.json());
+    for (header, detail) in [
+        ("Basic abc", "Invalid authorization header format"),
+        ("Bearer wrong-token", "Invalid authentication token"),
+    ] {
+        let refused = connect(&t.base, "/ws", &[("Authorization", header)])
+            .err()
+            .unwrap();
+        assert_eq!(refused.status, 401, "{header}");
+        let direct = request(
+            &t.base,
+            "GET",
+            "/api/workflows",
+            &[("Authorization", header.as_bytes())],
+            b"",
+        );
+        assert_eq!(refused.body, direct.json(), "{header}");
+        let _ = detail;
+    }
+    // The static token, as a header or (for browsers) as `?api_key=`.
+    let mut s = open(&t);
+    s.send_json(&json!({"type": "ping"}));
+    let pong = s.message();
+    assert_eq!(pong["type"], "pong");
+    assert!(pong["ts"].as_f64().unwrap() > 1.7e9);
+    s.close();
+    let mut s = connect(&t.base, &format!("/ws?api_key={STATIC_TOKEN}"), &[]).unwrap();
+    s.send_json(&json!({"type": "ping"}));
+    assert_eq!(s.message()["type"], "pong");
+    let refused = connect(&t.base, "/ws?api_key=nope", &[]).err().unwrap();
+    assert_eq!(refused.status, 401);
+    // A page of a foreign origin cannot open one: a WebSocket has no CORS to stop it.
+    let auth = format!("Bearer {STATIC_TOKEN}");
+    let refused = connect(
+        &t.base,
+        "/ws",
+        &[("Authorization", &auth), ("Origin", "https://evil.example")],
+    )
+    .err()
+    .unwrap();
+    assert_eq!(refused.status, 403);
+    // Without an upgrade, the route says what it speaks.
+    let plain = t.get("/ws");
+    assert_eq!(plain.status, 426, "{}", plain.text());
+}
+
+#[test]
+fn run_job_sends_what_the_ndjson_endpoint_sends_in_either_encoding() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    if !native() {
+        return;
+    }
+    upper(&t);
+    let (expected, http_job) = ndjson(&t, "upper", json!({"text": "ws"}));
+    assert_eq!(expected.last().unwrap()["type"], "job_completed");
+    for binary in [false, true] {
+        let mut s = open(&t);
+        let job = run_job(&mut s, "upper", json!({"text": "ws"}), binary);
+        assert_eq!(job.len(), 32);
+        let got = s.until(Duration::from_secs(20), is_end);
+        for m in &got {
+            assert_eq!(m["job_id"], job.as_str(), "every update names its job: {m}");
+            // Replies come in the encoding the client last used.
+            let _ = m;
+        }
+        assert_eq!(
+            normalised(&got, &job),
+            normalised(&expected, &http_job),
+            "binary: {binary}"
+        );
+        let done = got
+            .iter()
+            .find(|m| m["type"] == "job_update" && m["status"] == "completed")
+            .unwrap();
+        assert_eq!(done["result"], json!({"result": ["WS"]}));
+        s.close();
+    }
+    // The job is the caller's, in `/api/jobs`.
+    let jobs = t.get("/api/jobs");
+    assert_eq!(jobs.status, 200, "{}", jobs.text());
+    let list = jobs.json();
+    assert_eq!(list["next_start_key"], Value::Null);
+    let jobs = list["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    for j in jobs {
+        assert_eq!(j["status"], "completed");
+        assert_eq!(j["workflow_id"], "upper");
+        assert_eq!(j["user_id"], "1");
+        assert_eq!(j["job_type"], "workflow");
+        assert!(j["finished_at"].is_string());
+    }
+    let id = jobs[0]["id"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/api/jobs/{id}")).json()["id"], id);
+    let missing = t.get("/api/jobs/nope");
+    assert_eq!(
+        (missing.status, missing.detail()),
+        (404, "Job not found".to_string())
+    );
+    assert_eq!(t.get("/api/jobs/running/all").json(), json!([]));
+}
+
+#[test]
+fn the_mode_follows_the_last_frame_and_set_mode() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    if !native() {
+        return;
+    }
+    let mut s = open(&t);
+    s.send_msgpack(&json!({"type": "ping"}));
+    assert!(matches!(s.recv(), Got::Binary(v) if v["type"] == "pong"));
+    s.send_json(&json!({"command": "set_mode", "data": {"mode": "binary"}}));
+    assert_eq!(
+        s.recv(),
+        Got::Binary(json!({"message": "Mode set to binary"}))
+    );
+    s.send_json(&json!({"command": "get_status", "data": {}}));
+    assert_eq!(s.recv(), Got::Text(json!({"active_jobs": []})));
+    s.send_json(&json!({"command": "get_status", "data": {"job_id": "x"}}));
+    assert_eq!(s.message(), json!({"status": "not_found", "job_id": "x"}));
+    s.send_json(&json!({"command": "fly", "data": {}}));
+    assert_eq!(s.message()["error"], "invalid_command");
+    s.send_json(&json!({"data": {}}));
+    assert_eq!(s.message()["error"], "invalid_message");
+    s.send_json(&json!({"command": "cancel_job", "data": {}}));
+    assert_eq!(s.message(), json!({"error": "job_id is required"}));
+    s.send_json(&json!({"command": "run_job", "data": {"workflow_id": "missing"}}));
+    assert_eq!(s.message()["message"], "Job started");
+    let failed = s.until(Duration::from_secs(10), |m| m["status"] == "failed");
+    assert_eq!(failed.last().unwrap()["error"], "Workflow not found");
+}
+
+#[test]
+fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    if !native() {
+        return;
+    }
+    long(&t);
+    upper(&t);
+    // A job outlives its socket: reconnecting gets everything, the result included.
+    let mut s = open(&t);
+    let job = run_job(&mut s, "upper", json!({"text": "again"}), false);
+    s.drop_connection();
+    let mut s = open(&t);
+    s.send_json(&json!({"command": "reconnect_job", "data": {"job_id": job}}));
+    assert_eq!(s.message()["message"], format!("Reconnecting to job {job}"));
+    let got = s.until(Duration::from_secs(20), is_end);
+    let done = got
+        .iter()
+        .find(|m| m["type"] == "job_update" && m["status"] == "completed")
+        .unwrap();
+    assert_eq!(done["result"], json!({"result": ["AGAIN"]}));
+
+    // Cancel a run that computes for seconds: it ends within a second.
+    let job = run_job(&mut s, "long", json!({}), false);
+    std::thread::sleep(Duration::from_millis(300));
+    let running = t.get("/api/jobs/running/all").json();
+    assert_eq!(running[0]["job_id"], job.as_str(), "{running}");
+    assert_eq!(running[0]["is_running"], true);
+    let asked = Instant::now();
+    s.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
+    let got = s.until(Duration::from_secs(5), |m| {
+        m.get("message")
+            .is_some_and(|x| x == "Job cancellation requested")
+    });
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(1), "cancel took {took:?}");
+    let cancelled = got
+        .iter()
+        .chain(std::iter::once(&s.message()))
+        .any(|m| m["type"] == "job_update" && m["status"] == "cancelled");
+    assert!(cancelled, "{got:?}");
+    let stored = t.get(&format!("/api/jobs/{job}")).json();
+    assert_eq!(stored["status"], "cancelled");
+    // Nothing of the cancelled run arrives after: the next message answers the next command.
+    s.send_json(&json!({"command": "get_status", "data": {"job_id": job}}));
+    assert_eq!(
+        s.message(),
+        json!({"status": "cancelled", "job_id": job, "workflow_id": "long"})
+    );
+    // Cancelling again, or over HTTP, finds it finished.
+    s.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
+    assert_eq!(s.message()["error"], "Job not found or already completed");
+    let again = t.call("POST", &format!("/api/jobs/{job}/cancel"), b"");
+    assert_eq!(again.json()["status"], "not_found_or_completed");
+    // A reconnect to an unknown job says it expired.
+    s.send_json(&json!({"command": "reconnect_job", "data": {"job_id": "f00"}}));
+    s.message();
+    let expired = s.message();
+    assert_eq!(expired["status"], "failed");
+    assert!(
+        expired["error"]
+            .as_str()
+            .unwrap()
+            .contains("may have expired")
+    );
+}
+
+#[test]
+fn hostile_frames_close_only_their_own_socket() {
+    let Some(t) = Target::with_env(Profile::Static, &[]) else {
+        return;
+    };
+    if !native() {
+        return;
+    }
+    let mut bystander = open(&t);
+    type Send = Box<dyn Fn(&mut Socket)>;
+    let cases: Vec<(Send, u16)> = vec![
+        (Box::new(|s| s.send_text("{not json")), 1007),
+        (Box::new(|s| s.send_text("[1, 2]")), 1003),
+        (Box::new(|s| s.send_binary(vec![0xc1, 0xff, 0x00])), 1007),
+        (Box::new(|s| s.send_binary(vec![0x91; 100_000])), 1007),
+        (Box::new(|s| s.send_text(&"x".repeat(2 << 20))), 1009),
+    ];
+    for (i, (send, code)) in cases.into_iter().enumerate() {
+        let mut s = open(&t);
+        send(&mut s);
+        let Closed { code: got, reason } = s.closed();
+        assert_eq!(got, code, "case {i}: {reason}");
+        assert!(!reason.is_empty(), "case {i}");
+    }
+    bystander.send_json(&json!({"type": "ping"}));
+    assert_eq!(bystander.message()["type"], "pong");
+    assert_eq!(t.get("/health").status, 200);
+}
+
+#[test]
+fn a_host_that_cannot_hold_a_socket_says_where_to_go() {
+    if native() {
+        return;
+    }
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    let auth = format!("Bearer {STATIC_TOKEN}");
+    let r = request(
+        &t.base,
+        "GET",
+        "/ws",
+        &[
+            ("Authorization", auth.as_bytes()),
+            ("Connection", b"Upgrade"),
+            ("Upgrade", b"websocket"),
+            ("Sec-WebSocket-Version", b"13"),
+            ("Sec-WebSocket-Key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 501, "{}", r.text());
+    assert!(r.detail().contains("run?stream=true"), "{}", r.detail());
+}
+
+/// A multi_user server with the given users (natively, made by the CLI before it starts),
+/// checking open sockets' tokens every second.
+fn multi_user(dir: &std::path::Path, users: &[&str]) -> (Runner, Vec<String>) {
+    let db = dir.join("nodetool-edge.sqlite3");
+    let tokens = users
+        .iter()
+        .map(|u| {
+            let o = std::process::Command::new(binary())
+                .args(["users", "add", u, "--role", "admin"])
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("DB_PATH", &db)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        })
+        .collect();
+    let env = [
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "multi_user"),
+        ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
+        ("SECRETS_MASTER_KEY", "websocket-master-key"),
+    ];
+    let runner = Runner::start(&["serve", "--ws-auth-check-secs", "1"], &env, dir);
+    (runner, tokens)
+}
+
+#[test]
+fn users_yaml_tokens_open_sockets_and_a_revoked_one_is_closed() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (r, tokens) = multi_user(dir.path(), &["alice", "bob"]);
+    let (alice, bob) = (&tokens[0], &tokens[1]);
+    // NodeTool refuses users' tokens on /ws; we take them as HTTP does.
+    let bearer_of = |t: &str| format!("Bearer {t}");
+    let mut a = connect(&r.base, "/ws", &[("Authorization", &bearer_of(alice))]).unwrap();
+    let mut b = connect(&r.base, &format!("/ws?api_key={bob}"), &[]).unwrap();
+    // Jobs are their owner's: bob cannot see or cancel alice's.
+    let wf = json!({"name": "w", "access": "private", "graph": {"nodes": [], "edges": []}});
+    let saved = bearer(
+        &r.base,
+        "PUT",
+        "/api/workflows/empty",
+        alice,
+        wf.to_string().as_bytes(),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let job = run_job(&mut a, "empty", json!({}), false);
+    a.until(Duration::from_secs(10), is_end);
+    let theirs = bearer(&r.base, "GET", &format!("/api/jobs/{job}"), bob, b"");
+    assert_eq!(theirs.status, 404);
+    b.send_json(&json!({"command": "reconnect_job", "data": {"job_id": job}}));
+    b.message();
+    assert!(
+        b.message()["error"]
+            .as_str()
+            .unwrap()
+            .contains("may have expired")
+    );
+    b.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
+    assert_eq!(b.message()["error"], "Job not found or already completed");
+    assert_eq!(
+        bearer(&r.base, "GET", "/api/jobs", alice, b"").json()["jobs"][0]["id"],
+        job.as_str()
+    );
+    // Bob's account goes: his open socket is closed at the next check.
+    let gone = bearer(&r.base, "DELETE", "/api/users/bob", alice, b"");
+    assert_eq!(gone.status, 200, "{}", gone.text());
+    let started = Instant::now();
+    let closed = b.closed();
+    assert_eq!(closed.code, 1008, "{closed:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    a.send_json(&json!({"type": "ping"}));
+    assert_eq!(a.message()["type"], "pong");
+    // The token in `?api_key=` is never written down.
+    for line in r.stdout_lines().iter().chain(r.stderr_lines().iter()) {
+        assert!(!line.contains(bob.as_str()), "{line}");
+    }
+}
