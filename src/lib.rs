@@ -40,7 +40,7 @@ use crate::http::router::{Route, StorageOp};
 
 /// Answers one request. Never panics on input; every failure is a JSON `detail`. The body
 /// may stream (chat completions); the host sends it on as it arrives.
-pub async fn handle<B, H>(req: ::http::Request<B>, host: &H) -> ::http::Response<Body>
+pub async fn handle<'a, B, H>(req: ::http::Request<B>, host: &'a H) -> ::http::Response<Body<'a>>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -82,7 +82,7 @@ where
 /// object, keeps its own). Without it hosts send small answers chunked, and on a kept-alive
 /// connection that meets Nagle's algorithm and delayed ACKs in hosts that leave TCP_NODELAY
 /// off (Spin): every other request stalled for about 40 ms there.
-pub fn with_content_length(mut resp: ::http::Response<Body>) -> ::http::Response<Body> {
+pub fn with_content_length(mut resp: ::http::Response<Body<'_>>) -> ::http::Response<Body<'_>> {
     // 204 and 304 carry no body and must not say they do (RFC 9110 8.6).
     let bodiless = matches!(
         resp.status(),
@@ -98,11 +98,11 @@ pub fn with_content_length(mut resp: ::http::Response<Body>) -> ::http::Response
     resp
 }
 
-async fn dispatch<B, H>(
+async fn dispatch<'a, B, H>(
     mut req: ::http::Request<B>,
-    host: &H,
+    host: &'a H,
     config: &Config,
-) -> Result<::http::Response<Body>, ApiError>
+) -> Result<::http::Response<Body<'a>>, ApiError>
 where
     B: http_body::Body<Data = Bytes>,
     H: Host,
@@ -178,7 +178,7 @@ where
         Route::PutWorkflow(id) => workflows::put(&ctx, &id, &body).await,
         Route::DeleteWorkflow(id) => workflows::delete(&ctx, &id).await,
         Route::RunWorkflow(id) => {
-            run::run(&ctx, &id, query.as_deref(), &parts.headers, &body).await
+            return run::run(&ctx, host, &id, query.as_deref(), &parts.headers, &body).await;
         }
         Route::ListSecrets => secrets_api::list(&ctx, query.as_deref()).await,
         Route::GetSecret(key) => secrets_api::get(&ctx, &key, query.as_deref()).await,

@@ -161,15 +161,21 @@ impl websocket::Core for Front {
         req: http::Request<Bytes>,
     ) -> Result<(http::response::Parts, Bytes), Refusal> {
         let trace = Arc::new(RequestTrace::new(request_trace::request_id(None)));
-        self.call_traced(req, trace).await
+        let (parts, body) = self.open_core(req, trace).await?;
+        let body = body
+            .collect()
+            .await
+            .map_err(|()| Refusal::Fault)?
+            .to_bytes();
+        Ok((parts, body))
     }
 
-    async fn call_traced(
+    async fn open(
         &self,
         req: http::Request<Bytes>,
         trace: Arc<RequestTrace>,
-    ) -> Result<(http::response::Parts, Bytes), Refusal> {
-        self.call_core(req, trace).await
+    ) -> Result<(http::response::Parts, websocket::Streamed), Refusal> {
+        self.open_core(req, trace).await
     }
 
     fn jobs(&self) -> &JobHub {
@@ -355,18 +361,19 @@ impl Front {
         });
     }
 
-    /// A request of the host's own on a socket's behalf, answered whole.
-    async fn call_core(
+    /// A request of the host's own on a socket's behalf; its body keeps the instance slot
+    /// until it has been read.
+    async fn open_core(
         &self,
         req: http::Request<Bytes>,
         trace: Arc<RequestTrace>,
-    ) -> Result<(http::response::Parts, Bytes), Refusal> {
+    ) -> Result<(http::response::Parts, websocket::Streamed), Refusal> {
         let started = Instant::now();
         let (mut parts, body) = req.into_parts();
         if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
             parts.headers.insert(request_trace::HEADER, v);
         }
-        let _slot = match tokio::time::timeout(
+        let slot = match tokio::time::timeout(
             self.options.wire.queue_wait,
             self.slots.clone().acquire_owned(),
         )
@@ -383,9 +390,11 @@ impl Front {
             Ok(resp) => resp,
             Err(e) => return Err(self.classify(&e, &trace, started)),
         };
-        let (mut parts, body) = resp.into_parts();
+        let (mut parts, inner) = resp.into_parts();
         self.cancel_named(&mut parts.headers);
-        let body = body.collect().await.map_err(|_| Refusal::Fault)?.to_bytes();
+        let body = SlotBody { inner, _slot: slot }
+            .map_err(|_| ())
+            .boxed_unsync();
         Ok((parts, body))
     }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use http::{HeaderMap, Method, StatusCode};
+use http_body_util::BodyExt;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use nodetool_edge::handlers::jobs::CANCEL_HEADER;
@@ -27,7 +28,7 @@ use tokio_tungstenite::tungstenite::{self, Error as WsError};
 
 use crate::jobs::{Job, JobHub, Refused};
 use crate::refusal::Refusal;
-use crate::request_trace::{self, RequestTrace};
+use crate::request_trace::{self, LimitHit, RequestTrace};
 
 /// What a socket needs of the server: the core, for requests on its caller's behalf, and
 /// the jobs of this process.
@@ -38,15 +39,19 @@ pub(crate) trait Core: Send + Sync + 'static {
         req: http::Request<Bytes>,
     ) -> impl Future<Output = Result<(http::response::Parts, Bytes), Refusal>> + Send;
 
-    /// The same, under `trace`, which a cancel uses to stop the request's instance.
-    fn call_traced(
+    /// A request under `trace` (which a cancel uses to stop its instance), whose body is
+    /// read as the instance writes it.
+    fn open(
         &self,
         req: http::Request<Bytes>,
         trace: Arc<RequestTrace>,
-    ) -> impl Future<Output = Result<(http::response::Parts, Bytes), Refusal>> + Send;
+    ) -> impl Future<Output = Result<(http::response::Parts, Streamed), Refusal>> + Send;
 
     fn jobs(&self) -> &JobHub;
 }
+
+/// A response body as an instance writes it.
+pub(crate) type Streamed = http_body_util::combinators::UnsyncBoxBody<Bytes, ()>;
 
 /// Limits of the sockets.
 #[derive(Debug, Clone, Copy)]
@@ -446,22 +451,24 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
         if let Ok(v) = http::HeaderValue::from_str(&job.id) {
             req.headers_mut().insert(JOB_HEADER, v);
         }
-        let answer = front.call_traced(req, run_trace).await;
+        let answer = front.open(req, run_trace.clone()).await;
         let failure = match answer {
-            Ok((parts, body)) if parts.status == StatusCode::OK => {
-                let mut status = "completed";
-                for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                    if let Ok(v) = serde_json::from_slice::<Value>(line) {
-                        if v["type"] == "job_failed" {
-                            status = "failed";
-                        }
-                        job.emit(session::job_message(&job.id, &job.workflow_id, v));
-                    }
-                }
-                job.finish(None, status);
-                None
+            Ok((parts, body)) if parts.status == StatusCode::OK => relay(&job, body)
+                .await
+                .err()
+                .map(|()| match run_trace.limit() {
+                    Some(LimitHit::Memory) => "The run exceeded its memory limit".to_string(),
+                    Some(LimitHit::Cpu) => "The run exceeded its CPU time limit".to_string(),
+                    None => "The run ended without a result".to_string(),
+                }),
+            Ok((_, body)) => {
+                let body = body
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                Some(detail_of(&body))
             }
-            Ok((_, body)) => Some(detail_of(&body)),
             Err(refusal) => Some(refusal.detail()),
         };
         if let Some(text) = failure {
@@ -481,6 +488,34 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
         }
     });
     job.set_runner(trace, task.abort_handle());
+}
+
+/// Passes a run's NDJSON on to its job line by line as the instance writes it, and ends the
+/// job with the run's own end; `Err` when the stream broke off before one.
+async fn relay(job: &Job, mut body: Streamed) -> Result<(), ()> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut end = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        carry.extend_from_slice(&data);
+        while let Some(at) = carry.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = carry.drain(..=at).collect();
+            let Ok(v) = serde_json::from_slice::<Value>(&line) else {
+                continue;
+            };
+            match v["type"].as_str() {
+                Some("job_completed") => end = Some("completed"),
+                Some("job_failed") => end = Some("failed"),
+                _ => {}
+            }
+            job.emit(session::job_message(&job.id, &job.workflow_id, v));
+        }
+    }
+    let end = end.ok_or(())?;
+    job.finish(None, end);
+    Ok(())
 }
 
 /// The `Sec-WebSocket-Accept` of a handshake.

@@ -41,6 +41,10 @@ pub struct RunSpec<'a> {
     pub now_micros: &'a dyn Fn() -> i64,
     /// Fills a buffer with random bytes (UUIDs, shuffles), from the host's entropy.
     pub random: &'a dyn Fn(&mut [u8]),
+    /// Where messages go as they happen (a streamed answer); without one they are kept in
+    /// [`Outcome::messages`]. With a sink the run also pauses after each step that sent one,
+    /// so whoever polls it can pass them on before the next.
+    pub sink: Option<&'a dyn Fn(Value)>,
 }
 
 pub use super::effects::{Effects, NoEffects};
@@ -49,6 +53,25 @@ pub struct Outcome {
     /// The last value of each output, by output name.
     pub result: Result<Map<String, Value>, RunError>,
     pub messages: Vec<Value>,
+}
+
+/// Pending once (asking to be polled again at once), then ready.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
 }
 
 enum Event {
@@ -83,6 +106,8 @@ struct Engine<'a, E> {
     result: Map<String, Value>,
     all: Map<String, Value>,
     messages: Vec<Value>,
+    /// Messages went to the sink since the run last paused.
+    unflushed: bool,
 }
 
 /// Bytes a value roughly occupies, to bound what a run copies around.
@@ -170,6 +195,7 @@ pub async fn run<E: Effects>(
         result: Map::new(),
         all: Map::new(),
         messages: Vec::new(),
+        unflushed: false,
     };
     engine.message(json!({"type": "job_update", "status": "running"}));
     let result = engine.drive().await;
@@ -186,7 +212,13 @@ impl<E: Effects> Engine<'_, E> {
             m["job_id"] = json!(self.spec.job_id);
         }
         m["workflow_id"] = json!(self.spec.workflow_id);
-        self.messages.push(m);
+        match self.spec.sink {
+            Some(sink) => {
+                sink(m);
+                self.unflushed = true;
+            }
+            None => self.messages.push(m),
+        }
     }
 
     fn node_update(&mut self, n: usize, status: &str, error: Option<&str>) {
@@ -237,6 +269,7 @@ impl<E: Effects> Engine<'_, E> {
             if self.states[n].open == 0 {
                 self.activate(n).await?;
                 self.finish_node(n)?;
+                self.flush().await;
             }
         }
         while let Some(ev) = self.queue.pop_front() {
@@ -244,8 +277,16 @@ impl<E: Effects> Engine<'_, E> {
                 Event::Deliver(e, v) => self.deliver(e, v).await?,
                 Event::Close(e) => self.close(e).await?,
             }
+            self.flush().await;
         }
         Ok(())
+    }
+
+    /// Lets the poller pass on what the sink got (see [`RunSpec::sink`]).
+    async fn flush(&mut self) {
+        if std::mem::take(&mut self.unflushed) {
+            YieldNow(false).await;
+        }
     }
 
     fn tick(&mut self) -> Result<(), RunError> {
@@ -491,6 +532,8 @@ impl<E: Effects> Engine<'_, E> {
     async fn fire(&mut self, n: usize, inputs: Map<String, Value>) -> Result<(), RunError> {
         self.tick()?;
         self.first_fire(n);
+        // "running" reaches the client before the node's work, however long that takes.
+        self.flush().await;
         let node = &self.plan.nodes[n];
         let spec = node.spec;
         let mut values = Map::new();
@@ -599,6 +642,7 @@ mod tests {
             workflow_id: "wf",
             limits,
             messages: true,
+            sink: None,
             now_micros: &clock,
             random: &random,
         };

@@ -27,14 +27,14 @@ const ROLES: &[&str] = &[
     "function",
 ];
 
-pub async fn models<H: Host>(ctx: &Ctx<'_, H>) -> http::Response<Body> {
+pub async fn models<H: Host>(ctx: &Ctx<'_, H>) -> http::Response<Body<'static>> {
     match models::list(ctx).await {
         Ok(list) => ok_json(&list).map(Body::from),
         Err(e) => e.into_response().map(Body::from),
     }
 }
 
-pub async fn completions<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> http::Response<Body> {
+pub async fn completions<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> http::Response<Body<'static>> {
     match complete(ctx, body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response().map(Body::from),
@@ -122,7 +122,7 @@ fn check(config: &crate::config::Config, raw: &[u8]) -> Result<Checked, ChatErro
 async fn complete<H: Host>(
     ctx: &Ctx<'_, H>,
     raw: &[u8],
-) -> Result<http::Response<Body>, ChatError> {
+) -> Result<http::Response<Body<'static>>, ChatError> {
     let checked = check(ctx.config, raw)?;
     let upstream = Upstream::resolve(ctx, checked.provider).await?;
     // Serialising a map parsed from JSON cannot fail.

@@ -1,6 +1,9 @@
 //! `POST .../workflows/{id}/run` (reference 4.3): the bare result map, or with `?stream=true`
 //! the NDJSON message stream ending in `job_completed` or `job_failed`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use super::{Ctx, query_pairs, random_hex, truthy_param};
@@ -8,7 +11,7 @@ use crate::graph::{self, GraphError, run::RunError, run::RunSpec};
 use crate::host::Host;
 use crate::http::body::json_object;
 use crate::http::error::ApiError;
-use crate::http::response::{Response, ndjson_response, ok_json};
+use crate::http::response::{Body, NdjsonStream, ok_json};
 use crate::store::jobs::{JobRecord, JobStore, Status};
 use crate::store::workflows::WorkflowStore;
 
@@ -51,13 +54,14 @@ fn job_id_from(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-pub async fn run<H: Host>(
+pub async fn run<'a, H: Host>(
     ctx: &Ctx<'_, H>,
+    host: &'a H,
     id: &str,
     query: Option<&str>,
     headers: &http::HeaderMap,
     body: &[u8],
-) -> Result<Response, ApiError> {
+) -> Result<http::Response<Body<'a>>, ApiError> {
     let job = job_id_from(headers)?;
     let stream = query_pairs(query)
         .iter()
@@ -74,49 +78,107 @@ pub async fn run<H: Host>(
 
     graph::run::check_params(&plan, &params).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
 
-    let job_id = job.clone().unwrap_or_else(|| random_hex(ctx.host, 16));
-    let jobs = JobStore::new(ctx.host);
-    let now = || crate::time::naive_iso(ctx.host.now_micros());
-    if job.is_some() {
-        let record = JobRecord::running(&job_id, &ctx.identity.user_id, &workflow.id, &now());
-        jobs.start(&record).await?;
+    let recorded = job.is_some();
+    let job_id = job.unwrap_or_else(|| random_hex(ctx.host, 16));
+    if recorded {
+        let now = crate::time::naive_iso(ctx.host.now_micros());
+        let record = JobRecord::running(&job_id, &ctx.identity.user_id, &workflow.id, &now);
+        JobStore::new(ctx.host).start(&record).await?;
     }
-    let clock = || ctx.host.now_micros();
-    let random = |b: &mut [u8]| ctx.host.fill(b);
-    let spec = RunSpec {
-        job_id: &job_id,
-        workflow_id: &workflow.id,
-        limits: graph::LIMITS,
-        messages: stream,
-        now_micros: &clock,
-        random: &random,
+    let run = Run {
+        plan,
+        params,
+        job_id,
+        workflow_id: workflow.id,
+        recorded,
     };
-    let effects = super::effects::WorkflowEffects {
-        ctx,
-        workflow_id: &workflow.id,
-    };
-    let outcome = graph::run::run(&plan, &params, &spec, &effects).await;
-    if let Err(e) = &outcome.result
-        && !matches!(e, RunError::Param { .. })
-    {
-        ctx.host.log(&format!(
-            "workflow {} run {job_id} failed: {e}",
-            workflow.id
-        ));
-    }
-    if job.is_some() {
-        let (status, error) = match &outcome.result {
-            Ok(_) => (Status::Completed, None),
-            Err(e) => (Status::Failed, Some(e.to_string())),
+    if !stream {
+        let outcome = run.execute(ctx, None).await;
+        return match outcome.result {
+            Ok(result) => Ok(ok_json(&result).map(Body::from)),
+            Err(e) => Err(ApiError::Unprocessable(e.to_string())),
         };
-        jobs.finish(&ctx.identity.user_id, &job_id, status, error, &now())
-            .await?;
     }
-    if stream {
-        return Ok(ndjson_response(&outcome.messages));
-    }
-    match outcome.result {
-        Ok(result) => Ok(ok_json(&result)),
-        Err(e) => Err(ApiError::Unprocessable(e.to_string())),
+    // The run goes on inside the body, so each message reaches the client as it happens.
+    let config = ctx.config.clone();
+    let identity = ctx.identity.clone();
+    let queue = Rc::new(RefCell::new(Vec::new()));
+    let lines = queue.clone();
+    let running = async move {
+        let ctx = Ctx {
+            host,
+            config: &config,
+            identity,
+        };
+        let sink = |m: Value| lines.borrow_mut().push(m);
+        run.execute(&ctx, Some(&sink)).await;
+    };
+    let mut resp = http::Response::new(Body::scoped(NdjsonStream::new(running, queue)));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(resp)
+}
+
+/// A checked run, ready to go.
+struct Run {
+    plan: graph::Plan,
+    params: Map<String, Value>,
+    job_id: String,
+    workflow_id: String,
+    /// A job of the caller's: its record is finished with the run.
+    recorded: bool,
+}
+
+impl Run {
+    /// Runs to the end; with a `sink`, the NDJSON messages go there as they happen.
+    async fn execute<H: Host>(
+        &self,
+        ctx: &Ctx<'_, H>,
+        sink: Option<&dyn Fn(Value)>,
+    ) -> graph::run::Outcome {
+        let clock = || ctx.host.now_micros();
+        let random = |b: &mut [u8]| ctx.host.fill(b);
+        let spec = RunSpec {
+            job_id: &self.job_id,
+            workflow_id: &self.workflow_id,
+            limits: graph::LIMITS,
+            messages: sink.is_some(),
+            now_micros: &clock,
+            random: &random,
+            sink,
+        };
+        let effects = super::effects::WorkflowEffects {
+            ctx,
+            workflow_id: &self.workflow_id,
+        };
+        let outcome = graph::run::run(&self.plan, &self.params, &spec, &effects).await;
+        if let Err(e) = &outcome.result
+            && !matches!(e, RunError::Param { .. })
+        {
+            ctx.host.log(&format!(
+                "workflow {} run {} failed: {e}",
+                self.workflow_id, self.job_id
+            ));
+        }
+        if self.recorded {
+            let (status, error) = match &outcome.result {
+                Ok(_) => (Status::Completed, None),
+                Err(e) => (Status::Failed, Some(e.to_string())),
+            };
+            let now = crate::time::naive_iso(ctx.host.now_micros());
+            let user = &ctx.identity.user_id;
+            if let Err(e) = JobStore::new(ctx.host)
+                .finish(user, &self.job_id, status, error, &now)
+                .await
+            {
+                ctx.host.log(&format!(
+                    "job {} ended, but its record was not updated: {e:?}",
+                    self.job_id
+                ));
+            }
+        }
+        outcome
     }
 }

@@ -52,7 +52,7 @@ pub async fn read<H: Host>(
     raw_key: &str,
     headers: &HeaderMap,
     head: bool,
-) -> Result<http::Response<crate::Body>, ApiError> {
+) -> Result<http::Response<crate::Body<'static>>, ApiError> {
     let key = key::validate(raw_key)?;
     let store = BlobStore::new(ctx.host);
     let meta = store.meta(bucket, &key).await?.ok_or_else(not_found)?;

@@ -146,8 +146,8 @@ impl From<crate::host::KvError> for ApiError {
 
 /// `HEAD` answers carry the headers of `GET` and no body.
 pub fn strip_body(
-    resp: http::Response<crate::http::response::Body>,
-) -> http::Response<crate::http::response::Body> {
+    resp: http::Response<crate::http::response::Body<'_>>,
+) -> http::Response<crate::http::response::Body<'_>> {
     let (parts, _) = resp.into_parts();
     http::Response::from_parts(parts, Bytes::new().into())
 }

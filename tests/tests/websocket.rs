@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use nodetool_edge_conformance::client::StreamReader;
 use nodetool_edge_conformance::runner::{STATIC_TOKEN, binary};
 use nodetool_edge_conformance::ws_client::{Closed, Got, Socket, connect};
 use nodetool_edge_conformance::{
@@ -263,6 +264,48 @@ fn run_job_sends_what_the_ndjson_endpoint_sends_in_either_encoding() {
 }
 
 #[test]
+fn the_ndjson_endpoint_streams_each_message_as_it_happens() {
+    // Workers read a streamed run whole before answering (docs/workers.md).
+    if Host::current() == Host::Wrangler {
+        return;
+    }
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    long(&t);
+    let auth = format!("Bearer {STATIC_TOKEN}");
+    let reader = StreamReader::open(
+        &t.base,
+        "POST",
+        "/api/workflows/long/run?stream=true",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        b"{}",
+    );
+    assert_eq!(reader.status, 200);
+    assert_eq!(reader.header("content-type"), Some("application/x-ndjson"));
+    let pieces = reader.read_all();
+    let text: String = pieces
+        .iter()
+        .map(|(_, p)| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.last().unwrap()["type"], "job_completed", "{text}");
+    // The first messages left when the run began, seconds before its end.
+    let (first, _) = pieces.first().unwrap();
+    let (last, _) = pieces.last().unwrap();
+    assert!(
+        *last > *first + Duration::from_millis(500),
+        "first piece at {first:?}, last at {last:?}"
+    );
+}
+
+#[test]
 fn the_mode_follows_the_last_frame_and_set_mode() {
     let Some(t) = Target::new(Profile::Static) else {
         return;
@@ -318,9 +361,18 @@ fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
         .unwrap();
     assert_eq!(done["result"], json!({"result": ["AGAIN"]}));
 
-    // Cancel a run that computes for seconds: it ends within a second.
+    // Cancel a run that computes for seconds: it ends within a second. Its messages arrive
+    // as they happen: the filter's start is here long before the run could end.
     let job = run_job(&mut s, "long", json!({}), false);
-    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    s.until(Duration::from_secs(3), |m| {
+        m["type"] == "node_update" && m["node_id"] == "rank" && m["status"] == "running"
+    });
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
     let running = t.get("/api/jobs/running/all").json();
     assert_eq!(running[0]["job_id"], job.as_str(), "{running}");
     assert_eq!(running[0]["is_running"], true);

@@ -208,13 +208,23 @@ impl Outbound for WorkersHost {
 
 /// The core's answer as a Workers response. A whole body goes out as bytes, so the platform
 /// knows its length and sends `Content-Length`; only a stream (chat) goes out chunked.
-fn to_workers(resp: http::Response<nodetool_edge::Body>) -> worker::Result<web_sys::Response> {
+async fn to_workers(
+    resp: http::Response<nodetool_edge::Body<'_>>,
+) -> worker::Result<web_sys::Response> {
+    use http_body_util::BodyExt;
     let (parts, body) = resp.into_parts();
     let bytes = match body {
-        nodetool_edge::Body::Stream(_) => {
+        nodetool_edge::Body::Stream(stream) => {
+            let body = nodetool_edge::Body::Stream(stream);
             return worker::response_to_wasm(http::Response::from_parts(parts, body));
         }
         nodetool_edge::Body::Full(bytes) => bytes,
+        // A stream that borrows this request's host (a streamed run) is read whole here:
+        // the platform takes a body that outlives the handler.
+        scoped @ nodetool_edge::Body::Scoped(_) => match scoped.collect().await {
+            Ok(all) => all.to_bytes(),
+            Err(never) => match never {},
+        },
     };
     let headers = worker::Headers::new();
     for (name, value) in &parts.headers {
@@ -245,7 +255,7 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
             )
             .into_response()
             .map(nodetool_edge::Body::from);
-            return to_workers(unavailable);
+            return to_workers(unavailable).await;
         }
     };
     let (mut parts, mut body) = req.into_parts();
@@ -261,9 +271,10 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_
             .insert(nodetool_edge::http::browser::ClientAddr(ip));
     }
     let req = http::Request::from_parts(parts, &mut body);
-    let resp = nodetool_edge::handle(req, &WorkersHost { env, kv }).await;
+    let host = WorkersHost { env, kv };
+    let resp = nodetool_edge::handle(req, &host).await;
     drain(&mut body).await;
-    to_workers(resp)
+    to_workers(resp).await
 }
 
 /// Request bytes read and dropped after an answer that did not need them.

@@ -416,7 +416,7 @@ fn client_addr(value: &[u8]) -> Option<ClientAddr> {
 /// Sends the core's answer. A head-only answer (HEAD, or no body) never opens a body, so the
 /// `Content-Length` the core set stands on its own; a whole body goes out through
 /// [`send_whole`], a stream piece by piece as it arrives.
-async fn respond(resp: http::Response<nodetool_edge::Body>, out: ResponseOutparam) {
+async fn respond(resp: http::Response<nodetool_edge::Body<'_>>, out: ResponseOutparam) {
     let (parts, body) = resp.into_parts();
     let fields: Vec<(String, Vec<u8>)> = parts
         .headers
