@@ -6,6 +6,7 @@ mod baseline;
 mod chat;
 mod footprint;
 mod load;
+mod sockets;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -251,6 +252,12 @@ async fn main() -> Result<()> {
         args.next();
         let db = PathBuf::from(args.next().context("baseline <db-path>")?);
         return baseline::serve(0, &db).await;
+    }
+    if args.peek().map(String::as_str) == Some("sockets") {
+        args.next();
+        let n = args.next().map_or(Ok(1000), |v| v.parse())?;
+        let dir = tempfile::tempdir()?;
+        return sockets::run(dir.path(), n).await;
     }
     let args = parse_args(args)?;
 

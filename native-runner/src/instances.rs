@@ -133,7 +133,11 @@ impl WorkerState for Worker {
         if let Err(e) = result {
             let last = self.last.lock().unwrap_or_else(|p| p.into_inner()).take();
             let id = last.as_ref().map_or("-", |t| t.id.as_str());
-            eprintln!("request_id={id} instance discarded: {e:#}");
+            if last.as_ref().is_some_and(|t| t.is_cancelled()) {
+                eprintln!("request_id={id} job cancelled: its instance was discarded");
+            } else {
+                eprintln!("request_id={id} instance discarded: {e:#}");
+            }
         }
     }
 }

@@ -140,9 +140,13 @@ fn new_job_id() -> String {
 
 /// The tungstenite settings for a socket with these limits.
 pub fn config(limits: &SocketLimits) -> WebSocketConfig {
+    // Small buffers: an idle socket is most sockets, and the defaults (128 KiB to read in)
+    // made each cost about 140 KiB; a big message still grows them to its size.
     WebSocketConfig::default()
         .max_message_size(Some(limits.max_message))
         .max_frame_size(Some(limits.max_message))
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
 }
 
 /// How a transport error closes the socket.

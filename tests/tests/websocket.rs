@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use nodetool_edge_conformance::client::StreamReader;
 use nodetool_edge_conformance::runner::{STATIC_TOKEN, binary};
+use nodetool_edge_conformance::supabase::{EcKey, StandIn, claims};
 use nodetool_edge_conformance::ws_client::{Closed, Got, Socket, connect};
 use nodetool_edge_conformance::{
     Host, Profile, Runner, Target, bearer, request, skip_unless_native,
@@ -551,4 +552,81 @@ fn users_yaml_tokens_open_sockets_and_a_revoked_one_is_closed() {
     for line in r.stdout_lines().iter().chain(r.stderr_lines().iter()) {
         assert!(!line.contains(bob.as_str()), "{line}");
     }
+}
+
+#[test]
+fn a_supabase_token_opens_a_socket_for_its_user_until_it_expires() {
+    if skip_unless_native() {
+        return;
+    }
+    let auth = StandIn::start();
+    let ec = EcKey::generate("ec-ws");
+    auth.set_keys(vec![ec.jwk()]);
+    let env = [
+        ("NODETOOL_SERVER_MODE", "private"),
+        ("AUTH_PROVIDER", "supabase"),
+        ("SUPABASE_URL", auth.url.as_str()),
+        ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
+        ("SECRETS_MASTER_KEY", "websocket-master-key"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve", "--ws-auth-check-secs", "1"], &env, dir.path());
+    let sub = "5d1c9e2a-8b7f-4c3d-a2e1-0f9b8c7d6e5a";
+    let token = ec.sign(&claims(&auth.issuer(), sub));
+    let mut s = connect(
+        &r.base,
+        "/ws",
+        &[("Authorization", &format!("Bearer {token}"))],
+    )
+    .unwrap();
+    let wf = json!({"name": "w", "access": "private", "graph": {"nodes": [], "edges": []}});
+    let saved = bearer(
+        &r.base,
+        "PUT",
+        "/api/workflows/mine",
+        &token,
+        wf.to_string().as_bytes(),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let job = run_job(&mut s, "mine", json!({}), false);
+    s.until(Duration::from_secs(10), is_end);
+    let stored = bearer(&r.base, "GET", &format!("/api/jobs/{job}"), &token, b"");
+    assert_eq!(stored.json()["user_id"], sub);
+    // An expired token is refused before the upgrade, with HTTP's body.
+    let mut old = claims(&auth.issuer(), sub);
+    old["exp"] = json!(chrono_now() - 120);
+    let expired = ec.sign(&old);
+    let refused = connect(
+        &r.base,
+        "/ws",
+        &[("Authorization", &format!("Bearer {expired}"))],
+    )
+    .err()
+    .unwrap();
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.body,
+        json!({"detail": "Invalid authentication token"})
+    );
+    // A token that expires while its socket is open closes it at the next check (the
+    // verifier allows 30 s of clock skew past `exp`: this one has 3 s of that left).
+    let mut soon = claims(&auth.issuer(), sub);
+    soon["exp"] = json!(chrono_now() - 27);
+    let short = ec.sign(&soon);
+    let mut s = connect(
+        &r.base,
+        "/ws",
+        &[("Authorization", &format!("Bearer {short}"))],
+    )
+    .unwrap();
+    let closed = s.closed();
+    assert_eq!(closed.code, 1008, "{closed:?}");
+    assert_eq!(closed.reason, "Invalid authentication token");
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
