@@ -267,9 +267,23 @@ pub(crate) async fn serve<F: Core>(
     followers.set.abort_all();
     if let Some(c) = closing {
         let _ = sink.send(close_message(&c)).await;
+        // The closing handshake: the client's own close (or anything it still had in flight,
+        // such as pongs) is read for a moment, so the connection does not vanish under a
+        // client that is writing and it gets to read why it was closed.
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(m)) = stream.next().await {
+                if m.is_close() {
+                    break;
+                }
+            }
+        })
+        .await;
     }
     let _ = sink.close().await;
 }
+
+/// How long a socket the server closes waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The socket's token, checked again as at the upgrade: an expired or revoked one closes it.
 async fn recheck<F: Core>(front: &F, caller: &Caller) -> Option<Close> {
@@ -363,12 +377,34 @@ async fn act<F: Core>(
         } => {
             let uri = format!("/api/jobs/{job_id}/cancel");
             // The core records the cancel; `Front::call` sees its answer and stops the job.
-            let cancelled = match front.call(request(caller, Method::POST, &uri, None)).await {
+            let mut cancelled = match front.call(request(caller, Method::POST, &uri, None)).await {
                 Ok((parts, _)) => {
                     parts.status == StatusCode::OK && parts.headers.contains_key(CANCEL_HEADER)
                 }
                 Err(_) => false,
             };
+            // A job so new that its run has not recorded it yet: stopped here, and its record,
+            // once the run has written it, marked cancelled too.
+            if !cancelled
+                && let Some(job) = front.jobs().get(&job_id, &caller.user_id)
+                && !job.is_finished()
+            {
+                cancelled = front.jobs().cancel(&job_id, |j| {
+                    session::cancelled_update(&j.id, &j.workflow_id)
+                });
+                let (front, caller) = (front.clone(), caller.clone());
+                tokio::spawn(async move {
+                    for wait in [100, 400, 1500, 5000] {
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                        let req = request(&caller, Method::POST, &uri, None);
+                        if let Ok((parts, _)) = front.call(req).await
+                            && parts.status == StatusCode::OK
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
             let wf = front
                 .jobs()
                 .get(&job_id, &caller.user_id)

@@ -630,3 +630,81 @@ fn chrono_now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+#[test]
+fn socket_and_job_limits_refuse_with_a_reason() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = Profile::Static.env();
+    let r = Runner::start(
+        &[
+            "serve",
+            "--ws-max-sockets",
+            "3",
+            "--ws-max-sockets-per-user",
+            "2",
+            "--max-jobs-per-user",
+            "1",
+            "--ws-idle-secs",
+            "2",
+            "--ws-heartbeat-secs",
+            "1",
+        ],
+        &env,
+        dir.path(),
+    );
+    let auth = format!("Bearer {STATIC_TOKEN}");
+    let open = || connect(&r.base, "/ws", &[("Authorization", &auth)]);
+    let mut a = open().unwrap();
+    let b = open().unwrap();
+    let refused = open().err().unwrap();
+    assert_eq!(refused.status, 429);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--ws-max-sockets-per-user"),
+        "{}",
+        refused.body
+    );
+    // One running job per user: a second is refused while the first computes.
+    let wf = json!({"name": "long", "access": "private", "graph": {
+        "nodes": [
+            node("bg", "lib.pillow.draw.Background", json!({"width": 2500, "height": 2500})),
+            node("rank", "lib.pillow.enhance.RankFilter", json!({"size": 15, "rank": 3})),
+        ],
+        "edges": [edge("bg.output->rank.image")],
+    }});
+    let saved = bearer(
+        &r.base,
+        "PUT",
+        "/api/workflows/long",
+        STATIC_TOKEN,
+        wf.to_string().as_bytes(),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let job = run_job(&mut a, "long", json!({}), false);
+    a.send_json(&json!({"command": "run_job", "data": {"workflow_id": "long"}}));
+    let refusal = a.until(Duration::from_secs(5), |m| m.get("error").is_some());
+    let text = refusal.last().unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("--max-jobs-per-user"), "{text}");
+    a.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
+    a.until(Duration::from_secs(5), |m| {
+        m.get("message")
+            .is_some_and(|x| x == "Job cancellation requested")
+    });
+    // A socket that answers nothing, not even the server's pings, is closed.
+    drop(b);
+    let mut quiet = open().unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let closed = quiet.closed();
+    assert_eq!(
+        (closed.code, closed.reason.as_str()),
+        (1001, "Idle timeout")
+    );
+}
