@@ -170,6 +170,46 @@ impl Socket {
         let _ = self.ws.flush();
     }
 
+    /// Stops reading and writing for `wait`, as a client that hung, then reads what the
+    /// server sent meanwhile straight off the connection (no pongs are written back, so a
+    /// server that closed finds nothing to refuse) and answers the close among it.
+    pub fn hang(self, wait: Duration) -> Option<Closed> {
+        use std::io::Read;
+        let mut stream = self.ws.into_inner();
+        std::thread::sleep(wait);
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        // Server frames are unmasked: opcode, length (7 bits, or 16 or 64 more), payload.
+        let mut at = 0;
+        while at + 2 <= raw.len() {
+            let opcode = raw[at] & 0x0f;
+            let (len, head) = match raw[at + 1] & 0x7f {
+                126 if at + 4 <= raw.len() => {
+                    (u16::from_be_bytes([raw[at + 2], raw[at + 3]]) as usize, 4)
+                }
+                127 if at + 10 <= raw.len() => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&raw[at + 2..at + 10]);
+                    (u64::from_be_bytes(b) as usize, 10)
+                }
+                n if n < 126 => (n as usize, 2),
+                _ => return None,
+            };
+            let payload = raw.get(at + head..at + head + len)?;
+            if opcode == 0x8 && payload.len() >= 2 {
+                return Some(Closed {
+                    code: u16::from_be_bytes([payload[0], payload[1]]),
+                    reason: String::from_utf8_lossy(&payload[2..]).into_owned(),
+                });
+            }
+            at += head + len;
+        }
+        None
+    }
+
     /// Drops the connection without a close frame, as a client that vanished.
     pub fn drop_connection(self) {
         let stream = self.ws.into_inner();

@@ -702,7 +702,7 @@ fn socket_and_job_limits_refuse_with_a_reason() {
     // The closed socket's place is given back once the server has seen it go.
     drop(b);
     let waited = Instant::now();
-    let mut quiet = loop {
+    let quiet = loop {
         match open() {
             Ok(s) => break s,
             Err(r) if r.status == 429 && waited.elapsed() < Duration::from_secs(10) => {
@@ -711,8 +711,7 @@ fn socket_and_job_limits_refuse_with_a_reason() {
             Err(r) => panic!("{} {}", r.status, r.body),
         }
     };
-    std::thread::sleep(Duration::from_secs(4));
-    let closed = quiet.closed();
+    let closed = quiet.hang(Duration::from_secs(4)).expect("a close frame");
     assert_eq!(
         (closed.code, closed.reason.as_str()),
         (1001, "Idle timeout")
