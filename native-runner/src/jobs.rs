@@ -70,12 +70,19 @@ impl Job {
     /// Appends what the job emitted (ignored once it has ended: a cancelled run's late
     /// answer is not its result).
     pub fn emit(&self, message: Value) {
+        let size = approx_len(&message);
+        self.emit_sized(message, size);
+    }
+
+    /// [`Job::emit`] for a message whose size is known (the NDJSON line it came in), so the
+    /// replay budget is kept without serialising each message again.
+    pub fn emit_sized(&self, message: Value, size: usize) {
         let mut s = self.lock();
         if s.finished.is_some() {
             return;
         }
         s.status = status_of(&message).unwrap_or(s.status);
-        s.bytes += approx_len(&message);
+        s.bytes += size;
         s.messages.push(Arc::new(message));
         drop(s);
         self.changed.notify_waiters();

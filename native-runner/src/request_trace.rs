@@ -81,6 +81,11 @@ pub fn request_id(given: Option<&HeaderValue>) -> String {
     {
         return s.to_string();
     }
+    random_id()
+}
+
+/// 32 random hex digits: request ids, and the ids of jobs the runner starts.
+pub fn random_id() -> String {
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).expect("the operating system's random source is available");
     raw.iter().map(|b| format!("{b:02x}")).collect()

@@ -132,12 +132,6 @@ fn now_secs() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-fn new_job_id() -> String {
-    let mut raw = [0u8; 16];
-    getrandom::fill(&mut raw).expect("the operating system's random source is available");
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The tungstenite settings for a socket with these limits.
 pub fn config(limits: &SocketLimits) -> WebSocketConfig {
     // Small buffers: an idle socket is most sockets, and the defaults (128 KiB to read in)
@@ -182,6 +176,11 @@ fn request(
     req
 }
 
+/// A client's id as one path segment: whatever it holds (`/`, spaces, unicode) stays an id.
+fn segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 fn detail_of(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body)
         .ok()
@@ -222,7 +221,7 @@ pub(crate) async fn serve<F: Core>(
                         }
                     }
                 };
-                let actions = session.on_frame(&frame, now_secs(), &mut new_job_id);
+                let actions = session.on_frame(&frame, now_secs(), &mut request_trace::random_id);
                 let mut close = None;
                 for action in actions {
                     let replies = act(&front, &caller, &mut session, &mut followers, &out_tx, action).await;
@@ -350,7 +349,7 @@ async fn act<F: Core>(
             }
             None => {
                 let wf = workflow_id.unwrap_or_default();
-                let uri = format!("/api/jobs/{job_id}");
+                let uri = format!("/api/jobs/{}", segment(&job_id));
                 let stored = match front.call(request(caller, Method::GET, &uri, None)).await {
                     Ok((parts, body)) if parts.status == StatusCode::OK => {
                         serde_json::from_slice::<Value>(&body).ok()
@@ -375,7 +374,7 @@ async fn act<F: Core>(
             job_id,
             workflow_id,
         } => {
-            let uri = format!("/api/jobs/{job_id}/cancel");
+            let uri = format!("/api/jobs/{}/cancel", segment(&job_id));
             // The core records the cancel; `Front::call` sees its answer and stops the job.
             let mut cancelled = match front.call(request(caller, Method::POST, &uri, None)).await {
                 Ok((parts, _)) => {
@@ -477,10 +476,7 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
         let job = running;
         let uri = format!(
             "/api/workflows/{}/run?stream=true",
-            percent_encoding::utf8_percent_encode(
-                &job.workflow_id,
-                percent_encoding::NON_ALPHANUMERIC
-            )
+            segment(&job.workflow_id)
         );
         let mut req = request(
             &caller,
@@ -550,7 +546,10 @@ async fn relay(job: &Job, mut body: Streamed) -> Result<(), ()> {
                 Some("job_failed") => end = Some("failed"),
                 _ => {}
             }
-            job.emit(session::job_message(&job.id, &job.workflow_id, v));
+            job.emit_sized(
+                session::job_message(&job.id, &job.workflow_id, v),
+                line.len(),
+            );
         }
     }
     let end = end.ok_or(())?;

@@ -45,17 +45,6 @@ impl Frame {
             Frame::Binary(_) => Mode::Binary,
         }
     }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Frame::Text(t) => t.len(),
-            Frame::Binary(b) => b.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Close statuses of RFC 6455 section 7.4.1 that this protocol uses.

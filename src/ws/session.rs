@@ -102,11 +102,6 @@ impl Session {
         frame::encode(self.mode, message)
     }
 
-    /// The jobs this socket follows, with their workflows.
-    pub fn jobs(&self) -> &BTreeMap<String, String> {
-        &self.jobs
-    }
-
     /// Handles one frame from the client, received at `now_secs` (Unix seconds). `new_job_id`
     /// makes the id of a job `run_job` starts.
     pub fn on_frame(

@@ -9,6 +9,7 @@
 
 pub mod chromium;
 pub mod client;
+pub mod graph;
 pub mod models;
 pub mod process_group;
 pub mod redis_server;

@@ -1,20 +1,9 @@
 //! Running workflows over REST (reference 4.3): JSON results, NDJSON streams, bad graphs and
 //! failing runs, through the real runner.
 
+use nodetool_edge_conformance::graph::{edge, node};
 use nodetool_edge_conformance::{Profile, Target};
 use serde_json::{Value, json};
-
-fn node(id: &str, ty: &str, data: Value) -> Value {
-    json!({"id": id, "type": ty, "data": data})
-}
-
-/// `"src.handle->dst.handle"`.
-fn edge(spec: &str) -> Value {
-    let (from, to) = spec.split_once("->").unwrap();
-    let (s, sh) = from.split_once('.').unwrap();
-    let (t, th) = to.split_once('.').unwrap();
-    json!({"id": spec, "source": s, "sourceHandle": sh, "target": t, "targetHandle": th})
-}
 
 fn out(name: &str) -> Value {
     node(name, "nodetool.output.Output", json!({"name": name}))

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use nodetool_edge_conformance::client::StreamReader;
+use nodetool_edge_conformance::graph::{edge, node};
 use nodetool_edge_conformance::runner::{STATIC_TOKEN, binary};
 use nodetool_edge_conformance::supabase::{EcKey, StandIn, claims};
 use nodetool_edge_conformance::ws_client::{Closed, Got, Socket, connect};
@@ -11,17 +12,6 @@ use nodetool_edge_conformance::{
     Host, Profile, Runner, Target, bearer, request, skip_unless_native,
 };
 use serde_json::{Value, json};
-
-fn node(id: &str, ty: &str, data: Value) -> Value {
-    json!({"id": id, "type": ty, "data": data})
-}
-
-fn edge(spec: &str) -> Value {
-    let (from, to) = spec.split_once("->").unwrap();
-    let (s, sh) = from.split_once('.').unwrap();
-    let (t, th) = to.split_once('.').unwrap();
-    json!({"id": spec, "source": s, "sourceHandle": sh, "target": t, "targetHandle": th})
-}
 
 fn save(t: &Target, id: &str, nodes: Vec<Value>, edges: &[&str]) {
     let body = json!({
@@ -403,6 +393,15 @@ fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
     assert_eq!(s.message()["error"], "Job not found or already completed");
     let again = t.call("POST", &format!("/api/jobs/{job}/cancel"), b"");
     assert_eq!(again.json()["status"], "not_found_or_completed");
+    // Ids that are not plain stay ids: a `/`, spaces or unicode reach no other route.
+    for odd in ["x/cancel", "a b", "ünï", "../../workflows"] {
+        s.send_json(&json!({"command": "cancel_job", "data": {"job_id": odd}}));
+        assert_eq!(
+            s.message()["error"],
+            "Job not found or already completed",
+            "{odd}"
+        );
+    }
     // A reconnect to an unknown job says it expired.
     s.send_json(&json!({"command": "reconnect_job", "data": {"job_id": "f00"}}));
     s.message();
