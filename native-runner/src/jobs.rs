@@ -4,9 +4,10 @@
 //! holds what lives in this process, for the retention window after a job ends.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use nodetool_edge::ws::job_log::{self, JobLog};
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
@@ -24,9 +25,6 @@ pub struct JobLimits {
     pub replay_bytes: usize,
 }
 
-/// How long after its end a job's replay is trimmed to its budget.
-const TRIM_AFTER: Duration = Duration::from_secs(5);
-
 pub struct Job {
     pub id: String,
     pub owner: String,
@@ -38,12 +36,15 @@ pub struct Job {
 
 #[derive(Default)]
 struct State {
-    messages: Vec<Arc<Value>>,
-    bytes: usize,
-    status: &'static str,
-    finished: Option<Instant>,
+    log: JobLog,
     trace: Option<Arc<RequestTrace>>,
     task: Option<AbortHandle>,
+}
+
+/// Seconds on a monotonic clock, for the job logs' ends.
+fn now() -> f64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
 }
 
 impl Job {
@@ -52,53 +53,36 @@ impl Job {
     }
 
     pub fn status(&self) -> &'static str {
-        self.lock().status
+        self.lock().log.status()
     }
 
     pub fn is_finished(&self) -> bool {
-        self.lock().finished.is_some()
+        self.lock().log.is_finished()
     }
 
-    /// The messages from `from` on, and whether the job has ended (then there will be none
-    /// after them).
+    /// The messages from `from` on, and whether the job has ended.
     pub fn since(&self, from: usize) -> (Vec<Arc<Value>>, bool) {
-        let s = self.lock();
-        let from = from.min(s.messages.len());
-        (s.messages[from..].to_vec(), s.finished.is_some())
+        self.lock().log.since(from)
     }
 
-    /// Appends what the job emitted (ignored once it has ended: a cancelled run's late
-    /// answer is not its result).
+    /// Appends what the job emitted (see [`JobLog::emit`]).
     pub fn emit(&self, message: Value) {
-        let size = approx_len(&message);
+        let size = job_log::approx_len(&message);
         self.emit_sized(message, size);
     }
 
-    /// [`Job::emit`] for a message whose size is known (the NDJSON line it came in), so the
-    /// replay budget is kept without serialising each message again.
     pub fn emit_sized(&self, message: Value, size: usize) {
-        let mut s = self.lock();
-        if s.finished.is_some() {
-            return;
+        if self.lock().log.emit(message, size).is_some() {
+            self.changed.notify_waiters();
         }
-        s.status = status_of(&message).unwrap_or(s.status);
-        s.bytes += size;
-        s.messages.push(Arc::new(message));
-        drop(s);
-        self.changed.notify_waiters();
     }
 
     /// Ends the job with `last` as its final message; false when it had already ended.
     pub fn finish(&self, last: Option<Value>, status: &'static str) -> bool {
         let mut s = self.lock();
-        if s.finished.is_some() {
+        if s.log.finish(last, status, now()).is_none() {
             return false;
         }
-        if let Some(m) = last {
-            s.messages.push(Arc::new(m));
-        }
-        s.status = status;
-        s.finished = Some(Instant::now());
         s.trace = None;
         s.task = None;
         drop(s);
@@ -106,42 +90,10 @@ impl Job {
         true
     }
 
-    /// Keeps replays bounded: a finished job over the byte budget keeps its first message
-    /// (the id) and its end.
-    fn trim(&self, budget: usize) {
-        let mut s = self.lock();
-        if s.finished.is_some() && s.bytes > budget && s.messages.len() > 3 {
-            let keep_from = s.messages.len() - 2;
-            let tail = s.messages.split_off(keep_from);
-            s.messages.truncate(1);
-            s.messages.extend(tail);
-            s.bytes = s.messages.iter().map(|m| approx_len(m)).sum();
-        }
-    }
-
     pub fn set_runner(&self, trace: Arc<RequestTrace>, task: AbortHandle) {
         let mut s = self.lock();
         s.trace = Some(trace);
         s.task = Some(task);
-    }
-}
-
-fn approx_len(v: &Value) -> usize {
-    // Serialising to count is exact and cheap next to the run that produced the message.
-    serde_json::to_vec(v).map_or(0, |b| b.len())
-}
-
-/// The job status a message announces, when it is a `job_update`.
-fn status_of(message: &Value) -> Option<&'static str> {
-    if message["type"] != "job_update" {
-        return None;
-    }
-    match message["status"].as_str()? {
-        "running" => Some("running"),
-        "completed" => Some("completed"),
-        "failed" => Some("failed"),
-        "cancelled" => Some("cancelled"),
-        _ => None,
     }
 }
 
@@ -183,10 +135,7 @@ impl JobHub {
             id: id.into(),
             owner: owner.into(),
             workflow_id: workflow_id.into(),
-            state: Mutex::new(State {
-                status: "running",
-                ..State::default()
-            }),
+            state: Mutex::new(State::default()),
             changed: Notify::new(),
         });
         jobs.insert(id.into(), job.clone());
@@ -221,13 +170,11 @@ impl JobHub {
     /// Forgets jobs that ended longer ago than the retention window, and trims the replay of
     /// those that ended a while ago (by then every live follower has read them whole).
     fn sweep(&self) {
-        let retention = self.limits.retention;
+        let (retention, now) = (self.limits.retention.as_secs_f64(), now());
         self.lock().retain(|_, j| {
-            let finished = j.lock().finished;
-            if finished.is_some_and(|at| at.elapsed() > TRIM_AFTER) {
-                j.trim(self.limits.replay_bytes);
-            }
-            finished.is_none_or(|at| at.elapsed() < retention)
+            let mut s = j.lock();
+            s.log.trim(self.limits.replay_bytes, now);
+            !s.log.expired(retention, now)
         });
     }
 }

@@ -92,7 +92,7 @@ impl Refusal {
                 "The server holds as many WebSockets as it may ({n}, --ws-max-sockets): try again shortly"
             ),
             Refusal::TooManyUserSockets(n) => format!(
-                "This user has as many WebSockets open as one user may ({n}, --ws-max-sockets-per-user)"
+                "This user has as many WebSockets open as one user may ({n}, --ws-max-sockets-per-user or WS_MAX_SOCKETS_PER_USER)"
             ),
             Refusal::TooManyAuthFailures(wait) => format!(
                 "Too many failed authentication attempts from this address: try again in {} s",

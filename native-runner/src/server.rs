@@ -283,10 +283,7 @@ impl Front {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let Some(user) = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["user_id"].as_str().map(str::to_string))
-        else {
+        let Some(user) = nodetool_edge::ws::calls::granted_user(&body) else {
             return Outcome::refused(&Refusal::Fault, reused);
         };
         let limits = self.options.sockets;
@@ -311,7 +308,7 @@ impl Front {
         let accept = websocket::accept_key(key);
         let caller = Caller {
             user_id: user,
-            headers: websocket::caller_headers(&p.headers, p.query.as_deref()),
+            headers: nodetool_edge::ws::calls::caller_headers(&p.headers, p.query.as_deref()),
         };
         let front = self.clone();
         let on_upgrade = p.on_upgrade;
@@ -441,6 +438,13 @@ impl Front {
         match result {
             Ok(mut resp) => {
                 self.cancel_named(resp.headers_mut());
+                // The headers are the host's own: a client does not get them.
+                for name in [
+                    nodetool_edge::handlers::jobs::CANCEL_HEADER,
+                    nodetool_edge::handlers::jobs::OWNER_HEADER,
+                ] {
+                    resp.headers_mut().remove(name);
+                }
                 Outcome {
                     resp: resp.map(|inner| SlotBody { inner, _slot: slot }.boxed_unsync()),
                     reused,

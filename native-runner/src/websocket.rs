@@ -13,12 +13,11 @@ use http_body_util::BodyExt;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use nodetool_edge::handlers::jobs::CANCEL_HEADER;
-use nodetool_edge::handlers::run::JOB_HEADER;
-use nodetool_edge::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK};
+use nodetool_edge::ws::calls;
 use nodetool_edge::ws::frame::close;
 use nodetool_edge::ws::session::{self, Action};
 use nodetool_edge::ws::{Close, Frame, Session};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
@@ -95,23 +94,6 @@ pub fn is_upgrade(method: &Method, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v == "13")
 }
 
-/// The headers a socket's later requests carry, from its upgrade request.
-pub fn caller_headers(upgrade: &HeaderMap, query: Option<&str>) -> HeaderMap {
-    let mut out = HeaderMap::new();
-    for name in [
-        http::header::HOST,
-        http::header::AUTHORIZATION,
-        http::HeaderName::from_static("x-admin-token"),
-        http::HeaderName::from_static("spin-client-addr"),
-    ] {
-        if let Some(v) = upgrade.get(&name) {
-            out.insert(name, v.clone());
-        }
-    }
-    nodetool_edge::handlers::websocket::api_key_as_bearer(query, &mut out);
-    out
-}
-
 fn close_message(c: &Close) -> Message {
     Message::Close(Some(CloseFrame {
         code: CloseCode::from(c.code),
@@ -154,38 +136,6 @@ fn close_for(e: &WsError) -> Option<Close> {
         WsError::Protocol(_) => Some(Close::new(1002, "Protocol error")),
         _ => None,
     }
-}
-
-/// A request of this socket's caller to the core, answered whole.
-fn request(
-    caller: &Caller,
-    method: Method,
-    uri: &str,
-    body: Option<&Value>,
-) -> http::Request<Bytes> {
-    let mut req = http::Request::new(body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())));
-    *req.method_mut() = method;
-    *req.uri_mut() = uri.parse().unwrap_or_default();
-    *req.headers_mut() = caller.headers.clone();
-    if body.is_some() {
-        req.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-    }
-    req
-}
-
-/// A client's id as one path segment: whatever it holds (`/`, spaces, unicode) stays an id.
-fn segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-fn detail_of(body: &[u8]) -> String {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v["detail"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "The run could not start".into())
 }
 
 /// Serves one upgraded socket until it closes. Jobs it started go on without it.
@@ -286,22 +236,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The socket's token, checked again as at the upgrade: an expired or revoked one closes it.
 async fn recheck<F: Core>(front: &F, caller: &Caller) -> Option<Close> {
-    let mut req = request(caller, Method::GET, "/ws", None);
-    let h = req.headers_mut();
-    h.insert(CAPABLE_HEADER, http::HeaderValue::from_static(UPGRADE_MARK));
-    match front.call(req).await {
-        Ok((parts, body)) if parts.status == StatusCode::OK => {
-            let same = serde_json::from_slice::<Value>(&body)
-                .ok()
-                .is_some_and(|v| v["user_id"] == caller.user_id.as_str());
-            (!same).then(|| Close::new(close::POLICY, "Invalid authentication"))
-        }
-        Ok((parts, body)) if parts.status == StatusCode::UNAUTHORIZED => {
-            Some(Close::new(close::POLICY, &detail_of(&body)))
-        }
-        // A busy server is no reason to drop a socket: check again next time.
-        _ => None,
-    }
+    let (parts, body) = front.call(calls::recheck(&caller.headers)).await.ok()?;
+    calls::recheck_verdict(parts.status, &body, &caller.user_id)
 }
 
 enum Reply {
@@ -328,10 +264,11 @@ async fn act<F: Core>(
             let job = match front.jobs().start(&job_id, &caller.user_id, &workflow_id) {
                 Ok(j) => j,
                 Err(Refused::TooManyRunning(n)) => {
-                    return vec![Reply::Send(json!({
-                        "error": format!("Too many running jobs: one user may run {n} at once (--max-jobs-per-user)"),
-                        "workflow_id": workflow_id,
-                    }))];
+                    return vec![Reply::Send(calls::too_many_running(
+                        n,
+                        &workflow_id,
+                        "--max-jobs-per-user or MAX_JOBS_PER_USER",
+                    ))];
                 }
             };
             start_run(front.clone(), caller.clone(), job.clone(), params);
@@ -348,35 +285,23 @@ async fn act<F: Core>(
                 vec![]
             }
             None => {
-                let wf = workflow_id.unwrap_or_default();
-                let uri = format!("/api/jobs/{}", segment(&job_id));
-                let stored = match front.call(request(caller, Method::GET, &uri, None)).await {
-                    Ok((parts, body)) if parts.status == StatusCode::OK => {
-                        serde_json::from_slice::<Value>(&body).ok()
-                    }
-                    _ => None,
-                };
-                let msg = match &stored {
-                    Some(j) => session::expired(
-                        &job_id,
-                        j["workflow_id"].as_str().unwrap_or(&wf),
-                        Some((
-                            j["status"].as_str().unwrap_or("failed"),
-                            j["error"].as_str(),
-                        )),
-                    ),
-                    None => session::expired(&job_id, &wf, None),
-                };
-                vec![Reply::Send(msg)]
+                let stored = front
+                    .call(calls::stored_job(&caller.headers, &job_id))
+                    .await;
+                let stored = stored.as_ref().ok().map(|(p, b)| (p.status, &b[..]));
+                vec![Reply::Send(calls::reconnect_fallback(
+                    &job_id,
+                    workflow_id.as_deref(),
+                    stored,
+                ))]
             }
         },
         Action::Cancel {
             job_id,
             workflow_id,
         } => {
-            let uri = format!("/api/jobs/{}/cancel", segment(&job_id));
             // The core records the cancel; `Front::call` sees its answer and stops the job.
-            let mut cancelled = match front.call(request(caller, Method::POST, &uri, None)).await {
+            let mut cancelled = match front.call(calls::cancel(&caller.headers, &job_id)).await {
                 Ok((parts, _)) => {
                     parts.status == StatusCode::OK && parts.headers.contains_key(CANCEL_HEADER)
                 }
@@ -391,11 +316,11 @@ async fn act<F: Core>(
                 cancelled = front.jobs().cancel(&job_id, |j| {
                     session::cancelled_update(&j.id, &j.workflow_id)
                 });
-                let (front, caller) = (front.clone(), caller.clone());
+                let (front, caller, id) = (front.clone(), caller.clone(), job_id.clone());
                 tokio::spawn(async move {
-                    for wait in [100, 400, 1500, 5000] {
+                    for wait in calls::CANCEL_RETRY_MS {
                         tokio::time::sleep(Duration::from_millis(wait)).await;
-                        let req = request(&caller, Method::POST, &uri, None);
+                        let req = calls::cancel(&caller.headers, &id);
                         if let Ok((parts, _)) = front.call(req).await
                             && parts.status == StatusCode::OK
                         {
@@ -474,19 +399,7 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
     let running = job.clone();
     let task = tokio::spawn(async move {
         let job = running;
-        let uri = format!(
-            "/api/workflows/{}/run?stream=true",
-            segment(&job.workflow_id)
-        );
-        let mut req = request(
-            &caller,
-            Method::POST,
-            &uri,
-            Some(&json!({"params": params})),
-        );
-        if let Ok(v) = http::HeaderValue::from_str(&job.id) {
-            req.headers_mut().insert(JOB_HEADER, v);
-        }
+        let req = calls::run(&caller.headers, &job.id, &job.workflow_id, &params);
         let answer = front.open(req, run_trace.clone()).await;
         let failure = match answer {
             Ok((parts, body)) if parts.status == StatusCode::OK => relay(&job, body)
@@ -503,24 +416,14 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
                     .await
                     .map(|b| b.to_bytes())
                     .unwrap_or_default();
-                Some(detail_of(&body))
+                Some(calls::detail_of(&body))
             }
             Err(refusal) => Some(refusal.detail()),
         };
         if let Some(text) = failure {
-            job.emit(session::job_message(
-                &job.id,
-                &job.workflow_id,
-                json!({"type": "error", "message": text}),
-            ));
-            job.finish(
-                Some(session::job_message(
-                    &job.id,
-                    &job.workflow_id,
-                    json!({"type": "job_update", "status": "failed", "error": text}),
-                )),
-                "failed",
-            );
+            let (error, end) = calls::failure(&job.id, &job.workflow_id, &text);
+            job.emit(error);
+            job.finish(Some(end), "failed");
         }
     });
     job.set_runner(trace, task.abort_handle());
@@ -529,31 +432,16 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
 /// Passes a run's NDJSON on to its job line by line as the instance writes it, and ends the
 /// job with the run's own end; `Err` when the stream broke off before one.
 async fn relay(job: &Job, mut body: Streamed) -> Result<(), ()> {
-    let mut carry: Vec<u8> = Vec::new();
-    let mut end = None;
+    let mut lines = calls::Lines::default();
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame?.into_data() else {
             continue;
         };
-        carry.extend_from_slice(&data);
-        while let Some(at) = carry.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = carry.drain(..=at).collect();
-            let Ok(v) = serde_json::from_slice::<Value>(&line) else {
-                continue;
-            };
-            match v["type"].as_str() {
-                Some("job_completed") => end = Some("completed"),
-                Some("job_failed") => end = Some("failed"),
-                _ => {}
-            }
-            job.emit_sized(
-                session::job_message(&job.id, &job.workflow_id, v),
-                line.len(),
-            );
+        for (v, size) in lines.push(&data) {
+            job.emit_sized(session::job_message(&job.id, &job.workflow_id, v), size);
         }
     }
-    let end = end.ok_or(())?;
-    job.finish(None, end);
+    job.finish(None, lines.end().ok_or(())?);
     Ok(())
 }
 

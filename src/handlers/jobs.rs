@@ -13,6 +13,10 @@ use crate::store::jobs::{JobStore, NOT_FOUND, Status};
 /// core, holds the instance running it.
 pub const CANCEL_HEADER: &str = "x-nodetool-edge-cancel-job";
 
+/// Beside [`CANCEL_HEADER`]: the job's owner, percent-encoded, for a host that keeps each
+/// user's jobs in a place of their own (a Durable Object on Workers).
+pub const OWNER_HEADER: &str = "x-nodetool-edge-job-owner";
+
 fn not_found() -> ApiError {
     ApiError::NotFound(NOT_FOUND.into())
 }
@@ -66,6 +70,10 @@ pub async fn cancel<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, Api
     let mut resp = ok_json(&job.to_background(status));
     if cancelled_now && let Ok(v) = http::HeaderValue::from_str(&job.id) {
         resp.headers_mut().insert(CANCEL_HEADER, v);
+        let owner = crate::ws::calls::segment(&ctx.identity.user_id);
+        if let Ok(v) = http::HeaderValue::from_str(&owner) {
+            resp.headers_mut().insert(OWNER_HEADER, v);
+        }
     }
     Ok(resp)
 }

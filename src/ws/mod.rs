@@ -5,8 +5,11 @@
 //! routes (`/api/workflows/{id}/run` with a job id, `/api/jobs/{id}/cancel`), so a socket
 //! decides nothing that HTTP would decide differently.
 
+pub mod calls;
 pub mod frame;
+pub mod job_log;
 pub mod session;
 
 pub use frame::{Close, Frame, Mode};
+pub use job_log::JobLog;
 pub use session::{Action, Session};

@@ -43,15 +43,29 @@ pub fn connect(base: &str, path: &str, headers: &[(&str, &str)]) -> Result<Socke
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    let mut rest = stream
+        .try_clone()
+        .expect("a second handle on the connection");
     let config = WebSocketConfig::default().max_message_size(Some(256 << 20));
     match tungstenite::client::client_with_config(req, stream, Some(config)) {
         Ok((ws, _)) => Ok(Socket { ws }),
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {
-            let body = resp
-                .body()
-                .as_deref()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or(Value::Null);
+            // tungstenite keeps only the body bytes that came with the head; a server that
+            // sends the body in a later write (workerd) has the rest still on the wire.
+            let mut bytes = resp.body().clone().unwrap_or_default();
+            let want = resp
+                .headers()
+                .get(tungstenite::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+                .unwrap_or(bytes.len());
+            let mut buf = [0u8; 4096];
+            while bytes.len() < want {
+                match std::io::Read::read(&mut rest, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             Err(Refused {
                 status: resp.status().as_u16(),
                 body,

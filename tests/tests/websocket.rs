@@ -48,7 +48,7 @@ fn upper(t: &Target) {
     );
 }
 
-/// A run that computes for seconds: a rank filter over a large image.
+/// A run that computes for seconds in one step: a rank filter over a large image.
 fn long(t: &Target) {
     save(
         t,
@@ -72,6 +72,38 @@ fn long(t: &Target) {
         ],
         &["bg.output->rank.image", "rank.output->result.value"],
     );
+}
+
+/// A run that computes for seconds in many steps of a fraction of a second each: where a
+/// step cannot be interrupted (Workers), a cancel takes effect at the next one.
+fn steps(t: &Target) {
+    const N: usize = 20;
+    let mut nodes = vec![node(
+        "bg",
+        "lib.pillow.draw.Background",
+        json!({"width": 600, "height": 600}),
+    )];
+    let mut edges = vec!["bg.output->rank0.image".to_string()];
+    for i in 0..N {
+        nodes.push(node(
+            &format!("rank{i}"),
+            "lib.pillow.enhance.RankFilter",
+            json!({"size": 15, "rank": 3}),
+        ));
+        let to = if i + 1 == N {
+            "result.value".to_string()
+        } else {
+            format!("rank{}.image", i + 1)
+        };
+        edges.push(format!("rank{i}.output->{to}"));
+    }
+    nodes.push(node(
+        "result",
+        "nodetool.output.Output",
+        json!({"name": "result"}),
+    ));
+    let edges: Vec<&str> = edges.iter().map(String::as_str).collect();
+    save(t, "steps", nodes, &edges);
 }
 
 fn open(t: &Target) -> Socket {
@@ -135,8 +167,9 @@ fn run_job(s: &mut Socket, workflow: &str, params: Value, binary: bool) -> Strin
     first["job_id"].as_str().unwrap().to_string()
 }
 
-fn native() -> bool {
-    Host::current() == Host::Native
+/// Whether this host holds sockets (Spin cannot: it answers 501).
+fn holds_sockets() -> bool {
+    Host::current() != Host::Spin
 }
 
 #[test]
@@ -144,7 +177,7 @@ fn the_upgrade_is_authenticated_as_any_request() {
     let Some(t) = Target::new(Profile::Static) else {
         return;
     };
-    if !native() {
+    if !holds_sockets() {
         return;
     }
     // The same 401 bodies as HTTP, before any upgrade.
@@ -202,7 +235,7 @@ fn run_job_sends_what_the_ndjson_endpoint_sends_in_either_encoding() {
     let Some(t) = Target::new(Profile::Static) else {
         return;
     };
-    if !native() {
+    if !holds_sockets() {
         return;
     }
     upper(&t);
@@ -301,7 +334,7 @@ fn the_mode_follows_the_last_frame_and_set_mode() {
     let Some(t) = Target::new(Profile::Static) else {
         return;
     };
-    if !native() {
+    if !holds_sockets() {
         return;
     }
     let mut s = open(&t);
@@ -333,10 +366,10 @@ fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
     let Some(t) = Target::new(Profile::Static) else {
         return;
     };
-    if !native() {
+    if !holds_sockets() {
         return;
     }
-    long(&t);
+    steps(&t);
     upper(&t);
     // A job outlives its socket: reconnecting gets everything, the result included.
     let mut s = open(&t);
@@ -353,11 +386,11 @@ fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
     assert_eq!(done["result"], json!({"result": ["AGAIN"]}));
 
     // Cancel a run that computes for seconds: it ends within a second. Its messages arrive
-    // as they happen: the filter's start is here long before the run could end.
-    let job = run_job(&mut s, "long", json!({}), false);
+    // as they happen: the first filter's start is here long before the run could end.
+    let job = run_job(&mut s, "steps", json!({}), false);
     let asked = Instant::now();
     s.until(Duration::from_secs(3), |m| {
-        m["type"] == "node_update" && m["node_id"] == "rank" && m["status"] == "running"
+        m["type"] == "node_update" && m["node_id"] == "rank0" && m["status"] == "running"
     });
     assert!(
         asked.elapsed() < Duration::from_secs(2),
@@ -386,13 +419,36 @@ fn cancel_stops_a_long_run_at_once_and_a_dropped_socket_can_reconnect() {
     s.send_json(&json!({"command": "get_status", "data": {"job_id": job}}));
     assert_eq!(
         s.message(),
-        json!({"status": "cancelled", "job_id": job, "workflow_id": "long"})
+        json!({"status": "cancelled", "job_id": job, "workflow_id": "steps"})
     );
     // Cancelling again, or over HTTP, finds it finished.
     s.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
     assert_eq!(s.message()["error"], "Job not found or already completed");
     let again = t.call("POST", &format!("/api/jobs/{job}/cancel"), b"");
     assert_eq!(again.json()["status"], "not_found_or_completed");
+    // A cancel over HTTP stops a job that runs for a socket too, and the socket hears it.
+    let job = run_job(&mut s, "steps", json!({}), false);
+    s.until(Duration::from_secs(3), |m| {
+        m["type"] == "node_update" && m["node_id"] == "rank0" && m["status"] == "running"
+    });
+    let asked = Instant::now();
+    let http = t.call("POST", &format!("/api/jobs/{job}/cancel"), b"");
+    assert_eq!(http.json()["status"], "cancelled", "{}", http.text());
+    assert_eq!(
+        http.header("x-nodetool-edge-cancel-job"),
+        None,
+        "the host's own header"
+    );
+    s.until(Duration::from_secs(5), |m| {
+        m["type"] == "job_update" && m["status"] == "cancelled"
+    });
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(1), "cancel took {took:?}");
+    s.send_json(&json!({"command": "get_status", "data": {"job_id": job}}));
+    assert_eq!(
+        s.message(),
+        json!({"status": "cancelled", "job_id": job, "workflow_id": "steps"})
+    );
     // Ids that are not plain stay ids: a `/`, spaces or unicode reach no other route.
     for odd in ["x/cancel", "a b", "ünï", "../../workflows"] {
         s.send_json(&json!({"command": "cancel_job", "data": {"job_id": odd}}));
@@ -420,7 +476,7 @@ fn hostile_frames_close_only_their_own_socket() {
     let Some(t) = Target::with_env(Profile::Static, &[]) else {
         return;
     };
-    if !native() {
+    if !holds_sockets() {
         return;
     }
     let mut bystander = open(&t);
@@ -446,7 +502,7 @@ fn hostile_frames_close_only_their_own_socket() {
 
 #[test]
 fn a_host_that_cannot_hold_a_socket_says_where_to_go() {
-    if native() {
+    if holds_sockets() {
         return;
     }
     let Some(t) = Target::new(Profile::Static) else {
@@ -632,28 +688,24 @@ fn chrono_now() -> i64 {
 
 #[test]
 fn socket_and_job_limits_refuse_with_a_reason() {
-    if skip_unless_native() {
+    // The same settings on every host that holds sockets: flags or variables natively,
+    // variables on Workers.
+    let Some(t) = Target::with_env(
+        Profile::Static,
+        &[
+            ("WS_MAX_SOCKETS_PER_USER", "2"),
+            ("MAX_JOBS_PER_USER", "1"),
+            ("WS_IDLE_SECS", "2"),
+            ("WS_HEARTBEAT_SECS", "1"),
+        ],
+    ) else {
+        return;
+    };
+    if !holds_sockets() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let env = Profile::Static.env();
-    let r = Runner::start(
-        &[
-            "serve",
-            "--ws-max-sockets",
-            "3",
-            "--ws-max-sockets-per-user",
-            "2",
-            "--max-jobs-per-user",
-            "1",
-            "--ws-idle-secs",
-            "2",
-            "--ws-heartbeat-secs",
-            "1",
-        ],
-        &env,
-        dir.path(),
-    );
+    steps(&t);
+    let r = &t;
     let auth = format!("Bearer {STATIC_TOKEN}");
     let open = || connect(&r.base, "/ws", &[("Authorization", &auth)]);
     let mut a = open().unwrap();
@@ -664,34 +716,19 @@ fn socket_and_job_limits_refuse_with_a_reason() {
         refused.body["detail"]
             .as_str()
             .unwrap()
-            .contains("--ws-max-sockets-per-user"),
+            .contains("WS_MAX_SOCKETS_PER_USER"),
         "{}",
         refused.body
     );
     // One running job per user: a second is refused while the first computes.
-    let wf = json!({"name": "long", "access": "private", "graph": {
-        "nodes": [
-            node("bg", "lib.pillow.draw.Background", json!({"width": 2500, "height": 2500})),
-            node("rank", "lib.pillow.enhance.RankFilter", json!({"size": 15, "rank": 3})),
-        ],
-        "edges": [edge("bg.output->rank.image")],
-    }});
-    let saved = bearer(
-        &r.base,
-        "PUT",
-        "/api/workflows/long",
-        STATIC_TOKEN,
-        wf.to_string().as_bytes(),
-    );
-    assert_eq!(saved.status, 200, "{}", saved.text());
-    let job = run_job(&mut a, "long", json!({}), false);
-    a.send_json(&json!({"command": "run_job", "data": {"workflow_id": "long"}}));
+    let job = run_job(&mut a, "steps", json!({}), false);
+    a.send_json(&json!({"command": "run_job", "data": {"workflow_id": "steps"}}));
     let refusal = a.until(Duration::from_secs(5), |m| m.get("error").is_some());
     let text = refusal.last().unwrap()["error"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(text.contains("--max-jobs-per-user"), "{text}");
+    assert!(text.contains("MAX_JOBS_PER_USER"), "{text}");
     a.send_json(&json!({"command": "cancel_job", "data": {"job_id": job}}));
     a.until(Duration::from_secs(5), |m| {
         m.get("message")

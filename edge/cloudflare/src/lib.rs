@@ -1,6 +1,8 @@
 //! Cloudflare Workers adapter: translates a Workers request, the KV binding `NODETOOL_KV`, vars
-//! and secrets, fetch, and the platform's clock and randomness into the core's ports. No
-//! behaviour lives here.
+//! and secrets, fetch, and the platform's clock and randomness into the core's ports, and
+//! hands `/ws` sockets to each user's Durable Object ([`room`]). No behaviour lives here.
+
+mod room;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,7 +23,7 @@ use worker::{
 /// The KV namespace binding wrangler.toml declares.
 const KV_BINDING: &str = "NODETOOL_KV";
 
-struct WorkersHost {
+pub(crate) struct WorkersHost {
     env: Env,
     kv: KvStore,
 }
@@ -244,37 +246,152 @@ async fn to_workers(
     Ok(response.into())
 }
 
+/// `req` with the client's address as the core reads it: Cloudflare sets
+/// `cf-connecting-ip` and replaces any a client sent.
+pub(crate) fn with_client_addr<B>(mut req: http::Request<B>) -> http::Request<B> {
+    let client = req
+        .headers()
+        .get("cf-connecting-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+    if let Some(ip) = client {
+        req.extensions_mut()
+            .insert(nodetool_edge::http::browser::ClientAddr(ip));
+    }
+    req
+}
+
+fn refused(
+    e: nodetool_edge::http::error::ApiError,
+) -> http::Response<nodetool_edge::Body<'static>> {
+    e.into_response().map(nodetool_edge::Body::from)
+}
+
 #[event(fetch)]
 async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     let kv = match env.kv(KV_BINDING) {
         Ok(kv) => kv,
         Err(e) => {
             worker::console_error!("KV binding {KV_BINDING} is missing: {e}");
-            let unavailable = nodetool_edge::http::error::ApiError::Unavailable(
+            let unavailable = refused(nodetool_edge::http::error::ApiError::Unavailable(
                 "Storage is unavailable, try again later",
-            )
-            .into_response()
-            .map(nodetool_edge::Body::from);
+            ));
             return to_workers(unavailable).await;
         }
     };
     let (mut parts, mut body) = req.into_parts();
-    // Cloudflare sets the client's address and replaces any a client sent.
-    let client = parts
-        .headers
-        .get("cf-connecting-ip")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
-    if let Some(ip) = client {
-        parts
-            .extensions
-            .insert(nodetool_edge::http::browser::ClientAddr(ip));
-    }
-    let req = http::Request::from_parts(parts, &mut body);
+    let socket = mark_websocket(&mut parts);
+    let req = with_client_addr(http::Request::from_parts(parts, &mut body));
     let host = WorkersHost { env, kv };
-    let resp = nodetool_edge::handle(req, &host).await;
+    let mut resp = nodetool_edge::handle(req, &host).await;
     drain(&mut body).await;
+    stop_cancelled(&host.env, resp.headers_mut()).await;
+    if let Some(upgrade) = socket
+        && resp.status() == http::StatusCode::OK
+    {
+        return open_socket(&host.env, resp, upgrade).await;
+    }
     to_workers(resp).await
+}
+
+/// What a granted `/ws` upgrade hands to the user's room.
+struct Upgrade {
+    headers: http::HeaderMap,
+    query: Option<String>,
+}
+
+/// Marks a `/ws` request as coming from a host that can upgrade (whatever the client said),
+/// and keeps what the socket needs when it asks for one. Workers sees `Upgrade: websocket`;
+/// the handshake itself is the platform's.
+fn mark_websocket(parts: &mut http::request::Parts) -> Option<Upgrade> {
+    use nodetool_edge::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK};
+    if parts.uri.path().trim_end_matches('/') != "/ws" {
+        return None;
+    }
+    let upgrade = parts.method == http::Method::GET
+        && parts
+            .headers
+            .get(http::header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+    let mark = if upgrade { UPGRADE_MARK } else { "1" };
+    parts
+        .headers
+        .insert(CAPABLE_HEADER, http::HeaderValue::from_static(mark));
+    upgrade.then(|| Upgrade {
+        headers: parts.headers.clone(),
+        query: parts.uri.query().map(str::to_string),
+    })
+}
+
+/// The room (Durable Object) of user `owner`, which is percent-encoded.
+fn room(env: &Env, owner: &str) -> worker::Result<worker::Stub> {
+    env.durable_object(room::BINDING)?
+        .id_from_name(owner)?
+        .get_stub()
+}
+
+/// The core allowed the socket: the user's room accepts it and answers 101.
+async fn open_socket(
+    env: &Env,
+    granted: http::Response<nodetool_edge::Body<'_>>,
+    upgrade: Upgrade,
+) -> worker::Result<web_sys::Response> {
+    use http_body_util::BodyExt;
+    use nodetool_edge::http::error::ApiError;
+    let body = match granted.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(never) => match never {},
+    };
+    let Some(user) = nodetool_edge::ws::calls::granted_user(&body) else {
+        return to_workers(refused(ApiError::Internal(
+            "The upgrade was granted without a user",
+        )))
+        .await;
+    };
+    let owner = nodetool_edge::ws::calls::segment(&user);
+    let Ok(stub) = room(env, &owner) else {
+        worker::console_error!("Durable Object binding {} is missing", room::BINDING);
+        return to_workers(refused(ApiError::Unavailable(
+            "WebSockets need the NODETOOL_JOBS Durable Object binding (see docs/workers.md)",
+        )))
+        .await;
+    };
+    let headers = worker::Headers::new();
+    let caller =
+        nodetool_edge::ws::calls::caller_headers(&upgrade.headers, upgrade.query.as_deref());
+    for (name, value) in &caller {
+        if let Ok(v) = value.to_str() {
+            headers.append(name.as_str(), v)?;
+        }
+    }
+    headers.set(room::USER_HEADER, &owner)?;
+    headers.set("upgrade", "websocket")?;
+    let mut init = worker::RequestInit::new();
+    init.with_headers(headers);
+    let req = worker::Request::new_with_init("https://room/socket", &init)?;
+    let resp = stub.fetch_with_request(req).await?;
+    Ok(resp.into())
+}
+
+/// A cancel the core recorded stops the job in its owner's room. The headers are the host's
+/// own: a client does not get them.
+async fn stop_cancelled(env: &Env, headers: &mut http::HeaderMap) {
+    use nodetool_edge::handlers::jobs::{CANCEL_HEADER, OWNER_HEADER};
+    let (Some(job), Some(owner)) = (headers.remove(CANCEL_HEADER), headers.remove(OWNER_HEADER))
+    else {
+        return;
+    };
+    let (Ok(job), Ok(owner)) = (job.to_str(), owner.to_str()) else {
+        return;
+    };
+    let url = format!(
+        "https://room/cancel/{}",
+        nodetool_edge::ws::calls::segment(job)
+    );
+    if let Ok(stub) = room(env, owner) {
+        let _ = stub.fetch_with_str(&url).await;
+    }
 }
 
 /// Request bytes read and dropped after an answer that did not need them.
