@@ -202,10 +202,10 @@ where
         Route::GetUser(name) => users_api::get(&ctx, &name).await,
         Route::DeleteUser(name) => users_api::delete(&ctx, &name).await,
         Route::ResetUserToken => users_api::reset_token(&ctx, &body).await,
-        Route::ListJobs => jobs::list(&ctx).await,
-        Route::RunningJobs => jobs::running(&ctx).await,
-        Route::GetJob(id) => jobs::get(&ctx, &id).await,
-        Route::CancelJob(id) => jobs::cancel(&ctx, &id).await,
+        Route::ListJobs => jobs::list(&ctx, jobs::holder(&parts.headers)).await,
+        Route::RunningJobs => jobs::running(&ctx, jobs::holder(&parts.headers)).await,
+        Route::GetJob(id) => jobs::get(&ctx, &id, jobs::holder(&parts.headers)).await,
+        Route::CancelJob(id) => jobs::cancel(&ctx, &id, jobs::holder(&parts.headers)).await,
         Route::WebSocket => websocket::handshake(&ctx, &parts.headers),
     }?;
     Ok(resp.map(Body::from))

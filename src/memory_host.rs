@@ -120,3 +120,102 @@ impl crate::host::Outbound for MemoryHost {
         Ok(resp)
     }
 }
+
+/// A change another writer makes to the in-memory store.
+#[cfg(test)]
+pub type OtherWrite = Box<dyn FnOnce(&MemoryHost)>;
+
+/// A [`MemoryHost`] with one trait of another store, for code that must cope with it: its
+/// prefix listings counted (on Spin each one reads every key of the store), listings native
+/// (Workers KV reads only the keys asked for), or another writer's change landing just before
+/// the first compare-and-swap.
+#[cfg(test)]
+#[derive(Default)]
+pub struct Watched {
+    pub inner: MemoryHost,
+    /// Prefix listings so far.
+    pub listings: Cell<usize>,
+    pub native_listing: bool,
+    /// Runs on the inner store before the first swap.
+    pub before_first_swap: RefCell<Option<OtherWrite>>,
+}
+
+/// The value of a future on the in-memory store, which never waits: for hooks that run inside
+/// a future already being polled (where an executor cannot be entered again).
+#[cfg(test)]
+pub fn at_once<F: std::future::Future>(f: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(f).poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("the in-memory store never waits"),
+    }
+}
+
+#[cfg(test)]
+impl Watched {
+    pub fn new() -> Watched {
+        Watched {
+            inner: MemoryHost::with_vars(&[]),
+            ..Watched::default()
+        }
+    }
+
+    /// Listing natively, as Workers KV.
+    pub fn native() -> Watched {
+        Watched {
+            native_listing: true,
+            ..Watched::new()
+        }
+    }
+
+    /// With `other`'s write landing between a writer's first read and its first swap.
+    pub fn raced(other: impl FnOnce(&MemoryHost) + 'static) -> Watched {
+        let w = Watched::new();
+        *w.before_first_swap.borrow_mut() = Some(Box::new(other));
+        w
+    }
+}
+
+#[cfg(test)]
+impl KeyValue for Watched {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.inner.set(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.inner.delete(key).await
+    }
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        self.listings.set(self.listings.get() + 1);
+        self.inner.list_prefix(prefix).await
+    }
+    async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        let other = self.before_first_swap.borrow_mut().take();
+        if let Some(other) = other {
+            other(&self.inner);
+        }
+        self.inner.swap(key, expected, new).await
+    }
+    fn atomic_swap(&self) -> bool {
+        true
+    }
+    fn lists_prefix_natively(&self) -> bool {
+        self.native_listing
+    }
+}
+
+#[cfg(test)]
+impl Clock for Watched {
+    fn now_micros(&self) -> i64 {
+        self.inner.now_micros()
+    }
+}
+
+#[cfg(test)]
+impl Entropy for Watched {
+    fn fill(&self, buf: &mut [u8]) {
+        self.inner.fill(buf)
+    }
+}

@@ -18,6 +18,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use nodetool_edge::handlers::jobs::HOLDER_HEADER;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
@@ -78,6 +79,9 @@ pub(crate) struct Front {
     sockets: Arc<Semaphore>,
     /// Open WebSockets by user.
     user_sockets: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// This process's id, which the jobs it runs record: one left `running` under another id
+    /// was lost with an earlier process.
+    holder: http::HeaderValue,
 }
 
 /// A user's share of the open sockets, given back when the socket closes.
@@ -370,6 +374,7 @@ impl Front {
         if let Ok(v) = http::HeaderValue::from_str(&trace.id) {
             parts.headers.insert(request_trace::HEADER, v);
         }
+        parts.headers.insert(HOLDER_HEADER, self.holder.clone());
         let slot = match tokio::time::timeout(
             self.options.wire.queue_wait,
             self.slots.clone().acquire_owned(),
@@ -412,6 +417,8 @@ impl Front {
         if let Ok(v) = http::HeaderValue::from_str(&peer.to_string()) {
             parts.headers.insert(CLIENT_ADDR, v);
         }
+        // This process, replacing any a client named.
+        parts.headers.insert(HOLDER_HEADER, self.holder.clone());
         let mut body = GuardedBody::new(body, self.options.wire.body);
         if let Err(r) = body.prefetch().await {
             return Outcome::refused(&r, None);
@@ -516,6 +523,8 @@ pub async fn serve(
         jobs: JobHub::new(options.jobs),
         sockets: Arc::new(Semaphore::new(options.sockets.max_sockets)),
         user_sockets: std::sync::Mutex::new(std::collections::HashMap::new()),
+        holder: http::HeaderValue::from_str(&request_trace::random_id())
+            .expect("a random id is a valid header value"),
     });
     let max_connections = options.wire.max_connections;
     let connections = Arc::new(Semaphore::new(max_connections));

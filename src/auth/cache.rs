@@ -7,6 +7,12 @@
 //! it was fetched, so a signing key removed from the JWKS stops working within the TTL.
 //! Only successes are stored. `AUTH_CACHE_MAX` is enforced by a sweep on one insert in
 //! [`SWEEP_ONE_IN`], which drops expired entries and then the soonest-expiring ones.
+//!
+//! The sweep finds entries through [`SHARDS`] index records (`store::index`), never by
+//! listing keys: on Spin a key listing reads every key of every tenant. Each entry is in the
+//! shard of its hash's first hex digit, so an insert rewrites one small record and concurrent
+//! inserts rarely meet. An entry whose index write fails is not stored at all: the cache is
+//! an optimisation, and an entry no sweep can find would never leave.
 
 use crate::auth::token::sha256_hex;
 use serde::{Deserialize, Serialize};
@@ -15,10 +21,14 @@ use crate::auth::identity::Role;
 use crate::config::AuthCacheConfig;
 use crate::host::{Clock, Entropy, KeyValue};
 use crate::http::error::ApiError;
+use crate::store::index::{self, Index};
 use crate::store::records::{get_json, put_json};
 
 const PREFIX: &str = "auth/v1/cache/";
 pub const SWEEP_ONE_IN: u8 = 16;
+/// Index records the entries are spread over, by the first hex digit of their hash.
+pub const SHARDS: usize = 16;
+const INDEX_KIND: &str = "auth-cache";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -30,6 +40,23 @@ struct Entry {
 
 fn key(token: &str) -> String {
     format!("{PREFIX}{}", sha256_hex(token))
+}
+
+/// The index record of the shard `hash` falls in.
+fn shard<'a, K: KeyValue>(kv: &'a K, hash: &str) -> Index<'a, K> {
+    Index::new(kv, INDEX_KIND, &hash[..1])
+}
+
+fn all_shards<K: KeyValue>(kv: &K) -> impl Iterator<Item = Index<'_, K>> {
+    (0..SHARDS).map(move |i| Index::new(kv, INDEX_KIND, &format!("{i:x}")))
+}
+
+/// An index entry for an entry expiring at `expires`: the order key sorts as time does.
+fn index_entry(expires: i64) -> index::Entry {
+    index::Entry {
+        updated: format!("{:020}", expires.max(0)),
+        ..index::Entry::default()
+    }
 }
 
 /// The remembered identity of `token`, if it is still fresh.
@@ -75,7 +102,17 @@ pub async fn store<H: KeyValue + Clock + Entropy>(
         admin: role == Role::Admin,
         expires,
     };
-    put_json(host, &key(token), &entry, "cache entry").await?;
+    // The index entry first, so no stored entry is missing from it (a crash in between
+    // leaves an index entry without a record, which the sweep drops).
+    let hash = sha256_hex(token);
+    if shard(host, &hash)
+        .put(&hash, index_entry(expires), None)
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    put_json(host, &format!("{PREFIX}{hash}"), &entry, "cache entry").await?;
     let mut draw = [0u8; 1];
     host.fill(&mut draw);
     if draw[0] % SWEEP_ONE_IN == 0 {
@@ -84,25 +121,48 @@ pub async fn store<H: KeyValue + Clock + Entropy>(
     Ok(())
 }
 
-/// Drops expired entries, then the soonest-expiring ones until at most `max` remain.
+/// Drops expired entries, then the soonest-expiring ones until at most `max` remain, reading
+/// the index records only.
 pub async fn sweep<H: KeyValue>(host: &H, max: usize, now: i64) -> Result<(), ApiError> {
-    let keys = host.list_prefix(PREFIX).await?;
-    let mut live = Vec::with_capacity(keys.len());
-    for k in keys {
-        let entry: Option<Entry> = get_json(host, &k, "unreadable cache entry")
-            .await
-            .unwrap_or(None);
-        match entry {
-            Some(e) if e.expires > now => live.push((e.expires, k)),
-            _ => host.delete(&k).await?,
+    let now_key = index_entry(now).updated;
+    let mut live = Vec::new();
+    let mut gone: Vec<(usize, String)> = Vec::new();
+    for (i, shard) in all_shards(host).enumerate() {
+        for (hash, entry) in shard.entries().await? {
+            if entry.updated > now_key {
+                live.push((entry.updated, i, hash));
+            } else {
+                gone.push((i, hash));
+            }
         }
     }
     if live.len() > max {
         live.sort();
         let excess = live.len() - max;
-        for (_, k) in live.into_iter().take(excess) {
-            host.delete(&k).await?;
+        gone.extend(live.into_iter().take(excess).map(|(_, i, h)| (i, h)));
+    }
+    // Records before their index entries, as everywhere in the store.
+    for (_, hash) in &gone {
+        host.delete(&format!("{PREFIX}{hash}")).await?;
+    }
+    for (i, shard) in all_shards(host).enumerate() {
+        let mine: Vec<&String> = gone
+            .iter()
+            .filter(|(s, _)| *s == i)
+            .map(|(_, h)| h)
+            .collect();
+        if mine.is_empty() {
+            continue;
         }
+        shard
+            .update(|entries| {
+                let before = entries.len();
+                for h in &mine {
+                    entries.remove(*h);
+                }
+                Ok(entries.len() != before)
+            })
+            .await?;
     }
     Ok(())
 }
@@ -110,7 +170,7 @@ pub async fn sweep<H: KeyValue>(host: &H, max: usize, now: i64) -> Result<(), Ap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory_host::MemoryHost;
+    use crate::memory_host::{MemoryHost, Watched};
     use futures_executor::block_on;
 
     const ON: AuthCacheConfig = AuthCacheConfig {
@@ -156,9 +216,57 @@ mod tests {
             block_on(store(&host, &ON, tok, "u", Role::User, not_after)).unwrap();
         }
         block_on(sweep(&host, ON.max_entries, t0)).unwrap();
-        assert_eq!(host.kv.borrow().len(), 3);
-        // The soonest-expiring went first.
+        let entries = || {
+            host.kv
+                .borrow()
+                .keys()
+                .filter(|k| k.starts_with(PREFIX))
+                .count()
+        };
+        assert_eq!(entries(), 3);
+        // The soonest-expiring went first, from the store and from the index.
         assert_eq!(block_on(lookup(&host, &ON, "a")).unwrap(), None);
         assert!(block_on(lookup(&host, &ON, "e")).unwrap().is_some());
+        let indexed: usize = all_shards(&host)
+            .map(|s| block_on(s.entries()).unwrap().len())
+            .sum();
+        assert_eq!(indexed, 3);
+        // Once they expire, a sweep leaves nothing of them.
+        block_on(sweep(&host, ON.max_entries, t0 + 3_600_000_000)).unwrap();
+        assert_eq!(entries(), 0);
+        let indexed: usize = all_shards(&host)
+            .map(|s| block_on(s.entries()).unwrap().len())
+            .sum();
+        assert_eq!(indexed, 0);
+    }
+
+    #[test]
+    fn inserts_and_sweeps_never_list_keys() {
+        // Prefix listings are counted: on Spin each reads every key of every tenant.
+        let host = Watched::new();
+        let t0 = host.inner.clock.get();
+        for i in 0..40 {
+            let tok = format!("token-{i}");
+            block_on(store(
+                &host,
+                &ON,
+                &tok,
+                "u",
+                Role::User,
+                t0 + 100_000_000 + i,
+            ))
+            .unwrap();
+            block_on(sweep(&host, ON.max_entries, host.inner.clock.get())).unwrap();
+        }
+        assert_eq!(host.listings.get(), 0);
+        let live = host
+            .inner
+            .kv
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(PREFIX))
+            .count();
+        assert_eq!(live, ON.max_entries);
+        assert!(block_on(lookup(&host, &ON, "token-39")).unwrap().is_some());
     }
 }

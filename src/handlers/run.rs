@@ -82,7 +82,8 @@ pub async fn run<'a, H: Host>(
     let job_id = job.unwrap_or_else(|| random_hex(ctx.host, 16));
     if recorded {
         let now = crate::time::naive_iso(ctx.host.now_micros());
-        let record = JobRecord::running(&job_id, &ctx.identity.user_id, &workflow.id, &now);
+        let mut record = JobRecord::running(&job_id, &ctx.identity.user_id, &workflow.id, &now);
+        record.holder = super::jobs::holder(headers).map(str::to_string);
         JobStore::new(ctx.host).start(&record).await?;
     }
     let run = Run {

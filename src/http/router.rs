@@ -159,6 +159,12 @@ pub fn is_public_path(path: &str) -> bool {
 }
 
 /// One percent-decoded path segment; `what` names it in the 400.
+/// `id` as one path segment, which the router decodes back to `id` whatever it holds (`/`,
+/// spaces, unicode): how a host names a client's id in a request of its own.
+pub fn encode_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 fn decode_segment(raw: &str, what: &str) -> Result<String, ApiError> {
     percent_decode_str(raw)
         .decode_utf8()

@@ -325,7 +325,7 @@ pub fn newest_first(entries: &Entries) -> Vec<(&String, &Entry)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory_host::MemoryHost;
+    use crate::memory_host::{MemoryHost, Watched, at_once};
     use futures_executor::block_on;
 
     fn entry(updated: &str) -> Entry {
@@ -382,47 +382,11 @@ mod tests {
         assert_eq!(block_on(index.entries()).unwrap().len(), 2);
     }
 
-    /// A store where another writer lands between the first read and the first swap.
-    struct Raced {
-        inner: MemoryHost,
-        raced: std::cell::Cell<bool>,
-    }
-
-    impl KeyValue for Raced {
-        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::host::KvError> {
-            self.inner.get(key).await
-        }
-        async fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::host::KvError> {
-            self.inner.set(key, value).await
-        }
-        async fn delete(&self, key: &str) -> Result<(), crate::host::KvError> {
-            self.inner.delete(key).await
-        }
-        async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, crate::host::KvError> {
-            self.inner.list_prefix(prefix).await
-        }
-        async fn swap(
-            &self,
-            key: &str,
-            expected: Option<&[u8]>,
-            new: &[u8],
-        ) -> Result<bool, crate::host::KvError> {
-            if !self.raced.replace(true) {
-                Index::new(&self.inner, "workflows", "u1")
-                    .put("other", entry("1"), None)
-                    .await
-                    .unwrap();
-            }
-            self.inner.swap(key, expected, new).await
-        }
-    }
-
     #[test]
     fn a_lost_race_is_retried_on_fresh_data() {
-        let host = Raced {
-            inner: MemoryHost::with_vars(&[]),
-            raced: std::cell::Cell::new(false),
-        };
+        let host = Watched::raced(|inner| {
+            at_once(Index::new(inner, "workflows", "u1").put("other", entry("1"), None)).unwrap();
+        });
         let index = Index::new(&host, "workflows", "u1");
         block_on(index.put("mine", entry("2"), None)).unwrap();
         let entries = block_on(index.entries()).unwrap();
@@ -432,30 +396,9 @@ mod tests {
         );
     }
 
-    /// A store whose prefix listing is native, as Workers KV's.
-    struct PerItem(MemoryHost);
-
-    impl KeyValue for PerItem {
-        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::host::KvError> {
-            self.0.get(key).await
-        }
-        async fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::host::KvError> {
-            self.0.set(key, value).await
-        }
-        async fn delete(&self, key: &str) -> Result<(), crate::host::KvError> {
-            self.0.delete(key).await
-        }
-        async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, crate::host::KvError> {
-            self.0.list_prefix(prefix).await
-        }
-        fn lists_prefix_natively(&self) -> bool {
-            true
-        }
-    }
-
     #[test]
     fn with_native_prefix_listing_each_item_is_its_own_key() {
-        let host = PerItem(MemoryHost::with_vars(&[]));
+        let host = Watched::native();
         let index = Index::new(&host, "workflows", "u1");
         let long = "é".repeat(150);
         block_on(index.put("a", entry("1"), None)).unwrap();
@@ -472,13 +415,13 @@ mod tests {
         assert_eq!(entries["a"].updated, "3");
         assert_eq!(entries[&long].updated, "2");
         assert!(
-            block_on(host.0.get(&index_key("workflows", "u1")))
+            block_on(host.inner.get(&index_key("workflows", "u1")))
                 .unwrap()
                 .is_none()
         );
-        assert_eq!(block_on(host.0.list_prefix("index/")).unwrap().len(), 2);
+        assert_eq!(block_on(host.inner.list_prefix("index/")).unwrap().len(), 2);
         block_on(index.remove(&long)).unwrap();
-        assert_eq!(block_on(host.0.list_prefix("index/")).unwrap().len(), 1);
+        assert_eq!(block_on(host.inner.list_prefix("index/")).unwrap().len(), 1);
     }
 
     #[test]

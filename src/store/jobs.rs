@@ -61,7 +61,14 @@ pub struct JobRecord {
     pub finished_at: Option<String>,
     pub error: Option<String>,
     pub cost: Option<f64>,
+    /// Which process of the host runs the job (see [`crate::handlers::jobs::HOLDER_HEADER`]):
+    /// a job still `running` under another one was lost with its process. Not in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
+
+/// Why a job that was running in a process that is gone ended.
+pub const LOST: &str = "The server restarted before the job ended";
 
 impl JobRecord {
     /// NodeTool's `JobResponse`: the record and the suspension fields this server never
@@ -80,6 +87,7 @@ impl JobRecord {
             }
             let resumable = matches!(self.status, Status::Running | Status::Failed);
             o.insert("is_resumable".into(), resumable.into());
+            o.remove("holder");
         }
         v
     }
@@ -107,7 +115,16 @@ impl JobRecord {
             finished_at: None,
             error: None,
             cost: None,
+            holder: None,
         }
+    }
+
+    /// Whether the job was left `running` by a process other than `holder`, the one asking.
+    pub fn is_lost(&self, holder: Option<&str>) -> bool {
+        self.status == Status::Running
+            && holder.is_some()
+            && self.holder.is_some()
+            && self.holder.as_deref() != holder
     }
 }
 
@@ -228,6 +245,24 @@ mod tests {
     use super::*;
     use crate::memory_host::MemoryHost;
     use futures_executor::block_on;
+
+    #[test]
+    fn a_job_left_running_by_another_process_is_lost_and_its_holder_stays_private() {
+        let mut job = JobRecord::running("j", "u", "wf", "t");
+        assert!(
+            !job.is_lost(Some("b")),
+            "a job without a holder is never lost"
+        );
+        job.holder = Some("a".into());
+        assert!(!job.is_lost(Some("a")));
+        assert!(!job.is_lost(None), "a host that names none decides nothing");
+        assert!(job.is_lost(Some("b")));
+        assert!(job.to_response().get("holder").is_none());
+        let stored: JobRecord = serde_json::from_slice(&serde_json::to_vec(&job).unwrap()).unwrap();
+        assert_eq!(stored.holder.as_deref(), Some("a"));
+        job.status = Status::Completed;
+        assert!(!job.is_lost(Some("b")));
+    }
 
     #[test]
     fn a_job_finishes_once_and_only_its_owner_sees_it() {

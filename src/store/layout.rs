@@ -172,7 +172,7 @@ async fn import_collections<K: KeyValue>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory_host::MemoryHost;
+    use crate::memory_host::{MemoryHost, Watched};
     use crate::store::records::owner_marker;
     use crate::store::workflows::WorkflowStore;
     use futures_executor::block_on;
@@ -252,32 +252,23 @@ mod tests {
 
     #[test]
     fn an_imported_store_lists_without_listing_keys_again() {
-        /// Counts prefix listings, which on Spin read every key of the store.
-        struct Counting(MemoryHost, std::cell::Cell<usize>);
-        impl KeyValue for Counting {
-            async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::host::KvError> {
-                self.0.get(key).await
-            }
-            async fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::host::KvError> {
-                self.0.set(key, value).await
-            }
-            async fn delete(&self, key: &str) -> Result<(), crate::host::KvError> {
-                self.0.delete(key).await
-            }
-            async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, crate::host::KvError> {
-                self.1.set(self.1.get() + 1);
-                self.0.list_prefix(prefix).await
-            }
-        }
-        let host = Counting(MemoryHost::with_vars(&[]), std::cell::Cell::new(0));
-        legacy_save(&host.0, &workflow("a", "u1", "2026-01-01T00:00:00.000000"));
+        // Prefix listings are counted: on Spin each reads every key of the store.
+        let host = Watched::new();
+        legacy_save(
+            &host.inner,
+            &workflow("a", "u1", "2026-01-01T00:00:00.000000"),
+        );
         block_on(ensure_indexed(&host)).unwrap();
-        let import = host.1.get();
+        let import = host.listings.get();
         for _ in 0..3 {
             block_on(ensure_indexed(&host)).unwrap();
         }
         let page = block_on(WorkflowStore::new(&host).page("u1", None, "", 10)).unwrap();
         assert_eq!(page.workflows.len(), 1);
-        assert_eq!(host.1.get(), import, "no key listing after the import");
+        assert_eq!(
+            host.listings.get(),
+            import,
+            "no key listing after the import"
+        );
     }
 }

@@ -10,6 +10,7 @@ use super::frame::{Close, close};
 use super::session;
 use crate::handlers::run::JOB_HEADER;
 use crate::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK, api_key_as_bearer};
+use crate::http::router::encode_segment as segment;
 
 /// The headers of the upgrade request a socket's later requests carry: its token (from
 /// `?api_key=` when the client sent that), `Host`, an admin token, and the client's address
@@ -49,11 +50,6 @@ pub fn request(
         );
     }
     req
-}
-
-/// A client's id as one path segment: whatever it holds (`/`, spaces, unicode) stays an id.
-pub fn segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The run of job `job_id`: the streamed run route, with the job's id so the core records it.

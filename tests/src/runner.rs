@@ -289,7 +289,33 @@ pub struct Target {
     _server: Option<Server>,
 }
 
+impl Profile {
+    /// The bearer token and admin token a client of this profile sends.
+    fn tokens(self) -> (Option<String>, Option<String>) {
+        match self {
+            Profile::Local => (None, None),
+            Profile::Static => (Some(STATIC_TOKEN.to_string()), None),
+            Profile::ProductionAdmin => (
+                Some(STATIC_TOKEN.to_string()),
+                Some(ADMIN_TOKEN.to_string()),
+            ),
+        }
+    }
+}
+
 impl Target {
+    /// The server at `base`, which the caller started and keeps (a runner it restarts).
+    pub fn at(base: &str, profile: Profile) -> Target {
+        let (token, admin_token) = profile.tokens();
+        Target {
+            base: base.to_string(),
+            profile,
+            token,
+            admin_token,
+            _server: None,
+        }
+    }
+
     /// `None` when the suite runs against an external server of another profile: the caller
     /// skips.
     pub fn new(profile: Profile) -> Option<Target> {
@@ -297,14 +323,7 @@ impl Target {
     }
 
     pub fn with_env(profile: Profile, extra: &[(&str, &str)]) -> Option<Target> {
-        let (token, admin_token) = match profile {
-            Profile::Local => (None, None),
-            Profile::Static => (Some(STATIC_TOKEN.to_string()), None),
-            Profile::ProductionAdmin => (
-                Some(STATIC_TOKEN.to_string()),
-                Some(ADMIN_TOKEN.to_string()),
-            ),
-        };
+        let (token, admin_token) = profile.tokens();
         if let Ok(base) = std::env::var("NODETOOL_EDGE_BASE_URL") {
             let wanted = std::env::var("NODETOOL_EDGE_PROFILE").unwrap_or_default();
             if wanted != profile.name() || !extra.is_empty() {

@@ -9,7 +9,7 @@ use nodetool_edge_conformance::runner::{STATIC_TOKEN, binary};
 use nodetool_edge_conformance::supabase::{EcKey, StandIn, claims};
 use nodetool_edge_conformance::ws_client::{Closed, Got, Socket, connect};
 use nodetool_edge_conformance::{
-    Host, Profile, Runner, Target, bearer, request, skip_unless_native,
+    Host, Profile, Runner, Server, Target, bearer, request, skip_unless_native, skip_when_external,
 };
 use serde_json::{Value, json};
 
@@ -611,7 +611,7 @@ fn users_yaml_tokens_open_sockets_and_a_revoked_one_is_closed() {
 
 #[test]
 fn a_supabase_token_opens_a_socket_for_its_user_until_it_expires() {
-    if skip_unless_native() {
+    if !holds_sockets() || skip_when_external() {
         return;
     }
     let auth = StandIn::start();
@@ -623,9 +623,10 @@ fn a_supabase_token_opens_a_socket_for_its_user_until_it_expires() {
         ("SUPABASE_URL", auth.url.as_str()),
         ("SERVER_AUTH_TOKEN", STATIC_TOKEN),
         ("SECRETS_MASTER_KEY", "websocket-master-key"),
+        // Every host that holds sockets reads the check's interval from the same variable.
+        ("WS_AUTH_CHECK_SECS", "1"),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let r = Runner::start(&["serve", "--ws-auth-check-secs", "1"], &env, dir.path());
+    let r = Server::start(&env);
     let sub = "5d1c9e2a-8b7f-4c3d-a2e1-0f9b8c7d6e5a";
     let token = ec.sign(&claims(&auth.issuer(), sub));
     let mut s = connect(
@@ -677,6 +678,56 @@ fn a_supabase_token_opens_a_socket_for_its_user_until_it_expires() {
     let closed = s.closed();
     assert_eq!(closed.code, 1008, "{closed:?}");
     assert_eq!(closed.reason, "Invalid authentication token");
+}
+
+#[test]
+fn a_job_the_server_lost_in_a_restart_ends_as_failed() {
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = Profile::Static.env();
+    let r = Runner::start(&["serve"], &env, dir.path());
+    let t = Target::at(&r.base, Profile::Static);
+    steps(&t);
+    let mut s = open(&t);
+    let job = run_job(&mut s, "steps", json!({}), false);
+    s.until(Duration::from_secs(3), |m| {
+        m["type"] == "node_update" && m["node_id"] == "rank0" && m["status"] == "running"
+    });
+    let running = t.get("/api/jobs/running/all").json();
+    assert_eq!(running[0]["job_id"], job.as_str(), "{running}");
+    // The process goes mid-run; the next one finds the job's record still saying running.
+    drop(s);
+    drop(r);
+    let r = Runner::start(&["serve"], &env, dir.path());
+    let t = Target::at(&r.base, Profile::Static);
+    let stored = t.get(&format!("/api/jobs/{job}")).json();
+    assert_eq!(stored["status"], "failed", "{stored}");
+    assert_eq!(stored["error"], "The server restarted before the job ended");
+    assert!(stored["finished_at"].is_string());
+    assert!(stored.get("holder").is_none(), "{stored}");
+    assert_eq!(t.get("/api/jobs/running/all").json(), json!([]));
+    // A client reconnecting to it hears the same.
+    let mut s = open(&t);
+    s.send_json(&json!({"command": "reconnect_job", "data": {"job_id": job}}));
+    s.message();
+    let end = s.message();
+    assert_eq!(
+        (&end["status"], &end["error"]),
+        (
+            &json!("failed"),
+            &json!("The server restarted before the job ended")
+        )
+    );
+    // A run of this process is not mistaken for a lost one.
+    upper(&t);
+    let job = run_job(&mut s, "upper", json!({"text": "x"}), false);
+    s.until(Duration::from_secs(10), is_end);
+    assert_eq!(
+        t.get(&format!("/api/jobs/{job}")).json()["status"],
+        "completed"
+    );
 }
 
 fn chrono_now() -> i64 {

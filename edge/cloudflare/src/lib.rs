@@ -349,7 +349,7 @@ async fn open_socket(
         )))
         .await;
     };
-    let owner = nodetool_edge::ws::calls::segment(&user);
+    let owner = nodetool_edge::http::router::encode_segment(&user);
     let Ok(stub) = room(env, &owner) else {
         worker::console_error!("Durable Object binding {} is missing", room::BINDING);
         return to_workers(refused(ApiError::Unavailable(
@@ -387,7 +387,7 @@ async fn stop_cancelled(env: &Env, headers: &mut http::HeaderMap) {
     };
     let url = format!(
         "https://room/cancel/{}",
-        nodetool_edge::ws::calls::segment(job)
+        nodetool_edge::http::router::encode_segment(job)
     );
     if let Ok(stub) = room(env, owner) {
         let _ = stub.fetch_with_str(&url).await;
