@@ -57,6 +57,7 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "MAX_WORKFLOWS_PER_USER",
     "MAX_ASSETS_PER_USER",
     "MAX_COLLECTIONS_PER_USER",
+    "MAX_STORED_BYTES_PER_USER",
 ];
 
 /// One variable holding every other one, as a JSON object by canonical name. A host that has

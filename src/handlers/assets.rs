@@ -205,6 +205,8 @@ pub async fn create<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Response, 
             .as_ref()
             .map(|e| e.created_at.clone())
             .unwrap_or_else(|| naive_iso(ctx.host.now_micros())),
+        // The file stays what it was, and so does what it counts against the quota.
+        stored_bytes: existing.as_ref().map_or(0, |e| e.stored_bytes),
     };
     put_within_quota(ctx.host, &ctx.config.quotas, &record, existing.as_ref()).await?;
     Ok(ok_json(&record.to_response(file_size(ctx, &record).await?)))

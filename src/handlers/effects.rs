@@ -15,10 +15,12 @@ use super::random_hex;
 use crate::chat::config::{Provider, Service};
 use crate::chat::error::ChatError;
 use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
+use crate::config::quotas::Quota;
 use crate::graph::effects::{Effects, Fetch, Fetched, Media};
 use crate::host::{Host, OutboundError, OutboundRequest};
 use crate::llm::{self, anthropic, gemini, openai};
-use crate::store::assets::{AssetRecord, AssetStore, FORMAT};
+use crate::store::assets::{AssetRecord, AssetStore, BYTES_KIND, FORMAT};
+use crate::store::index::Counter;
 use crate::store::storage::Bucket;
 use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
@@ -528,6 +530,23 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
             ));
         }
         let user = &ctx.identity.user_id;
+        // The bytes count against the owner's quota before they are stored, and are given
+        // back if storing them fails.
+        let size = bytes.len() as u64;
+        let quotas = ctx.config.quotas;
+        let counter = Counter::new(host, BYTES_KIND, user);
+        let refusal = || quotas.refusal(Quota::StoredBytes);
+        counter
+            .add_up_to(size as i64, quotas.stored_bytes, &refusal)
+            .await
+            .map_err(|e| e.detail())?;
+        let give_back = || async {
+            if let Err(e) = counter.add(-(size as i64), None).await {
+                host.log(&format!(
+                    "workflow: a quota count was not given back: {e:?}"
+                ));
+            }
+        };
         let record = AssetRecord {
             format: FORMAT,
             id: random_hex(host, 16),
@@ -538,11 +557,12 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
             content_type: content_type.to_string(),
             metadata: None,
             created_at: naive_iso(host.now_micros()),
+            stored_bytes: size,
         };
         let file = record.file_name().unwrap_or_default();
         // The file first, then the record: a failure in between leaves no asset pointing at
         // nothing.
-        BlobStore::new(host)
+        let stored = BlobStore::new(host)
             .put(
                 Bucket::Assets,
                 &file,
@@ -551,11 +571,17 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
                 random_hex(host, 16),
                 host.now_micros(),
             )
-            .await
-            .map_err(|e| e.detail())?;
-        super::assets::put_within_quota(host, &self.ctx.config.quotas, &record, None)
-            .await
-            .map_err(|e| e.detail())?;
+            .await;
+        if let Err(e) = stored {
+            give_back().await;
+            return Err(e.detail());
+        }
+        if let Err(e) =
+            super::assets::put_within_quota(host, &self.ctx.config.quotas, &record, None).await
+        {
+            give_back().await;
+            return Err(e.detail());
+        }
         Ok(json!({"asset_id": record.id, "uri": format!("/storage/assets/{file}")}))
     }
 }

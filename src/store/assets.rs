@@ -60,7 +60,18 @@ pub struct AssetRecord {
     pub content_type: String,
     pub metadata: Option<Value>,
     pub created_at: String,
+    /// Bytes of its file counted against its owner's stored-bytes quota (a file a run made;
+    /// 0 for the others), given back when the asset is deleted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stored_bytes: u64,
 }
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The counter of the bytes each user's run-made files hold (`MAX_STORED_BYTES_PER_USER`).
+pub const BYTES_KIND: &str = "asset-bytes";
 
 /// NodeTool's extension for a content type (its `CONTENT_TYPE_TO_EXTENSION` table), else `bin`.
 pub fn extension(content_type: &str) -> &'static str {
@@ -231,6 +242,12 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         Counter::new(self.kv, KIND, &record.user_id)
             .add(-1, None)
             .await?;
+        if record.stored_bytes > 0 {
+            let bytes = i64::try_from(record.stored_bytes).unwrap_or(i64::MAX);
+            Counter::new(self.kv, BYTES_KIND, &record.user_id)
+                .add(-bytes, None)
+                .await?;
+        }
         // A store written before index records listed assets by marker (see store::layout).
         let marker = owner_marker(KIND, &record.user_id, &record.id);
         self.kv.delete(&marker).await?;
@@ -410,6 +427,7 @@ pub(crate) mod tests {
             content_type: "image/jpeg".into(),
             metadata: None,
             created_at: String::new(),
+            stored_bytes: 0,
         };
         assert_eq!(r.file_name().as_deref(), Some("abc.jpg"));
         assert_eq!(r.thumb_file_name().as_deref(), Some("abc_thumb.jpg"));
@@ -432,6 +450,7 @@ pub(crate) mod tests {
             content_type: content_type.into(),
             metadata: None,
             created_at: String::new(),
+            stored_bytes: 0,
         }
     }
 

@@ -294,14 +294,31 @@ impl<'a, K: KeyValue> Counter<'a, K> {
 
     /// Adds `delta` (never below zero); a rise that would pass `cap` is refused with it.
     pub async fn add(&self, delta: i64, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
+        match cap {
+            Some(cap) => {
+                self.add_up_to(delta, cap.max_items as u64, cap.refusal)
+                    .await
+            }
+            None => {
+                self.add_up_to(delta, u64::MAX, &|| ApiError::Internal(BUSY))
+                    .await
+            }
+        }
+    }
+
+    /// Adds `delta` (never below zero); a rise past `max` is refused with `refusal` (a
+    /// count of bytes, which need not fit a `usize`).
+    pub async fn add_up_to(
+        &self,
+        delta: i64,
+        max: u64,
+        refusal: &dyn Fn() -> ApiError,
+    ) -> Result<(), ApiError> {
         for _ in 0..MAX_ATTEMPTS {
             let (raw, n) = self.read().await?;
             let next = n.saturating_add_signed(delta);
-            if let Some(cap) = cap
-                && delta > 0
-                && next > cap.max_items as u64
-            {
-                return Err((cap.refusal)());
+            if delta > 0 && next > max {
+                return Err(refusal());
             }
             if self
                 .kv

@@ -3,8 +3,9 @@
 
 use std::thread;
 
+use nodetool_edge_conformance::graph::{edge, node};
 use nodetool_edge_conformance::{Host, Profile, Target};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn workflow(name: &str) -> Vec<u8> {
     json!({"name": name, "access": "private", "graph": {"nodes": [], "edges": []}})
@@ -105,6 +106,74 @@ fn each_quota_refuses_the_next_item_and_names_itself() {
     );
     let r = t.get("/admin/collections");
     assert_eq!(r.json()["count"], 1, "{}", r.text());
+}
+
+/// The ids of the caller's top-level text assets.
+fn text_assets(t: &Target) -> Vec<String> {
+    let r = t.get("/admin/assets?content_type=text");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn files_runs_make_count_against_the_stored_bytes_quota() {
+    let Some(t) = Target::with_env(Profile::Static, &[("MAX_STORED_BYTES_PER_USER", "1000")])
+    else {
+        return;
+    };
+    let graph = json!({
+        "nodes": [
+            node("in", "nodetool.input.StringInput", json!({"name": "text", "value": ""})),
+            node("save", "nodetool.text.SaveText", json!({"name": "note.txt"})),
+        ],
+        "edges": [edge("in.output->save.text")],
+    });
+    let wf = json!({"name": "save", "access": "private", "graph": graph});
+    let r = t.call("PUT", "/api/workflows/save", wf.to_string().as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let run = |bytes: usize| {
+        let params = json!({"params": {"text": "x".repeat(bytes)}});
+        t.call(
+            "POST",
+            "/api/workflows/save/run",
+            params.to_string().as_bytes(),
+        )
+    };
+    assert_eq!(run(600).status, 200);
+    // 600 + 600 would pass 1000: refused, naming the quota, and nothing of it stored.
+    let over = run(600);
+    assert_eq!(over.status, 422, "{}", over.text());
+    let detail = over.detail();
+    assert!(
+        detail.contains(
+            "Quota exceeded: a user may keep at most 1000 bytes of files made by runs \
+             (MAX_STORED_BYTES_PER_USER)"
+        ),
+        "{detail}"
+    );
+    let kept = text_assets(&t);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    // What fits still fits.
+    assert_eq!(run(400).status, 200);
+    assert_eq!(run(1).status, 422, "exactly at the quota");
+    // Deleting a file gives its bytes back.
+    let r = t.call("DELETE", &format!("/admin/assets/{}", kept[0]), b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(run(600).status, 200);
+    let sizes: Vec<Value> = text_assets(&t)
+        .iter()
+        .map(|id| t.get(&format!("/admin/assets/{id}")).json()["size"].clone())
+        .collect();
+    assert_eq!(sizes.len(), 2);
+    assert!(
+        sizes.contains(&json!(400)) && sizes.contains(&json!(600)),
+        "{sizes:?}"
+    );
 }
 
 #[test]
