@@ -39,6 +39,71 @@ struct SpinHost {
     request_id: Option<String>,
 }
 
+/// Where the claim of a key `SpinHost::create` makes lives: a fixed length, whatever the key's.
+fn claim_key(key: &str) -> String {
+    format!(
+        "nodetool-edge/claim/{}",
+        nodetool_edge::auth::token::sha256_hex(key)
+    )
+}
+
+/// Seconds after which a claim whose key was never written is taken over: its holder
+/// vanished between claiming and writing (an instance stopped in between).
+const CLAIM_STALE_SECS: i64 = 10;
+
+/// `n` as the host keeps what `increment` writes: decimal text (the native runner, as Redis) or
+/// eight little-endian bytes (Spin's SQLite store), following `like`.
+fn counter_bytes(like: &[u8], n: i64) -> Vec<u8> {
+    if like.iter().all(|b| b.is_ascii_digit() || *b == b'-') {
+        n.to_string().into_bytes()
+    } else {
+        n.to_le_bytes().to_vec()
+    }
+}
+
+impl SpinHost {
+    /// A compare-and-swap from "absent". Spin's SQLite store makes that swap an upsert (it
+    /// writes over a value that appeared since it looked), so two first writers of one key
+    /// could both win and one's write be lost (an index entry, a name claimed twice). Here
+    /// writers first claim the key with an atomic increment by the time: the one that found
+    /// the claim empty writes; the others give their increment back and answer "lost", and
+    /// read again, finding the key once it is written.
+    fn create(&self, key: &str, new: &[u8]) -> Result<bool, KvError> {
+        let claim = claim_key(key);
+        let now = (nodetool_edge::host::Clock::now_micros(self) / 1_000_000).max(1);
+        let n = atomics::increment(&self.bucket, &claim, now).map_err(wasi_kv_error)?;
+        if n != now {
+            atomics::increment(&self.bucket, &claim, -now).map_err(wasi_kv_error)?;
+            let held_since = n - now;
+            if now - held_since < CLAIM_STALE_SECS
+                || self.store.exists(key).map_err(kv_error)?
+                || !self.take_over(&claim, now)?
+            {
+                return Ok(false);
+            }
+        }
+        if self.store.exists(key).map_err(kv_error)? {
+            return Ok(false);
+        }
+        self.store.set(key, new).map_err(kv_error)?;
+        Ok(true)
+    }
+
+    /// Takes a stale claim over by compare-and-swap (from a value, which every store does
+    /// atomically), so of several takers one wins.
+    fn take_over(&self, claim: &str, now: i64) -> Result<bool, KvError> {
+        let cas = atomics::Cas::new(&self.bucket, claim).map_err(wasi_kv_error)?;
+        let Some(old) = cas.current().map_err(wasi_kv_error)? else {
+            return Ok(false);
+        };
+        match atomics::swap(cas, &counter_bytes(&old, now)) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(wasi_kv_error(e)),
+        }
+    }
+}
+
 fn kv_error(e: key_value::Error) -> KvError {
     KvError(format!("{e:?}"))
 }
@@ -57,7 +122,10 @@ impl KeyValue for SpinHost {
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store.delete(key).map_err(kv_error)
+        self.store.delete(key).map_err(kv_error)?;
+        // A key made by `create` keeps a claim; deleting the key releases it, so the key can
+        // be made again.
+        self.store.delete(&claim_key(key)).map_err(kv_error)
     }
 
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
@@ -68,6 +136,9 @@ impl KeyValue for SpinHost {
     }
 
     async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        if expected.is_none() {
+            return self.create(key, new);
+        }
         // `current` is where Spin's stores take the value the swap then expects (its SQLite
         // store reads it there, its Redis store watches the key), so it comes first even though
         // `expected` is known; a mismatch found there already is a failed swap.
