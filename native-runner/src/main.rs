@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use nodetool_edge::ws::limits as ws_limits;
 use nodetool_edge_runner::access_log::LogFormat;
 use nodetool_edge_runner::instances::{Isolation, Lifecycle};
 use nodetool_edge_runner::jobs::JobLimits;
@@ -167,26 +168,26 @@ struct HostArgs {
     #[arg(long, env = "WS_MAX_SOCKETS", default_value_t = 4096, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub ws_max_sockets: usize,
     /// WebSockets one user may have open at once; more get 429.
-    #[arg(long, env = "WS_MAX_SOCKETS_PER_USER", default_value_t = 64, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    #[arg(long, env = "WS_MAX_SOCKETS_PER_USER", default_value_t = ws_limits::MAX_SOCKETS_PER_USER.default as usize, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub ws_max_sockets_per_user: usize,
     /// Largest WebSocket message a client may send; a bigger one closes the socket (1009).
-    #[arg(long, env = "WS_MAX_MESSAGE_BYTES", default_value_t = 1 << 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=(64 << 20)))]
+    #[arg(long, env = "WS_MAX_MESSAGE_BYTES", default_value_t = ws_limits::MAX_MESSAGE_BYTES.default as usize, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=(64 << 20)))]
     pub ws_max_message_bytes: usize,
     /// Seconds between the server's pings on a WebSocket (NodeTool's heartbeat is 25).
-    #[arg(long, env = "WS_HEARTBEAT_SECS", default_value_t = 25, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=3_600))]
+    #[arg(long, env = "WS_HEARTBEAT_SECS", default_value_t = ws_limits::HEARTBEAT_SECS.default, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=3_600))]
     pub ws_heartbeat_secs: u64,
     /// Seconds a WebSocket may send nothing, not even a pong, before it is closed.
-    #[arg(long, env = "WS_IDLE_SECS", default_value_t = 120, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
+    #[arg(long, env = "WS_IDLE_SECS", default_value_t = ws_limits::IDLE_SECS.default, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
     pub ws_idle_secs: u64,
     /// Seconds between checks of an open WebSocket's token: an expired or revoked one closes
     /// the socket (1008).
-    #[arg(long, env = "WS_AUTH_CHECK_SECS", default_value_t = 30, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
+    #[arg(long, env = "WS_AUTH_CHECK_SECS", default_value_t = ws_limits::AUTH_CHECK_SECS.default, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=86_400))]
     pub ws_auth_check_secs: u64,
     /// Jobs (`/ws` `run_job`) one user may have running at once.
-    #[arg(long, env = "MAX_JOBS_PER_USER", default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    #[arg(long, env = "MAX_JOBS_PER_USER", default_value_t = ws_limits::MAX_JOBS_PER_USER.default as usize, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub max_jobs_per_user: usize,
     /// Seconds a finished job's messages stay for `reconnect_job`.
-    #[arg(long, env = "JOB_RETENTION_SECS", default_value_t = 600, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=604_800))]
+    #[arg(long, env = "JOB_RETENTION_SECS", default_value_t = ws_limits::JOB_RETENTION_SECS.default, value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..=604_800))]
     pub job_retention_secs: u64,
     /// Milliseconds a request may wait for a free instance slot before it gets 503.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
@@ -310,7 +311,7 @@ impl From<HostArgs> for startup::HostOptions {
             jobs: JobLimits {
                 per_user: a.max_jobs_per_user,
                 retention: Duration::from_secs(a.job_retention_secs),
-                replay_bytes: 16 << 20,
+                replay_bytes: ws_limits::REPLAY_BYTES,
             },
             compute_slots: a.compute_slots,
             shutdown_grace: Duration::from_secs(a.shutdown_grace),

@@ -12,7 +12,6 @@ use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use nodetool_edge::handlers::jobs::CANCEL_HEADER;
 use nodetool_edge::ws::calls;
 use nodetool_edge::ws::frame::close;
 use nodetool_edge::ws::session::{self, Action};
@@ -302,9 +301,7 @@ async fn act<F: Core>(
         } => {
             // The core records the cancel; `Front::call` sees its answer and stops the job.
             let mut cancelled = match front.call(calls::cancel(&caller.headers, &job_id)).await {
-                Ok((parts, _)) => {
-                    parts.status == StatusCode::OK && parts.headers.contains_key(CANCEL_HEADER)
-                }
+                Ok((parts, _)) => calls::cancel_recorded(&parts),
                 Err(_) => false,
             };
             // A job so new that its run has not recorded it yet: stopped here, and its record,

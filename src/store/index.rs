@@ -296,13 +296,10 @@ impl<'a, K: KeyValue> Counter<'a, K> {
     pub async fn add(&self, delta: i64, cap: Option<Cap<'_>>) -> Result<(), ApiError> {
         match cap {
             Some(cap) => {
-                self.add_up_to(delta, cap.max_items as u64, cap.refusal)
+                self.change(delta, cap.max_items as u64, Some(cap.refusal))
                     .await
             }
-            None => {
-                self.add_up_to(delta, u64::MAX, &|| ApiError::Internal(BUSY))
-                    .await
-            }
+            None => self.change(delta, u64::MAX, None).await,
         }
     }
 
@@ -314,10 +311,22 @@ impl<'a, K: KeyValue> Counter<'a, K> {
         max: u64,
         refusal: &dyn Fn() -> ApiError,
     ) -> Result<(), ApiError> {
+        self.change(delta, max, Some(refusal)).await
+    }
+
+    async fn change(
+        &self,
+        delta: i64,
+        max: u64,
+        refusal: Option<&dyn Fn() -> ApiError>,
+    ) -> Result<(), ApiError> {
         for _ in 0..MAX_ATTEMPTS {
             let (raw, n) = self.read().await?;
             let next = n.saturating_add_signed(delta);
-            if delta > 0 && next > max {
+            if let Some(refusal) = refusal
+                && delta > 0
+                && next > max
+            {
                 return Err(refusal());
             }
             if self

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::frame::{Close, close};
 use super::session;
+use crate::handlers::jobs::CANCEL_HEADER;
 use crate::handlers::run::JOB_HEADER;
 use crate::handlers::websocket::{CAPABLE_HEADER, UPGRADE_MARK, api_key_as_bearer};
 use crate::http::router::encode_segment as segment;
@@ -74,6 +75,12 @@ pub const CANCEL_RETRY_MS: [u64; 4] = [100, 400, 1500, 5000];
 pub fn cancel(caller: &HeaderMap, job_id: &str) -> http::Request<Bytes> {
     let uri = format!("/api/jobs/{}/cancel", segment(job_id));
     request(caller, Method::POST, &uri, None)
+}
+
+/// Whether a cancel's answer says the core recorded it now, while the job ran (and so the
+/// host is to stop the job).
+pub fn cancel_recorded(answer: &http::response::Parts) -> bool {
+    answer.status == StatusCode::OK && answer.headers.contains_key(CANCEL_HEADER)
 }
 
 /// The stored record of job `job_id`, for a reconnect to a job the host no longer holds.

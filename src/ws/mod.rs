@@ -8,6 +8,7 @@
 pub mod calls;
 pub mod frame;
 pub mod job_log;
+pub mod limits;
 pub mod session;
 
 pub use frame::{Close, Frame, Mode};

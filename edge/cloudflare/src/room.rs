@@ -20,9 +20,9 @@ use futures_util::StreamExt;
 use futures_util::stream::{self, LocalBoxStream};
 use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Full};
-use nodetool_edge::handlers::jobs::CANCEL_HEADER;
 use nodetool_edge::ws::calls;
 use nodetool_edge::ws::frame::close;
+use nodetool_edge::ws::limits as ws_limits;
 use nodetool_edge::ws::session::{self, Action};
 use nodetool_edge::ws::{Close, Frame, JobLog, Session};
 use serde_json::{Value, json};
@@ -55,24 +55,24 @@ impl Limits {
     fn from_env(env: &Env) -> Limits {
         // Vars or secrets, as every setting on Workers; a value that is not a positive
         // number keeps the default.
-        let var = |name: &str, default: u64| -> u64 {
-            env.secret(name)
+        let var = |s: ws_limits::Setting| -> u64 {
+            env.secret(s.name)
                 .map(|v| v.to_string())
-                .or_else(|_| env.var(name).map(|v| v.to_string()))
+                .or_else(|_| env.var(s.name).map(|v| v.to_string()))
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|n| *n > 0)
-                .unwrap_or(default)
+                .unwrap_or(s.default)
         };
         Limits {
-            max_sockets: var("WS_MAX_SOCKETS_PER_USER", 64) as usize,
-            max_jobs: var("MAX_JOBS_PER_USER", 8) as usize,
-            max_message: var("WS_MAX_MESSAGE_BYTES", 1 << 20).max(1024) as usize,
-            heartbeat: Duration::from_secs(var("WS_HEARTBEAT_SECS", 25)),
-            idle: Duration::from_secs(var("WS_IDLE_SECS", 120)),
-            auth_check: Duration::from_secs(var("WS_AUTH_CHECK_SECS", 30)),
-            retention_secs: var("JOB_RETENTION_SECS", 600) as f64,
-            replay_bytes: 16 << 20,
+            max_sockets: var(ws_limits::MAX_SOCKETS_PER_USER) as usize,
+            max_jobs: var(ws_limits::MAX_JOBS_PER_USER) as usize,
+            max_message: var(ws_limits::MAX_MESSAGE_BYTES).max(1024) as usize,
+            heartbeat: Duration::from_secs(var(ws_limits::HEARTBEAT_SECS)),
+            idle: Duration::from_secs(var(ws_limits::IDLE_SECS)),
+            auth_check: Duration::from_secs(var(ws_limits::AUTH_CHECK_SECS)),
+            retention_secs: var(ws_limits::JOB_RETENTION_SECS) as f64,
+            replay_bytes: ws_limits::REPLAY_BYTES,
         }
     }
 }
@@ -509,9 +509,7 @@ async fn act(
             workflow_id,
         } => {
             let answer = room.call(calls::cancel(&caller.headers, &job_id)).await;
-            let recorded = answer.is_some_and(|(parts, _)| {
-                parts.status == StatusCode::OK && parts.headers.contains_key(CANCEL_HEADER)
-            });
+            let recorded = answer.is_some_and(|(parts, _)| calls::cancel_recorded(&parts));
             let running = room.job(&job_id).filter(|j| !j.log.borrow().is_finished());
             let cancelled = match (recorded, running) {
                 (true, _) => {
