@@ -7,7 +7,11 @@
 //! A `null` arriving on a typed property (as `If` sends down its untaken branch) is passed on
 //! as `null` without running the node.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
 
 use serde_json::{Map, Value, json};
 
@@ -140,6 +144,8 @@ fn output_type(v: &Value) -> &'static str {
 
 /// Total bytes copied along edges in one run.
 const MAX_RUN_BYTES: usize = 128 * 1024 * 1024;
+/// The output a model node streams while it runs (NodeTool's `Chunk`s).
+const STREAMED_HANDLE: &str = "chunk";
 /// Longest list a node may produce.
 const MAX_LIST_ITEMS: usize = 100_000;
 
@@ -321,8 +327,29 @@ impl<E: Effects> Engine<'_, E> {
 
     /// Sends `value` out of `handle` of node `n`.
     fn emit(&mut self, n: usize, handle: &str, value: Value) -> Result<(), RunError> {
+        for e in self.route(n, handle, &value)? {
+            self.queue.push_back(Event::Deliver(e, value.clone()));
+        }
+        Ok(())
+    }
+
+    /// [`Engine::emit`] for a value a node streams while it runs: an `Output` or `Preview`
+    /// it feeds reports the value now; other nodes get it in turn, as any value.
+    fn emit_live(&mut self, n: usize, handle: &str, value: Value) -> Result<(), RunError> {
+        for e in self.route(n, handle, &value)? {
+            let target = self.plan.edges[e].target;
+            match self.plan.nodes[target].spec.behaviour {
+                Behaviour::Output | Behaviour::Preview => self.report(e, value.clone())?,
+                _ => self.queue.push_back(Event::Deliver(e, value.clone())),
+            }
+        }
+        Ok(())
+    }
+
+    /// The edges `value` leaves `n` by through `handle`, once it is within the run's limits.
+    fn route(&mut self, n: usize, handle: &str, value: &Value) -> Result<Vec<usize>, RunError> {
         self.tick()?;
-        let too_big = match &value {
+        let too_big = match value {
             Value::String(s) => s.len() > self.spec.limits.max_value_len,
             Value::Array(a) => a.len() > MAX_LIST_ITEMS,
             _ => false,
@@ -340,7 +367,7 @@ impl<E: Effects> Engine<'_, E> {
             .filter(|&e| self.plan.edges[e].source_handle == handle)
             .collect();
         if !targets.is_empty() {
-            self.bytes += approx_size(&value) * targets.len();
+            self.bytes += approx_size(value) * targets.len();
             if self.bytes > MAX_RUN_BYTES {
                 return Err(RunError::Budget(format!(
                     "Run stopped: it moved more than {} MiB of data",
@@ -348,10 +375,26 @@ impl<E: Effects> Engine<'_, E> {
                 )));
             }
         }
-        for e in targets {
-            self.queue.push_back(Event::Deliver(e, value.clone()));
+        Ok(targets)
+    }
+
+    /// A value reaching an `Output` (an `output_update`) or a `Preview` (a `preview_update`).
+    fn report(&mut self, e: usize, value: Value) -> Result<(), RunError> {
+        let n = self.plan.edges[e].target;
+        self.states[n].received = true;
+        self.first_fire(n);
+        match self.plan.nodes[n].spec.behaviour {
+            Behaviour::Preview => self.preview(n, value),
+            _ => self.record_output(n, value),
         }
-        Ok(())
+    }
+
+    /// NodeTool's `Preview`: shows the value to the client and passes it on.
+    fn preview(&mut self, n: usize, value: Value) -> Result<(), RunError> {
+        self.tick()?;
+        let id = self.plan.nodes[n].id.clone();
+        self.message(json!({"type": "preview_update", "node_id": id, "value": value}));
+        self.emit(n, "output", value)
     }
 
     fn record_output(&mut self, n: usize, value: Value) -> Result<(), RunError> {
@@ -394,10 +437,7 @@ impl<E: Effects> Engine<'_, E> {
         let (n, handle) = (edge.target, edge.target_handle.clone());
         self.states[n].received = true;
         match self.plan.nodes[n].spec.behaviour {
-            Behaviour::Output => {
-                self.first_fire(n);
-                self.record_output(n, value)
-            }
+            Behaviour::Output | Behaviour::Preview => self.report(e, value),
             Behaviour::Collect => {
                 self.tick()?;
                 self.first_fire(n);
@@ -415,7 +455,7 @@ impl<E: Effects> Engine<'_, E> {
                 self.states[n].collected.push(v);
                 Ok(())
             }
-            Behaviour::Ignored | Behaviour::Preview => self.tick(),
+            Behaviour::Ignored => self.tick(),
             _ if self.plan.nodes[n].zip_all => {
                 self.states[n]
                     .queues
@@ -494,6 +534,13 @@ impl<E: Effects> Engine<'_, E> {
                 self.first_fire(n);
                 let v = node.props.get("value").cloned().unwrap_or(Value::Null);
                 self.record_output(n, v)?;
+            }
+            Behaviour::Preview if !self.states[n].received => {
+                // Nothing arrived: the configured value, if there is one (as NodeTool).
+                if let Some(v) = node.props.get("value").filter(|v| !v.is_null()).cloned() {
+                    self.first_fire(n);
+                    self.preview(n, v)?;
+                }
             }
             Behaviour::Collect => {
                 self.first_fire(n);
@@ -594,8 +641,15 @@ impl<E: Effects> Engine<'_, E> {
             }
             Behaviour::Effect(effect) => {
                 let plan = self.plan;
+                let fx = self.effects;
                 let tools = effects::tools_of(plan, n);
                 let node = &plan.nodes[n];
+                // What the node streams while it runs waits here until the engine passes it on.
+                let streamed: RefCell<Vec<(String, Value)>> = RefCell::new(Vec::new());
+                let keep = |handle: &str, v: Value| streamed.borrow_mut().push((handle.into(), v));
+                let wired = self.out_edges[n]
+                    .iter()
+                    .any(|&e| plan.edges[e].source_handle == STREAMED_HANDLE);
                 let call = Call {
                     node_id: &node.id,
                     values: &values,
@@ -604,9 +658,27 @@ impl<E: Effects> Engine<'_, E> {
                     now_micros: (self.spec.now_micros)(),
                     max_len: self.spec.limits.max_value_len,
                     random: self.spec.random,
+                    live: wired.then_some(&keep as effects::Live<'_>),
                 };
                 let before = (self.spec.now_micros)();
-                let result = effects::run(effect, &call, self.effects).await;
+                let mut work = pin!(effects::run(effect, &call, fx));
+                let result = loop {
+                    // Runs the node until it ends or has streamed something.
+                    let step = poll_fn(|cx| match work.as_mut().poll(cx) {
+                        Poll::Ready(r) => Poll::Ready(Some(r)),
+                        Poll::Pending if !streamed.borrow().is_empty() => Poll::Ready(None),
+                        Poll::Pending => Poll::Pending,
+                    })
+                    .await;
+                    let pieces = std::mem::take(&mut *streamed.borrow_mut());
+                    for (handle, v) in pieces {
+                        self.emit_live(n, &handle, v)?;
+                    }
+                    match step {
+                        Some(r) => break r,
+                        None => self.flush().await,
+                    }
+                };
                 self.waited += (self.spec.now_micros)() - before;
                 let emitted = result.map_err(|m| self.node_error(n, m))?;
                 for (handle, v) in emitted {
@@ -899,5 +971,135 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// Answers every model call with three pieces, streamed when asked.
+    struct ThreePieces;
+
+    impl Effects for ThreePieces {
+        async fn llm(&self, _: &str, _: crate::llm::Request) -> Result<crate::llm::Reply, String> {
+            Ok(crate::llm::Reply {
+                text: "one two three".into(),
+                tool_calls: Vec::new(),
+            })
+        }
+        async fn llm_streamed(
+            &self,
+            provider: &str,
+            req: crate::llm::Request,
+            on_text: &dyn Fn(&str),
+        ) -> Result<crate::llm::Reply, String> {
+            for piece in ["one ", "two ", "three"] {
+                on_text(piece);
+            }
+            self.llm(provider, req).await
+        }
+        async fn search(&self, _: &[(&str, String)]) -> Result<Value, String> {
+            Err("none".into())
+        }
+        async fn fetch(&self, _: effects::Fetch) -> Result<effects::Fetched, String> {
+            Err("none".into())
+        }
+        async fn media(&self, _: &str, _: effects::Media) -> Result<Vec<u8>, String> {
+            Err("none".into())
+        }
+        async fn read_media(&self, _: &Value) -> Result<(Vec<u8>, String), String> {
+            Err("none".into())
+        }
+        async fn save_asset(&self, _: &str, _: &str, _: Vec<u8>) -> Result<Value, String> {
+            Err("none".into())
+        }
+    }
+
+    fn agent_run(edges: Vec<Value>) -> Outcome {
+        let nodes = vec![
+            n("model", "nodetool.agents.Agent", json!({"prompt": "hi"})),
+            n("look", "nodetool.workflows.base_node.Preview", json!({})),
+            out("answer"),
+        ];
+        let plan = compile(&json!({"nodes": nodes, "edges": edges}), &LIMITS).unwrap();
+        let clock = || 0i64;
+        let random = |b: &mut [u8]| b.fill(7);
+        let spec = RunSpec {
+            job_id: "job",
+            workflow_id: "wf",
+            limits: LIMITS,
+            messages: true,
+            sink: None,
+            now_micros: &clock,
+            random: &random,
+        };
+        futures_executor::block_on(run(&plan, &Map::new(), &spec, &ThreePieces))
+    }
+
+    /// `(type, node or content)` of each message, to read their order.
+    fn trace(o: &Outcome) -> Vec<String> {
+        o.messages
+            .iter()
+            .filter_map(|m| match m["type"].as_str()? {
+                "preview_update" => Some(format!("preview {}", m["value"]["content"])),
+                "node_update" => Some(format!("{} {}", m["node_id"].as_str()?, m["status"])),
+                "output_update" => Some(format!("output {}", m["value"])),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_wired_chunk_reaches_its_preview_piece_by_piece_while_the_model_runs() {
+        let o = agent_run(vec![
+            e("model", "chunk", "look", "value"),
+            e("model", "text", "answer", "value"),
+        ]);
+        assert_eq!(
+            trace(&o),
+            [
+                r#"model "running""#,
+                r#"look "running""#,
+                r#"preview "one ""#,
+                r#"preview "two ""#,
+                r#"preview "three""#,
+                r#"model "completed""#,
+                r#"preview """#,
+                r#"answer "running""#,
+                r#"output "one two three""#,
+                r#"look "completed""#,
+                r#"answer "completed""#,
+            ]
+        );
+        let done = o
+            .messages
+            .iter()
+            .rfind(|m| m["type"] == "preview_update")
+            .unwrap();
+        assert_eq!(
+            done["value"],
+            json!({"type": "chunk", "node_id": "model", "content_type": "text", "content": "", "done": true})
+        );
+        assert_eq!(done["node_id"], "look");
+    }
+
+    #[test]
+    fn an_unwired_chunk_asks_for_no_stream_and_a_preview_shows_its_own_value() {
+        let o = agent_run(vec![e("model", "text", "answer", "value")]);
+        assert_eq!(o.result.as_ref().unwrap()["answer"], "one two three");
+        // Nothing feeds the preview and it has no value of its own: it says nothing.
+        assert!(!trace(&o).iter().any(|t| t.starts_with("preview")));
+        let shown = run_graph(
+            vec![n(
+                "look",
+                "nodetool.workflows.base_node.Preview",
+                json!({"value": [1, 2]}),
+            )],
+            vec![],
+            json!({}),
+        );
+        let previews: Vec<&Value> = shown
+            .messages
+            .iter()
+            .filter(|m| m["type"] == "preview_update")
+            .collect();
+        assert_eq!(previews.len(), 1);
+        assert_eq!(previews[0]["value"], json!([1, 2]));
     }
 }

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 use http::Method;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -18,7 +18,8 @@ use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_m
 use crate::config::quotas::Quota;
 use crate::graph::effects::{Effects, Fetch, Fetched, Media};
 use crate::host::{Host, OutboundError, OutboundRequest};
-use crate::llm::{self, anthropic, gemini, openai};
+use crate::llm::stream::{Assembler, Events};
+use crate::llm::{self, Wire, anthropic, gemini, openai};
 use crate::store::assets::{AssetRecord, AssetStore, BYTES_KIND, FORMAT};
 use crate::store::index::Counter;
 use crate::store::storage::Bucket;
@@ -72,8 +73,32 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         headers: Vec<(&'static str, String)>,
         body: Option<&Value>,
     ) -> Result<Value, String> {
+        let response = self
+            .open(service, method, url, headers, body, "application/json")
+            .await?;
+        let raw = crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
+            .await
+            .map_err(|_| format!("{service}'s answer could not be read"))?;
+        let answer: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        if answer.is_null() {
+            return Err(format!("{service} answered with something other than JSON"));
+        }
+        Ok(answer)
+    }
+
+    /// Sends one request; answers the response when it is 2xx, else an error carrying the
+    /// service's own message.
+    async fn open(
+        &self,
+        service: &str,
+        method: Method,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: Option<&Value>,
+        accept: &str,
+    ) -> Result<http::Response<H::Body>, String> {
         let mut headers = headers;
-        headers.push(("accept", "application/json".into()));
+        headers.push(("accept", accept.into()));
         if body.is_some() {
             headers.push(("content-type", "application/json".into()));
         }
@@ -92,26 +117,102 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
             format!("{service} could not be reached")
         })?;
         let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
         let raw = crate::outbound::collect(response.into_body(), MAX_ANSWER_BYTES)
             .await
-            .map_err(|_| format!("{service}'s answer could not be read"))?;
+            .unwrap_or_default();
         let answer: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        if !(200..300).contains(&status) {
-            host.log(&format!("workflow: {service} answered HTTP {status}"));
-            let said = anthropic::error_message(&answer)
-                .or_else(|| answer.get("error").and_then(Value::as_str))
-                .unwrap_or("");
-            return Err(format!(
-                "{service} refused the request (HTTP {status}): {said}"
-            ));
-        }
-        if answer.is_null() {
-            return Err(format!("{service} answered with something other than JSON"));
-        }
-        Ok(answer)
+        host.log(&format!("workflow: {service} answered HTTP {status}"));
+        let said = anthropic::error_message(&answer)
+            .or_else(|| answer.get("error").and_then(Value::as_str))
+            .unwrap_or("");
+        Err(format!(
+            "{service} refused the request (HTTP {status}): {said}"
+        ))
     }
 
-    async fn openai_wire(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String> {
+    /// Reads a streamed answer of `wire`'s protocol, handing each piece of its text to
+    /// `on_text` as it arrives. A server that answers whole (JSON) instead is read as such.
+    async fn read_streamed(
+        &self,
+        wire: Wire,
+        response: http::Response<H::Body>,
+        on_text: &dyn Fn(&str),
+    ) -> Result<llm::Reply, String> {
+        let events = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/event-stream"));
+        let mut body = std::pin::pin!(response.into_body());
+        if !events {
+            let raw = crate::outbound::collect(body, MAX_ANSWER_BYTES)
+                .await
+                .map_err(|e| format!("it could not be read ({e})"))?;
+            let answer: Value = serde_json::from_slice(&raw)
+                .map_err(|_| "it is neither events nor JSON".to_string())?;
+            let reply = llm::reply(wire, &answer)?;
+            if !reply.text.is_empty() {
+                on_text(&reply.text);
+            }
+            return Ok(reply);
+        }
+        let mut splitter = Events::default();
+        let mut assembler = Assembler::new(wire);
+        let mut read = 0usize;
+        let mut pass_on = |events: Vec<String>| -> Result<(), String> {
+            for data in events {
+                let text = assembler.event(&data)?;
+                if !text.is_empty() {
+                    on_text(&text);
+                }
+            }
+            Ok(())
+        };
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                let e: OutboundError = e.into();
+                self.ctx
+                    .host
+                    .log(&format!("workflow: a streamed answer failed: {e}"));
+                format!("it stopped arriving ({e})")
+            })?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            read += data.len();
+            if read > MAX_ANSWER_BYTES {
+                return Err(format!("it is longer than {MAX_ANSWER_BYTES} bytes"));
+            }
+            pass_on(splitter.feed(&data)?)?;
+        }
+        pass_on(splitter.finish()?.into_iter().collect())?;
+        assembler.finish()
+    }
+
+    /// One model call over the wire protocol `provider` speaks; streamed when `on_text` wants
+    /// the pieces.
+    async fn model_call(
+        &self,
+        provider: &str,
+        req: llm::Request,
+        on_text: Option<&dyn Fn(&str)>,
+    ) -> Result<llm::Reply, String> {
+        match provider.to_ascii_lowercase().as_str() {
+            "anthropic" => self.anthropic(req, on_text).await,
+            "gemini" | "google" => self.gemini(req, on_text).await,
+            other => self.openai_wire(other, req, on_text).await,
+        }
+    }
+
+    async fn openai_wire(
+        &self,
+        provider: &str,
+        req: llm::Request,
+        on_text: Option<&dyn Fn(&str)>,
+    ) -> Result<llm::Reply, String> {
         let chat = &self.ctx.config.chat;
         let model = if req.model.is_empty() {
             chat.default_model.clone()
@@ -133,18 +234,35 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
                 model,
             ),
         };
-        let body = openai::body(&llm::Request { model, ..req });
+        let mut body = openai::body(&llm::Request { model, ..req });
         let upstream = Upstream::resolve(self.ctx, p)
             .await
             .map_err(|e| describe(p.name(), e))?;
+        let answer = |e: String| format!("the {p} provider's answer: {e}");
+        let Some(on_text) = on_text else {
+            let forward = serde_json::to_vec(&body).unwrap_or_default();
+            let completion = complete_whole(self.ctx.host, &upstream, forward)
+                .await
+                .map_err(|e| describe(p.name(), e))?;
+            return openai::reply(&completion).map_err(answer);
+        };
+        body["stream"] = json!(true);
         let forward = serde_json::to_vec(&body).unwrap_or_default();
-        let completion = complete_whole(self.ctx.host, &upstream, forward)
+        let host = self.ctx.host;
+        let response = upstream
+            .open(host, Method::POST, "/chat/completions", forward, EVENTS)
             .await
             .map_err(|e| describe(p.name(), e))?;
-        openai::reply(&completion).map_err(|e| format!("the {p} provider's answer: {e}"))
+        self.read_streamed(Wire::OpenAi, response, on_text)
+            .await
+            .map_err(answer)
     }
 
-    async fn anthropic(&self, req: llm::Request) -> Result<llm::Reply, String> {
+    async fn anthropic(
+        &self,
+        req: llm::Request,
+        on_text: Option<&dyn Fn(&str)>,
+    ) -> Result<llm::Reply, String> {
         let service = &self.ctx.config.chat.anthropic;
         let key = self.key("ANTHROPIC_API_KEY", service).await?.ok_or(
             "ANTHROPIC_API_KEY is not set: store it as a secret or in the server's settings",
@@ -154,37 +272,64 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
             ("anthropic-version", anthropic::VERSION.to_string()),
         ];
         let url = format!("{}/v1/messages", service.base);
-        let answer = self
-            .exchange(
-                "Anthropic",
-                Method::POST,
-                url,
-                headers,
-                Some(&anthropic::body(&req)),
-            )
-            .await?;
-        anthropic::reply(&answer).map_err(|e| format!("Anthropic's answer: {e}"))
+        let mut body = anthropic::body(&req);
+        if on_text.is_some() {
+            body["stream"] = json!(true);
+        }
+        self.keyed_call("Anthropic", Wire::Anthropic, url, headers, body, on_text)
+            .await
     }
 
-    async fn gemini(&self, req: llm::Request) -> Result<llm::Reply, String> {
+    async fn gemini(
+        &self,
+        req: llm::Request,
+        on_text: Option<&dyn Fn(&str)>,
+    ) -> Result<llm::Reply, String> {
         let service = &self.ctx.config.chat.gemini;
         let key = self
             .key("GEMINI_API_KEY", service)
             .await?
             .ok_or("GEMINI_API_KEY is not set: store it as a secret or in the server's settings")?;
-        let url = format!("{}{}", service.base, gemini::path(&req.model));
-        let answer = self
-            .exchange(
-                "Gemini",
-                Method::POST,
-                url,
-                vec![("x-goog-api-key", key)],
-                Some(&gemini::body(&req)),
-            )
+        let url = format!(
+            "{}{}",
+            service.base,
+            gemini::path(&req.model, on_text.is_some())
+        );
+        let headers = vec![("x-goog-api-key", key)];
+        let body = gemini::body(&req);
+        self.keyed_call("Gemini", Wire::Gemini, url, headers, body, on_text)
+            .await
+    }
+
+    /// A model call to a service that takes its key in a header (Anthropic, Gemini), read
+    /// whole or, given `on_text`, as it streams.
+    async fn keyed_call(
+        &self,
+        service: &str,
+        wire: Wire,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: Value,
+        on_text: Option<&dyn Fn(&str)>,
+    ) -> Result<llm::Reply, String> {
+        let answer = |e: String| format!("{service}'s answer: {e}");
+        let Some(on_text) = on_text else {
+            let whole = self
+                .exchange(service, Method::POST, url, headers, Some(&body))
+                .await?;
+            return llm::reply(wire, &whole).map_err(answer);
+        };
+        let response = self
+            .open(service, Method::POST, url, headers, Some(&body), EVENTS)
             .await?;
-        gemini::reply(&answer).map_err(|e| format!("Gemini's answer: {e}"))
+        self.read_streamed(wire, response, on_text)
+            .await
+            .map_err(answer)
     }
 }
+
+/// What a streamed model call accepts.
+const EVENTS: &str = "text/event-stream";
 
 /// A `multipart/form-data` body of text fields and one file.
 /// `file` is `(field name, file name, content type, bytes)`.
@@ -447,11 +592,16 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
     }
 
     async fn llm(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String> {
-        match provider.to_ascii_lowercase().as_str() {
-            "anthropic" => self.anthropic(req).await,
-            "gemini" | "google" => self.gemini(req).await,
-            other => self.openai_wire(other, req).await,
-        }
+        self.model_call(provider, req, None).await
+    }
+
+    async fn llm_streamed(
+        &self,
+        provider: &str,
+        req: llm::Request,
+        on_text: &dyn Fn(&str),
+    ) -> Result<llm::Reply, String> {
+        self.model_call(provider, req, Some(on_text)).await
     }
 
     async fn search(&self, params: &[(&str, String)]) -> Result<Value, String> {

@@ -27,10 +27,14 @@ fn part(p: &Value) -> Option<Value> {
     }
 }
 
-/// The path of a call, relative to the API root.
-pub fn path(model: &str) -> String {
+/// The path of a call, relative to the API root; a streamed call gets the same answers, one
+/// event per piece.
+pub fn path(model: &str, streamed: bool) -> String {
     let model = model.strip_prefix("models/").unwrap_or(model);
-    format!("/v1beta/models/{model}:generateContent")
+    match streamed {
+        true => format!("/v1beta/models/{model}:streamGenerateContent?alt=sse"),
+        false => format!("/v1beta/models/{model}:generateContent"),
+    }
 }
 
 pub fn body(req: &Request) -> Value {
@@ -112,6 +116,13 @@ pub fn reply(v: &Value) -> Result<Reply, String> {
         }
     })?;
     let mut out = Reply::default();
+    read_parts(candidate, &mut out);
+    Ok(out)
+}
+
+/// Adds a candidate's text and function calls to `out` (a whole answer, or one event of a
+/// streamed one).
+pub fn read_parts(candidate: &Value, out: &mut Reply) {
     for p in candidate
         .pointer("/content/parts")
         .and_then(Value::as_array)
@@ -130,7 +141,6 @@ pub fn reply(v: &Value) -> Result<Reply, String> {
             });
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -156,8 +166,12 @@ mod tests {
             tools: Vec::new(),
         };
         assert_eq!(
-            path(&req.model),
+            path(&req.model, false),
             "/v1beta/models/gemini-2.0-flash:generateContent"
+        );
+        assert_eq!(
+            path(&req.model, true),
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse"
         );
         let b = body(&req);
         assert_eq!(b["systemInstruction"]["parts"][0]["text"], "Be brief.");

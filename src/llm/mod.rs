@@ -11,6 +11,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod openai;
+pub mod stream;
 
 use serde_json::Value;
 
@@ -53,6 +54,15 @@ pub struct ToolCall {
 pub struct Reply {
     pub text: String,
     pub tool_calls: Vec<ToolCall>,
+}
+
+/// A whole (not streamed) answer of `wire`'s protocol.
+pub fn reply(wire: Wire, v: &Value) -> Result<Reply, String> {
+    match wire {
+        Wire::OpenAi => openai::reply(v),
+        Wire::Anthropic => anthropic::reply(v),
+        Wire::Gemini => gemini::reply(v),
+    }
 }
 
 /// The default answer length when a node names none (Anthropic requires one).

@@ -2,7 +2,9 @@
 //! HTTP: OpenAI's chat completions (`POST /v1/chat/completions`), Anthropic's Messages
 //! (`POST /v1/messages`, checking `x-api-key` and `anthropic-version`), Gemini's
 //! `POST /v1beta/models/{model}:generateContent` (checking `x-goog-api-key`) and SerpApi's
-//! `GET /search.json` (checking `api_key`).
+//! `GET /search.json` (checking `api_key`). Asked to stream (`"stream": true`, Gemini's
+//! `:streamGenerateContent?alt=sse`), the models send the same answer as each protocol's
+//! server-sent events, a few words per event.
 //!
 //! Its "model" is deterministic and answers in the format a prompt asks for: `<LIST_ITEM>`
 //! tags, a Markdown table with the requested columns, a JSON object with the schema's fields,
@@ -116,7 +118,202 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
         return;
     }
     let (status, body) = answer(&req);
-    let _ = respond(&mut out, status, &body);
+    match streamed(&req) {
+        Some(wire) if status == 200 => {
+            // A prompt that says so gets its pieces slowly, so a test can see them arrive
+            // before the answer ends.
+            let pause = if String::from_utf8_lossy(&req.body).contains(SLOW_STREAM) {
+                Duration::from_millis(400)
+            } else {
+                Duration::ZERO
+            };
+            let _ = stream_answer(&mut out, &events(wire, &body), pause);
+        }
+        _ => {
+            let _ = respond(&mut out, status, &body);
+        }
+    }
+}
+
+/// Put in a prompt, it makes the stand-in stream its answer's pieces 400 ms apart.
+pub const SLOW_STREAM: &str = "SLOW_STREAM";
+
+#[derive(Clone, Copy)]
+enum Wire {
+    OpenAi,
+    Anthropic,
+    Gemini,
+}
+
+/// Which protocol's stream the request asked for, if it asked for one.
+fn streamed(req: &Seen) -> Option<Wire> {
+    let path = req.path.split('?').next().unwrap_or_default();
+    if path.ends_with(":streamGenerateContent") {
+        return Some(Wire::Gemini);
+    }
+    let wire = match path {
+        "/v1/chat/completions" => Wire::OpenAi,
+        "/v1/messages" => Wire::Anthropic,
+        _ => return None,
+    };
+    (req.json()["stream"] == true).then_some(wire)
+}
+
+/// A text in pieces of about three words, as a model streams it.
+fn pieces(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, word) in text.split_inclusive(' ').enumerate() {
+        cur.push_str(word);
+        if i % 3 == 2 {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The events (each `(event name, data)`) that stream the whole answer `body`.
+fn events(wire: Wire, body: &Value) -> Vec<(Option<&'static str>, String)> {
+    let mut out: Vec<(Option<&'static str>, String)> = Vec::new();
+    match wire {
+        Wire::OpenAi => {
+            let message = &body["choices"][0]["message"];
+            let chunk = |delta: Value, finish: Value| {
+                json!({"id": "chatcmpl-models", "object": "chat.completion.chunk", "created": 1_700_000_000,
+                       "model": body["model"], "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+                .to_string()
+            };
+            out.push((
+                None,
+                chunk(json!({"role": "assistant", "content": ""}), Value::Null),
+            ));
+            for p in pieces(message["content"].as_str().unwrap_or_default()) {
+                out.push((None, chunk(json!({"content": p}), Value::Null)));
+            }
+            for (i, call) in message["tool_calls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let args = call["function"]["arguments"].as_str().unwrap_or_default();
+                let (a, b) = args.split_at(args.len() / 2);
+                out.push((
+                    None,
+                    chunk(
+                        json!({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                    "function": {"name": call["function"]["name"], "arguments": a}}]}),
+                        Value::Null,
+                    ),
+                ));
+                out.push((
+                    None,
+                    chunk(
+                        json!({"tool_calls": [{"index": i, "function": {"arguments": b}}]}),
+                        Value::Null,
+                    ),
+                ));
+            }
+            out.push((None, chunk(json!({}), json!("stop"))));
+            out.push((None, "[DONE]".into()));
+        }
+        Wire::Anthropic => {
+            let event = |name: &'static str, v: Value| (Some(name), v.to_string());
+            out.push(event("message_start", json!({"type": "message_start", "message": {
+                "id": body["id"], "type": "message", "role": "assistant", "model": body["model"], "content": []}})));
+            for (i, block) in body["content"].as_array().into_iter().flatten().enumerate() {
+                if block["type"] == "tool_use" {
+                    out.push(event("content_block_start", json!({"type": "content_block_start", "index": i,
+                        "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})));
+                    let args = block["input"].to_string();
+                    let (a, b) = args.split_at(args.len() / 2);
+                    for part in [a, b] {
+                        out.push(event(
+                            "content_block_delta",
+                            json!({"type": "content_block_delta", "index": i,
+                            "delta": {"type": "input_json_delta", "partial_json": part}}),
+                        ));
+                    }
+                } else {
+                    out.push(event(
+                        "content_block_start",
+                        json!({"type": "content_block_start", "index": i,
+                        "content_block": {"type": "text", "text": ""}}),
+                    ));
+                    for p in pieces(block["text"].as_str().unwrap_or_default()) {
+                        out.push(event(
+                            "content_block_delta",
+                            json!({"type": "content_block_delta", "index": i,
+                            "delta": {"type": "text_delta", "text": p}}),
+                        ));
+                    }
+                }
+                out.push(event(
+                    "content_block_stop",
+                    json!({"type": "content_block_stop", "index": i}),
+                ));
+            }
+            out.push(event(
+                "message_delta",
+                json!({"type": "message_delta",
+                "delta": {"stop_reason": body["stop_reason"]}, "usage": {"output_tokens": 10}}),
+            ));
+            out.push(event("message_stop", json!({"type": "message_stop"})));
+        }
+        Wire::Gemini => {
+            let parts = body["candidates"][0]["content"]["parts"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for part in parts {
+                let texts = match part["text"].as_str() {
+                    Some(t) => pieces(t).into_iter().map(|p| json!({"text": p})).collect(),
+                    None => vec![part],
+                };
+                for p in texts {
+                    out.push((
+                        None,
+                        json!({"candidates": [{"content": {"role": "model", "parts": [p]}}]})
+                            .to_string(),
+                    ));
+                }
+            }
+            out.push((
+                None,
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]},
+                "finishReason": "STOP"}]})
+                .to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// Sends `events` as server-sent events, `pause` apart, then closes the connection.
+fn stream_answer(
+    out: &mut TcpStream,
+    events: &[(Option<&'static str>, String)],
+    pause: Duration,
+) -> std::io::Result<()> {
+    out.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+    )?;
+    for (i, (name, data)) in events.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(pause);
+        }
+        let mut event = String::new();
+        if let Some(name) = name {
+            event.push_str(&format!("event: {name}\n"));
+        }
+        event.push_str(&format!("data: {data}\n\n"));
+        out.write_all(event.as_bytes())?;
+        out.flush()?;
+    }
+    Ok(())
 }
 
 fn answer(req: &Seen) -> (u16, Value) {
@@ -132,7 +329,10 @@ fn answer(req: &Seen) -> (u16, Value) {
             }
             anthropic(&req.json())
         }
-        ("POST", p) if p.starts_with("/v1beta/models/") && p.ends_with(":generateContent") => {
+        ("POST", p)
+            if p.starts_with("/v1beta/models/")
+                && (p.ends_with(":generateContent") || p.ends_with(":streamGenerateContent")) =>
+        {
             if req.header("x-goog-api-key") != Some(GEMINI_KEY) {
                 let e = json!({"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}});
                 return (403, e);

@@ -4,8 +4,11 @@
 //! models, SerpApi searches, generators, and nodes that save into the caller's assets; keys
 //! from the caller's secrets before the server's.
 
-use nodetool_edge_conformance::models::{ANTHROPIC_KEY, Models, SERPAPI_KEY};
-use nodetool_edge_conformance::{Reply, Server, bearer, skip_when_external};
+use std::time::Duration;
+
+use nodetool_edge_conformance::client::StreamReader;
+use nodetool_edge_conformance::models::{ANTHROPIC_KEY, Models, SERPAPI_KEY, SLOW_STREAM};
+use nodetool_edge_conformance::{Host, Reply, Server, bearer, skip_when_external};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "providers-static-token-0123456789abcdef";
@@ -141,6 +144,147 @@ fn an_agent_drives_a_search_node_as_a_tool_over_anthropics_messages_api() {
     let file = s.call("GET", saved["get_url"].as_str().unwrap(), "");
     assert_eq!(file.status, 200);
     assert_eq!(file.json(), json!(brief));
+}
+
+/// Runs workflow `id` as an NDJSON stream; answers each message with when its line arrived.
+fn stream_run(s: &Setup, id: &str) -> Vec<(Duration, Value)> {
+    let auth = format!("Bearer {TOKEN}");
+    let reader = StreamReader::open(
+        &s.server.base,
+        "POST",
+        &format!("/api/workflows/{id}/run?stream=true"),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        b"{}",
+    );
+    assert_eq!(reader.status, 200);
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for (at, piece) in reader.read_all() {
+        pending.push_str(&String::from_utf8_lossy(&piece));
+        while let Some(end) = pending.find('\n') {
+            let line: String = pending.drain(..=end).collect();
+            out.push((at, serde_json::from_str(line.trim()).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn model_answers_stream_into_previews_while_the_model_writes() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let prompt = format!("{SLOW_STREAM}: write about lighthouse keepers");
+    // An Agent on OpenAI's wire and a ClaudeAgent on Anthropic's, each calling a search node
+    // as a tool (so tool calls are read from streamed pieces too), and a Summarizer on Gemini.
+    let cases = [
+        (
+            "nodetool.agents.Agent",
+            "openai",
+            "gpt-4o-mini",
+            "prompt",
+            true,
+        ),
+        (
+            "anthropic.agents.ClaudeAgent",
+            "anthropic",
+            "claude-sonnet-4-5",
+            "prompt",
+            true,
+        ),
+        (
+            "nodetool.agents.Summarizer",
+            "gemini",
+            "gemini-2.0-flash",
+            "text",
+            false,
+        ),
+    ];
+    for (ty, provider, model, input, tool) in cases {
+        let id = format!("stream-{provider}");
+        let mut nodes = vec![
+            json!({"id": "model", "type": ty, "data": {
+                input: prompt,
+                "model": {"type": "language_model", "provider": provider, "id": model},
+            }}),
+            json!({"id": "look", "type": "nodetool.workflows.base_node.Preview", "data": {}}),
+            json!({"id": "out", "type": "nodetool.output.Output", "data": {"name": "answer"}}),
+        ];
+        let mut edges = vec![
+            edge("model", "chunk", "look", "value"),
+            edge("model", "text", "out", "value"),
+        ];
+        if tool {
+            nodes.push(json!({"id": "search", "type": "search.google.GoogleSearch", "data": {"num_results": 1}}));
+            edges.push(control("model", "search"));
+        }
+        let wf =
+            json!({"name": id, "access": "private", "graph": {"nodes": nodes, "edges": edges}});
+        let r = s.call("PUT", &format!("/api/workflows/{id}"), &wf.to_string());
+        assert_eq!(r.status, 200, "{}", r.text());
+
+        let messages = stream_run(&s, &id);
+        let end = messages.last().unwrap();
+        assert_eq!(end.1["type"], "job_completed", "{provider}: {messages:?}");
+        let answer = messages
+            .iter()
+            .find(|(_, m)| m["type"] == "output_update")
+            .map(|(_, m)| m["value"].as_str().unwrap().to_string())
+            .unwrap();
+        let previews: Vec<&(Duration, Value)> = messages
+            .iter()
+            .filter(|(_, m)| m["type"] == "preview_update")
+            .collect();
+        for (_, p) in &previews {
+            assert_eq!(p["node_id"], "look");
+            assert_eq!(p["value"]["type"], "chunk");
+            assert_eq!(p["value"]["node_id"], "model");
+            assert_eq!(p["value"]["content_type"], "text");
+        }
+        // Several pieces, then the chunk that says the answer is done; together the answer.
+        let (last, pieces) = previews.split_last().unwrap();
+        assert_eq!(last.1["value"]["done"], true, "{provider}");
+        assert_eq!(last.1["value"]["content"], "", "{provider}");
+        assert!(pieces.len() >= 3, "{provider}: {previews:?}");
+        assert!(pieces.iter().all(|(_, p)| p["value"]["done"] == false));
+        let joined: String = pieces
+            .iter()
+            .map(|(_, p)| p["value"]["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(joined, answer, "{provider}");
+        assert!(answer.len() > 20, "{provider}: {answer}");
+        // The first piece left while the model was still writing (its pieces come 400 ms
+        // apart). Workers reads a streamed run whole before answering (docs/workers.md).
+        if Host::current() != Host::Wrangler {
+            let (first, _) = pieces[0];
+            assert!(
+                end.0 > *first + Duration::from_millis(800),
+                "{provider}: first piece at {first:?}, end at {:?}",
+                end.0
+            );
+        }
+    }
+    // Every model call asked for a stream, and the tool calls' streamed arguments arrived whole.
+    let openai = s.models.to("/v1/chat/completions");
+    assert_eq!(openai.len(), 2);
+    assert!(openai.iter().all(|c| c.json()["stream"] == true));
+    let anthropic = s.models.to("/v1/messages");
+    assert_eq!(anthropic.len(), 2);
+    assert!(anthropic.iter().all(|c| c.json()["stream"] == true));
+    let gemini = s
+        .models
+        .to("/v1beta/models/gemini-2.0-flash:streamGenerateContent");
+    assert_eq!(gemini.len(), 1);
+    assert!(gemini[0].path.ends_with("?alt=sse"), "{}", gemini[0].path);
+    let searches = s.models.to("/search.json");
+    assert_eq!(searches.len(), 2);
+    for q in searches {
+        assert!(q.path.contains("SLOW"), "{}", q.path);
+    }
 }
 
 #[test]

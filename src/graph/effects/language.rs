@@ -126,17 +126,21 @@ async fn ask_provider<E: Effects>(
     messages: Vec<Value>,
     tools: Vec<Tool>,
 ) -> Result<llm::Reply, String> {
-    let reply = fx
-        .llm(
-            provider,
-            llm::Request {
-                model,
-                messages,
-                max_tokens: max_tokens(call),
-                tools,
-            },
-        )
-        .await?;
+    let request = llm::Request {
+        model,
+        messages,
+        max_tokens: max_tokens(call),
+        tools,
+    };
+    let reply = match call.live {
+        // Each piece leaves as a `chunk` while the model is still writing (NodeTool streams
+        // its providers' answers the same way).
+        Some(live) => {
+            let on_text = |text: &str| live("chunk", chunk(call, text, false));
+            fx.llm_streamed(provider, request, &on_text).await?
+        }
+        None => fx.llm(provider, request).await?,
+    };
     if reply.text.len() > call.max_len {
         return Err("the model's answer is too long".into());
     }
@@ -209,7 +213,9 @@ async fn agent<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<Ou
         )
         .await?;
         if !reply.text.is_empty() {
-            out.push(("chunk".into(), chunk(call, &reply.text, false)));
+            if call.live.is_none() {
+                out.push(("chunk".into(), chunk(call, &reply.text, false)));
+            }
             text.push_str(&reply.text);
         }
         if reply.tool_calls.is_empty() {
@@ -251,8 +257,13 @@ async fn summarize<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, Strin
         user(call.str("text").to_string(), media_parts(call, fx).await?),
     ];
     let reply = ask(call, fx, messages, Vec::new()).await?;
+    // Streamed, the text already left piece by piece; the last chunk only says it is done.
+    let last = match call.live {
+        Some(_) => "",
+        None => &reply.text,
+    };
     Ok(vec![
-        ("chunk".into(), chunk(call, &reply.text, true)),
+        ("chunk".into(), chunk(call, last, true)),
         ("text".into(), Value::String(reply.text)),
     ])
 }

@@ -20,6 +20,21 @@ use crate::llm;
 pub trait Effects {
     /// One model call. `provider` is NodeTool's provider name ("" for the server's default).
     async fn llm(&self, provider: &str, req: llm::Request) -> Result<llm::Reply, String>;
+    /// One model call whose answer streams: `on_text` gets each piece of its text as it
+    /// arrives, and the whole reply comes at the end. A host that cannot stream hands the
+    /// text over in one piece.
+    async fn llm_streamed(
+        &self,
+        provider: &str,
+        req: llm::Request,
+        on_text: &dyn Fn(&str),
+    ) -> Result<llm::Reply, String> {
+        let reply = self.llm(provider, req).await?;
+        if !reply.text.is_empty() {
+            on_text(&reply.text);
+        }
+        Ok(reply)
+    }
     /// One SerpApi search (`GET /search.json` with these parameters; the key is added by the
     /// host side from the caller's `SERPAPI_API_KEY` secret or the server's setting).
     async fn search(&self, params: &[(&str, String)]) -> Result<Value, String>;
@@ -126,6 +141,9 @@ pub struct ToolNode<'a> {
     pub props: &'a Map<String, Value>,
 }
 
+/// Takes an output a node streams while it runs: `(handle, value)`.
+pub type Live<'a> = &'a dyn Fn(&str, Value);
+
 /// One run of an effect node.
 pub struct Call<'a> {
     pub node_id: &'a str,
@@ -136,6 +154,9 @@ pub struct Call<'a> {
     pub now_micros: i64,
     pub max_len: usize,
     pub random: &'a dyn Fn(&mut [u8]),
+    /// Where the node's streamed outputs go while it runs (`(handle, value)`): given when one
+    /// of them (a model's `chunk`) is wired, so the nodes it feeds see each piece as it comes.
+    pub live: Option<Live<'a>>,
 }
 
 impl Call<'_> {
@@ -317,6 +338,7 @@ mod tests {
             now_micros: 0,
             max_len: 8 << 20,
             random: &|b: &mut [u8]| b.fill(0),
+            live: None,
         };
         let long = "é".repeat(MAX_TOOL_RESULT);
         let out = futures_executor::block_on(run_tool(
