@@ -127,7 +127,11 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
             } else {
                 Duration::ZERO
             };
-            let _ = stream_answer(&mut out, &events(wire, &body), pause);
+            let mut events = events(wire, &body);
+            if String::from_utf8_lossy(&req.body).contains(CUT_STREAM) {
+                events.truncate(events.len() / 2);
+            }
+            let _ = stream_answer(&mut out, &events, pause);
         }
         _ => {
             let _ = respond(&mut out, status, &body);
@@ -137,6 +141,8 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
 
 /// Put in a prompt, it makes the stand-in stream its answer's pieces 400 ms apart.
 pub const SLOW_STREAM: &str = "SLOW_STREAM";
+/// Put in a prompt, it makes the stand-in hang up halfway through a streamed answer.
+pub const CUT_STREAM: &str = "CUT_STREAM";
 
 #[derive(Clone, Copy)]
 enum Wire {

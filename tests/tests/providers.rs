@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use nodetool_edge_conformance::client::StreamReader;
-use nodetool_edge_conformance::models::{ANTHROPIC_KEY, Models, SERPAPI_KEY, SLOW_STREAM};
+use nodetool_edge_conformance::models::{
+    ANTHROPIC_KEY, CUT_STREAM, Models, SERPAPI_KEY, SLOW_STREAM,
+};
 use nodetool_edge_conformance::{Host, Reply, Server, bearer, skip_when_external};
 use serde_json::{Value, json};
 
@@ -285,6 +287,29 @@ fn model_answers_stream_into_previews_while_the_model_writes() {
     for q in searches {
         assert!(q.path.contains("SLOW"), "{}", q.path);
     }
+
+    // A provider that hangs up mid-answer fails the node by name; half an answer is no answer.
+    let cut = s.run(
+        "stream-cut",
+        json!([
+            {"id": "model", "type": "nodetool.agents.Agent", "data": {
+                "prompt": format!("{CUT_STREAM}: write a long story about the sea"),
+                "model": {"type": "language_model", "provider": "openai", "id": "gpt-4o-mini"},
+            }},
+            {"id": "look", "type": "nodetool.workflows.base_node.Preview", "data": {}},
+            {"id": "out", "type": "nodetool.output.Output", "data": {"name": "answer"}},
+        ]),
+        json!([
+            edge("model", "chunk", "look", "value"),
+            edge("model", "text", "out", "value")
+        ]),
+    );
+    assert_eq!(cut.status, 422, "{}", cut.text());
+    assert_eq!(
+        cut.json()["detail"],
+        "Node 'model' (nodetool.agents.Agent) failed: the openai provider's answer: \
+         the streamed answer stopped before its end"
+    );
 }
 
 #[test]
