@@ -107,44 +107,68 @@ fn chain_graph() -> serde_json::Value {
     serde_json::json!({"nodes": nodes, "edges": edges})
 }
 
-/// `n` workflows of 100 other users, as records and index entries in the layout the server
-/// writes, in one transaction (through the API this would take minutes).
+/// `n` workflows of 100 other users, as the keys and values of records and index entries in
+/// the layout the server writes.
+fn other_tenant_rows(n: usize) -> Vec<(String, Vec<u8>)> {
+    let mut rows = Vec::with_capacity(n + 100);
+    let mut indexes: Vec<serde_json::Map<String, serde_json::Value>> =
+        vec![Default::default(); 100];
+    for i in 0..n {
+        let (id, owner) = (format!("other-{i}"), format!("tenant-{}", i % 100));
+        let record = serde_json::json!({
+            "format": 1, "id": id, "user_id": owner, "access": "private",
+            "created_at": "2026-01-01T00:00:00.000000", "updated_at": "2026-01-01T00:00:00.000000",
+            "name": id, "tool_name": null, "tags": [], "description": "", "package_name": "",
+            "path": null, "thumbnail": null, "thumbnail_url": null,
+            "graph": {"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []},
+            "settings": {}, "run_mode": null, "workspace_id": null, "html_app": null
+        });
+        rows.push((
+            format!("workflows/v1/{id}"),
+            record.to_string().into_bytes(),
+        ));
+        indexes[i % 100].insert(id, serde_json::json!({"u": "2026-01-01T00:00:00.000000"}));
+    }
+    for (t, entries) in indexes.into_iter().enumerate() {
+        let index = serde_json::json!({"e": entries});
+        rows.push((
+            format!("index/v1/workflows/tenant-{t}"),
+            index.to_string().into_bytes(),
+        ));
+    }
+    rows
+}
+
+/// Writes other tenants' workflows straight into a SQLite store, in one transaction (through
+/// the API this would take minutes).
 fn store_other_tenants(db: &std::path::Path, n: usize) -> Result<()> {
     let mut conn = rusqlite::Connection::open(db)?;
     let tx = conn.transaction()?;
-    let mut indexes: Vec<serde_json::Map<String, serde_json::Value>> =
-        vec![Default::default(); 100];
     {
         let mut insert = tx.prepare(
             "INSERT OR REPLACE INTO nodetool_edge_kv (store, key, value) VALUES ('default', ?1, ?2)",
         )?;
-        for i in 0..n {
-            let (id, owner) = (format!("other-{i}"), format!("tenant-{}", i % 100));
-            let record = serde_json::json!({
-                "format": 1, "id": id, "user_id": owner, "access": "private",
-                "created_at": "2026-01-01T00:00:00.000000", "updated_at": "2026-01-01T00:00:00.000000",
-                "name": id, "tool_name": null, "tags": [], "description": "", "package_name": "",
-                "path": null, "thumbnail": null, "thumbnail_url": null,
-                "graph": {"nodes": [{"id": "a", "type": "nodetool.constant.String", "data": {"value": "x"}}], "edges": []},
-                "settings": {}, "run_mode": null, "workspace_id": null, "html_app": null
-            });
-            insert.execute(rusqlite::params![
-                format!("workflows/v1/{id}"),
-                record.to_string().into_bytes()
-            ])?;
-            indexes[i % 100].insert(id, serde_json::json!({"u": "2026-01-01T00:00:00.000000"}));
-        }
-        for (t, entries) in indexes.into_iter().enumerate() {
-            let index = serde_json::json!({"e": entries});
-            insert.execute(rusqlite::params![
-                format!("index/v1/workflows/tenant-{t}"),
-                index.to_string().into_bytes()
-            ])?;
+        for (key, value) in other_tenant_rows(n) {
+            insert.execute(rusqlite::params![key, value])?;
         }
     }
     tx.commit()?;
     // As a store that grew over time would be: its pages in the database, not the WAL.
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// The same into the runner's Redis store (its keys carry the store's prefix), pipelined.
+fn store_other_tenants_redis(url: &str, n: usize) -> Result<()> {
+    let mut conn = redis::Client::open(url)?.get_connection()?;
+    for batch in other_tenant_rows(n).chunks(5_000) {
+        let mut pipe = redis::pipe();
+        for (key, value) in batch {
+            pipe.set(format!("nodetool-edge:default:{key}"), value.as_slice())
+                .ignore();
+        }
+        pipe.query::<()>(&mut conn)?;
+    }
     Ok(())
 }
 
@@ -201,6 +225,9 @@ struct Args {
     chat_requests: Option<usize>,
     /// Only the throughput cases whose name contains this (no footprint, JWT or chat cases).
     only: Option<String>,
+    /// The runner's store: "sqlite" (the default) or "redis" (a redis-server started here;
+    /// the baseline stays on SQLite).
+    store: String,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
@@ -211,6 +238,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         other_tenants: 0,
         chat_requests: None,
         only: None,
+        store: "sqlite".into(),
     };
     while let Some(flag) = it.next() {
         let value = it.next().context("flag without a value")?;
@@ -220,13 +248,17 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--workflows" => a.workflows = value.parse()?,
             "--other-tenants" => a.other_tenants = value.parse()?,
             "--only" => a.only = Some(value),
+            "--store" => match value.as_str() {
+                "sqlite" | "redis" => a.store = value,
+                _ => bail!("--store is sqlite or redis"),
+            },
             "--chat-requests" => match value.parse()? {
                 0 => bail!("--chat-requests must be at least 1"),
                 n => a.chat_requests = Some(n),
             },
             _ => bail!(
                 "unknown flag {flag}; flags: --seconds N --connections N --workflows N \
-                 --other-tenants N --chat-requests N --only TEXT"
+                 --other-tenants N --chat-requests N --only TEXT --store sqlite|redis"
             ),
         }
     }
@@ -262,7 +294,25 @@ async fn main() -> Result<()> {
     let args = parse_args(args)?;
 
     let dir = tempfile::tempdir()?;
-    let (runner, baseline) = pair(dir.path(), "static", &[])?;
+    let redis = (args.store == "redis").then(|| {
+        let port = nodetool_edge_conformance::redis_server::free_port();
+        nodetool_edge_conformance::redis_server::Redis::start(port, dir.path())
+    });
+    let runtime_config = match &redis {
+        Some(redis) => {
+            let file = dir.path().join("runtime-config.toml");
+            std::fs::write(
+                &file,
+                format!(
+                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                    redis.url()
+                ),
+            )?;
+            Some(file)
+        }
+        None => None,
+    };
+    let (runner, baseline) = pair(dir.path(), "static", &[], runtime_config.as_deref())?;
 
     for server in [&runner, &baseline] {
         // The graphs to run first, so the newest `--workflows` are the small ones the list
@@ -276,8 +326,16 @@ async fn main() -> Result<()> {
         put(&server.base, ASSET_PATH, asset.into()).await?;
     }
     if args.other_tenants > 0 {
-        for db in ["runner-static.sqlite3", "baseline-static.sqlite3"] {
-            store_other_tenants(&dir.path().join(db), args.other_tenants)?;
+        store_other_tenants(
+            &dir.path().join("baseline-static.sqlite3"),
+            args.other_tenants,
+        )?;
+        match &redis {
+            Some(redis) => store_other_tenants_redis(&redis.url(), args.other_tenants)?,
+            None => store_other_tenants(
+                &dir.path().join("runner-static.sqlite3"),
+                args.other_tenants,
+            )?,
         }
     }
     let idle_rss = [rss_kib(&runner, "VmRSS")?, rss_kib(&baseline, "VmRSS")?];
@@ -374,7 +432,12 @@ async fn main() -> Result<()> {
             ("SUPABASE_URL", auth.url.as_str()),
             ("AUTH_CACHE_TTL", ttl),
         ];
-        let servers = pair(dir.path(), &format!("supabase-{ttl}"), &env)?;
+        let servers = pair(
+            dir.path(),
+            &format!("supabase-{ttl}"),
+            &env,
+            runtime_config.as_deref(),
+        )?;
         measure(
             name,
             &get("/workflows", Some(jwt.clone())),
@@ -399,12 +462,21 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// The runner and the baseline with the same configuration, each on its own database.
-fn pair(dir: &Path, tag: &str, env: &[(&str, &str)]) -> Result<(Server, Server)> {
+/// The runner and the baseline with the same configuration, each on its own database (the
+/// runner's is the runtime-config file's store when one is given).
+fn pair(
+    dir: &Path,
+    tag: &str,
+    env: &[(&str, &str)],
+    runtime_config: Option<&Path>,
+) -> Result<(Server, Server)> {
     let mut runner_cmd = Command::new(runner_binary()?);
     runner_cmd
         .args(["serve", "--port", "0"])
         .env("DB_PATH", dir.join(format!("runner-{tag}.sqlite3")));
+    if let Some(file) = runtime_config {
+        runner_cmd.arg("--runtime-config-file").arg(file);
+    }
     let runner = spawn(runner_cmd, dir, env)?;
     let mut base_cmd = Command::new(std::env::current_exe()?);
     base_cmd

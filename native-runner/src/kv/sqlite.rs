@@ -12,8 +12,6 @@ use super::{KvBackend, KvBackendError};
 /// Our own table: `DB_PATH` may point at a file NodeTool also uses, so we touch nothing else.
 const TABLE: &str = "nodetool_edge_kv";
 const MAX_IDLE_READERS: usize = 8;
-/// How much of the database file each connection maps.
-const MMAP_BYTES: i64 = 256 << 20;
 
 pub struct SqliteKv {
     path: PathBuf,
@@ -39,11 +37,6 @@ fn open_connection(path: &Path) -> Result<Connection, KvBackendError> {
         .map_err(err)?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(err)?;
-    // Reads come straight from the mapped file rather than a read() into each connection's
-    // cache: a list of a store of 100,000 workflows ran at 0.73-0.77 of an almost empty one
-    // without it, 0.89-1.01 with it (BENCHMARKS.md). Writes still go through write().
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)
-        .map_err(err)?;
     Ok(conn)
 }
 
@@ -64,13 +57,8 @@ impl SqliteKv {
                 path.display()
             )));
         }
-        writer
-            .execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS {TABLE} (
-                    store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-                    PRIMARY KEY (store, key)) WITHOUT ROWID;"
-            ))
-            .map_err(err)?;
+        let mut writer = writer;
+        create_or_upgrade(&mut writer).map_err(err)?;
         Ok(SqliteKv {
             path: path.to_path_buf(),
             label: label.to_string(),
@@ -103,6 +91,43 @@ impl SqliteKv {
         let conn = self.writer.lock().map_err(err)?;
         f(&conn).map_err(err)
     }
+}
+
+/// Creates our table, or moves a store of an earlier version into today's layout.
+///
+/// The table is an ordinary rowid table keyed by a unique `(store, key)` index. Earlier
+/// versions made it `WITHOUT ROWID`, which keeps whole rows, values included, in the tree's
+/// interior pages: with values of a kilobyte or more a page holds only a few, so a store of
+/// 100,000 workflows was a tree too deep for the page cache, and every lookup read pages from
+/// the file again. The move runs in one transaction, so a crash leaves the old table whole,
+/// and a second process opening the store meanwhile waits, then finds it moved.
+fn create_or_upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [TABLE],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let create = format!(
+        "CREATE TABLE {TABLE} (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, \
+         PRIMARY KEY (store, key));"
+    );
+    match existing {
+        None => tx.execute_batch(&create)?,
+        Some(sql) if sql.to_ascii_uppercase().contains("WITHOUT ROWID") => {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {TABLE} RENAME TO {TABLE}_before_rowid;
+                 {create}
+                 INSERT INTO {TABLE} (store, key, value)
+                     SELECT store, key, value FROM {TABLE}_before_rowid;
+                 DROP TABLE {TABLE}_before_rowid;"
+            ))?;
+        }
+        Some(_) => {}
+    }
+    tx.commit()
 }
 
 /// The database holds workflows and (later) secrets: only its owner may read it.
@@ -305,23 +330,74 @@ mod tests {
         assert_eq!(handles[0].get("counter").unwrap(), Some(b"1600".to_vec()));
     }
 
-    /// The build settings in `.cargo/config.toml` and the mapping reach every connection.
+    /// A store written by an earlier version (a `WITHOUT ROWID` table) opens with every row,
+    /// in today's layout, and opening it again changes nothing.
     #[test]
-    fn connections_map_the_file_and_share_no_locked_cache() {
+    fn a_store_of_the_earlier_layout_is_moved_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(&format!(
+                "CREATE TABLE {TABLE} (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+                    PRIMARY KEY (store, key)) WITHOUT ROWID;
+                 CREATE TABLE nodetool_own (x);"
+            ))
+            .unwrap();
+            for i in 0..500 {
+                c.execute(
+                    &format!("INSERT INTO {TABLE} VALUES ('default', ?1, ?2)"),
+                    rusqlite::params![format!("k{i}"), vec![i as u8; 2000]],
+                )
+                .unwrap();
+            }
+            c.execute(
+                &format!("INSERT INTO {TABLE} VALUES ('other', 'k1', x'01')"),
+                [],
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            let kv = SqliteKv::open(&path, "default").unwrap();
+            assert_eq!(kv.keys().unwrap().len(), 500);
+            assert_eq!(kv.get("k7").unwrap(), Some(vec![7u8; 2000]));
+            assert!(kv.swap("k7", Some(&[7u8; 2000]), b"new").unwrap());
+            kv.set("k7", &[7u8; 2000]).unwrap();
+            let tables: Vec<(String, String)> = kv
+                .read(|c| {
+                    let mut stmt =
+                        c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'")?;
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect()
+                })
+                .unwrap();
+            let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names.len(), 2, "{names:?}");
+            assert!(names.contains(&TABLE) && names.contains(&"nodetool_own"));
+            let ours = &tables.iter().find(|(n, _)| n == TABLE).unwrap().1;
+            assert!(
+                !ours.to_ascii_uppercase().contains("WITHOUT ROWID"),
+                "{ours}"
+            );
+        }
+        // Rows of other stores in the same table moved too.
+        let other = SqliteKv::open(&path, "other").unwrap();
+        assert_eq!(other.get("k1").unwrap(), Some(vec![1]));
+    }
+
+    /// The build settings in `.cargo/config.toml` reach the SQLite we link.
+    #[test]
+    fn connections_share_no_locked_cache() {
         let dir = tempfile::tempdir().unwrap();
         let kv = SqliteKv::open(&dir.path().join("kv.sqlite3"), "default").unwrap();
         kv.set("k", b"v").unwrap();
-        let (mapped, options) = kv
+        let options = kv
             .read(|c| {
-                let mapped: i64 = c.query_row("PRAGMA mmap_size", [], |r| r.get(0))?;
                 let mut stmt = c.prepare("PRAGMA compile_options")?;
-                let options = stmt
-                    .query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?;
-                Ok((mapped, options))
+                stmt.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
             })
             .unwrap();
-        assert_eq!(mapped, MMAP_BYTES);
         assert!(
             !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
             "{options:?}"
