@@ -459,7 +459,8 @@ fn generator_prompt(call: &Call<'_>, how: &str) -> String {
     p
 }
 
-/// The items between `<LIST_ITEM>` and `</LIST_ITEM>`, trimmed, in order.
+/// The items between `<LIST_ITEM>` and `</LIST_ITEM>`, in order, cleaned as NodeTool cleans
+/// them: Markdown bold markers (`**`) dropped, and every run of white space one space, trimmed.
 pub fn list_items(text: &str) -> Vec<String> {
     const OPEN: &str = "<LIST_ITEM>";
     const CLOSE: &str = "</LIST_ITEM>";
@@ -470,7 +471,15 @@ pub fn list_items(text: &str) -> Vec<String> {
         let Some(end) = after.find(CLOSE) else {
             break;
         };
-        items.push(after[..end].trim().to_string());
+        let item = after[..end].replace("**", "");
+        let words: Vec<&str> = item.split(crate::graph::pytext::py_isspace).collect();
+        items.push(
+            words
+                .into_iter()
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         rest = &after[end + CLOSE.len()..];
     }
     items
@@ -612,7 +621,14 @@ mod tests {
             list_items(
                 "Sure:\n<LIST_ITEM>A</LIST_ITEM>\n<LIST_ITEM> B\nC </LIST_ITEM><LIST_ITEM>open"
             ),
-            ["A", "B\nC"]
+            ["A", "B C"]
+        );
+        // NodeTool drops bold markers and folds white space (`\x1c` is white space to Python).
+        assert_eq!(
+            list_items(
+                "<LIST_ITEM>**Milk**\n\t Eggs\u{1c}and  ham</LIST_ITEM><LIST_ITEM>*a*</LIST_ITEM>"
+            ),
+            ["Milk Eggs and ham", "*a*"]
         );
         assert_eq!(
             json_object("Here:\n```json\n{\"a\": 1}\n```").unwrap()["a"],
