@@ -4,7 +4,7 @@
 //! text, and at the end gives the same [`Reply`] the whole answer would have given.
 //!
 //! - OpenAI: `chat.completion.chunk` objects whose `delta` carries text or pieces of tool
-//!   calls (matched by `index`), then `[DONE]`.
+//!   calls (matched by `index`); one with a `finish_reason`, then `[DONE]`.
 //! - Anthropic: `content_block_start` opens a text or `tool_use` block, `content_block_delta`
 //!   adds `text_delta` text or `input_json_delta` argument text to the block at `index`,
 //!   `message_stop` ends it; an `error` event ends it with the provider's message.
@@ -174,6 +174,11 @@ impl Assembler {
         let Some(choice) = v.pointer("/choices/0") else {
             return String::new();
         };
+        // A finish reason ends the answer even if `[DONE]` never comes: some compatible
+        // servers close the stream right after it.
+        if choice["finish_reason"].is_string() {
+            self.ended = true;
+        }
         let delta = &choice["delta"];
         for piece in delta["tool_calls"].as_array().into_iter().flatten() {
             let call = self.call(piece["index"].as_i64().unwrap_or(0));
@@ -335,6 +340,8 @@ mod tests {
             reply.unwrap_err(),
             "the stream ended with an error: Overloaded"
         );
+        let finished = "data: {\"choices\": [{\"delta\": {\"content\": \"Hi\"}, \"finish_reason\": \"stop\"}]}\n\n";
+        assert_eq!(read(Wire::OpenAi, finished, 100).1.unwrap().text, "Hi");
         let (_, reply) = read(Wire::OpenAi, "data: {not json\n\n", 100);
         assert!(reply.unwrap_err().contains("not JSON"));
     }
