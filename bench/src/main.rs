@@ -158,13 +158,14 @@ fn store_other_tenants(db: &std::path::Path, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// The same into the runner's Redis store (its keys carry the store's prefix), pipelined.
+/// The same into the runner's Redis store, under the prefix it reads, pipelined.
 fn store_other_tenants_redis(url: &str, n: usize) -> Result<()> {
     let mut conn = redis::Client::open(url)?.get_connection()?;
+    let prefix = nodetool_edge_runner::kv::redis::key_prefix("default");
     for batch in other_tenant_rows(n).chunks(5_000) {
         let mut pipe = redis::pipe();
         for (key, value) in batch {
-            pipe.set(format!("nodetool-edge:default:{key}"), value.as_slice())
+            pipe.set(format!("{prefix}{key}"), value.as_slice())
                 .ignore();
         }
         pipe.query::<()>(&mut conn)?;

@@ -18,7 +18,7 @@ use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_m
 use crate::config::quotas::Quota;
 use crate::graph::effects::{Effects, Fetch, Fetched, Media};
 use crate::host::{Host, OutboundError, OutboundRequest};
-use crate::llm::stream::{Assembler, Events};
+use crate::llm::stream::Reader;
 use crate::llm::{self, Wire, anthropic, gemini, openai};
 use crate::store::assets::{AssetRecord, AssetStore, BYTES_KIND, FORMAT};
 use crate::store::index::Counter;
@@ -159,18 +159,8 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
             }
             return Ok(reply);
         }
-        let mut splitter = Events::default();
-        let mut assembler = Assembler::new(wire);
+        let mut reader = Reader::new(wire);
         let mut read = 0usize;
-        let mut pass_on = |events: Vec<String>| -> Result<(), String> {
-            for data in events {
-                let text = assembler.event(&data)?;
-                if !text.is_empty() {
-                    on_text(&text);
-                }
-            }
-            Ok(())
-        };
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| {
                 let e: OutboundError = e.into();
@@ -186,10 +176,9 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
             if read > MAX_ANSWER_BYTES {
                 return Err(format!("it is longer than {MAX_ANSWER_BYTES} bytes"));
             }
-            pass_on(splitter.feed(&data)?)?;
+            reader.feed(&data, on_text)?;
         }
-        pass_on(splitter.finish()?.into_iter().collect())?;
-        assembler.finish()
+        reader.finish(on_text)
     }
 
     /// One model call over the wire protocol `provider` speaks; streamed when `on_text` wants

@@ -22,22 +22,27 @@ pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 /// Splits a byte stream into the `data` of its events (several `data:` lines of one event
 /// joined by `\n`, as the SSE format says). Lines may end in `\n` or `\r\n`.
 #[derive(Default)]
-pub struct Events {
+struct Events {
     pending: Vec<u8>,
     data: Option<String>,
 }
 
 impl Events {
     /// The events that `bytes` completes, in order.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<String>, String> {
+    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<String>, String> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = line.strip_suffix(b"\n").unwrap_or(&line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            self.line(line, &mut out)?;
+        // Lines are read in place and the consumed bytes dropped once: a frame of many short
+        // lines costs its length, not its length times its lines.
+        let pending = std::mem::take(&mut self.pending);
+        let mut start = 0;
+        while let Some(len) = pending[start..].iter().position(|&b| b == b'\n') {
+            let line = &pending[start..start + len];
+            self.line(line.strip_suffix(b"\r").unwrap_or(line), &mut out)?;
+            start += len + 1;
         }
+        self.pending = pending;
+        self.pending.drain(..start);
         let held = self.pending.len() + self.data.as_ref().map_or(0, String::len);
         if held > MAX_EVENT_BYTES {
             return Err(format!(
@@ -48,7 +53,7 @@ impl Events {
     }
 
     /// The last event, when the stream ended without the blank line that closes it.
-    pub fn finish(&mut self) -> Result<Option<String>, String> {
+    fn finish(&mut self) -> Result<Option<String>, String> {
         let rest = std::mem::take(&mut self.pending);
         let mut out = Vec::new();
         if !rest.is_empty() {
@@ -82,6 +87,45 @@ impl Events {
     }
 }
 
+/// Reads one protocol's streamed answer from its bytes: `on_text` gets each event's new text
+/// as it arrives, and [`Reader::finish`] gives the whole reply.
+pub struct Reader {
+    events: Events,
+    assembler: Assembler,
+}
+
+impl Reader {
+    pub fn new(wire: Wire) -> Reader {
+        Reader {
+            events: Events::default(),
+            assembler: Assembler::new(wire),
+        }
+    }
+
+    /// Reads the next bytes of the answer, however they were cut.
+    pub fn feed(&mut self, bytes: &[u8], on_text: &dyn Fn(&str)) -> Result<(), String> {
+        let events = self.events.feed(bytes)?;
+        self.pass_on(events, on_text)
+    }
+
+    /// The whole reply, once the stream has ended.
+    pub fn finish(mut self, on_text: &dyn Fn(&str)) -> Result<Reply, String> {
+        let last = self.events.finish()?;
+        self.pass_on(last.into_iter().collect(), on_text)?;
+        self.assembler.finish()
+    }
+
+    fn pass_on(&mut self, events: Vec<String>, on_text: &dyn Fn(&str)) -> Result<(), String> {
+        for data in events {
+            let text = self.assembler.event(&data)?;
+            if !text.is_empty() {
+                on_text(&text);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A tool call whose pieces are still arriving.
 #[derive(Default)]
 struct Partial {
@@ -94,7 +138,7 @@ struct Partial {
 }
 
 /// Reads one protocol's events into a [`Reply`].
-pub struct Assembler {
+struct Assembler {
     wire: Wire,
     text: String,
     calls: Vec<(i64, Partial)>,
@@ -104,7 +148,7 @@ pub struct Assembler {
 }
 
 impl Assembler {
-    pub fn new(wire: Wire) -> Assembler {
+    fn new(wire: Wire) -> Assembler {
         Assembler {
             wire,
             text: String::new(),
@@ -115,7 +159,7 @@ impl Assembler {
     }
 
     /// Reads one event's data; answers the text it adds ("" for none).
-    pub fn event(&mut self, data: &str) -> Result<String, String> {
+    fn event(&mut self, data: &str) -> Result<String, String> {
         if self.wire == Wire::OpenAi && data.trim() == "[DONE]" {
             self.ended = true;
             return Ok(String::new());
@@ -136,7 +180,7 @@ impl Assembler {
 
     /// The whole answer. OpenAI and Anthropic mark their end; a stream cut before it is an
     /// error, not a shorter answer. Gemini ends by closing the stream.
-    pub fn finish(self) -> Result<Reply, String> {
+    fn finish(self) -> Result<Reply, String> {
         if !self.ended && self.wire != Wire::Gemini {
             return Err("the streamed answer stopped before its end".into());
         }
@@ -266,23 +310,15 @@ mod tests {
     use super::*;
 
     fn read(wire: Wire, raw: &str, split_at: usize) -> (Vec<String>, Result<Reply, String>) {
-        let mut events = Events::default();
-        let mut a = Assembler::new(wire);
-        let mut pieces = Vec::new();
-        let bytes = raw.as_bytes();
-        let mut all = Vec::new();
-        for part in bytes.chunks(split_at) {
-            all.extend(events.feed(part).unwrap());
+        let pieces = std::cell::RefCell::new(Vec::new());
+        let on_text = |t: &str| pieces.borrow_mut().push(t.to_string());
+        let mut reader = Reader::new(wire);
+        let mut result = Ok(());
+        for part in raw.as_bytes().chunks(split_at) {
+            result = result.and_then(|()| reader.feed(part, &on_text));
         }
-        all.extend(events.finish().unwrap());
-        for data in all {
-            match a.event(&data) {
-                Ok(t) if !t.is_empty() => pieces.push(t),
-                Ok(_) => {}
-                Err(e) => return (pieces, Err(e)),
-            }
-        }
-        (pieces, a.finish())
+        let reply = result.and_then(|()| reader.finish(&on_text));
+        (pieces.into_inner(), reply)
     }
 
     #[test]
@@ -296,6 +332,19 @@ mod tests {
             }
             got.extend(e.finish().unwrap());
             assert_eq!(got, ["one", "two\nlines", "last"], "split {split}");
+        }
+    }
+
+    #[test]
+    fn characters_cut_between_frames_and_many_lines_in_one_frame_read_whole() {
+        let raw = format!("{}data: héllo ✓ 日本\n\n", ": keep-alive\n".repeat(20_000));
+        for split in [1, 3, raw.len()] {
+            let mut e = Events::default();
+            let mut got = Vec::new();
+            for p in raw.as_bytes().chunks(split) {
+                got.extend(e.feed(p).unwrap());
+            }
+            assert_eq!(got, ["héllo ✓ 日本"], "split {split}");
         }
     }
 

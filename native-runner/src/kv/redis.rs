@@ -53,13 +53,18 @@ fn glob_escape(s: &str) -> String {
     out
 }
 
+/// Where the rows of store `label` live in Redis: every key starts with this.
+pub fn key_prefix(label: &str) -> String {
+    format!("nodetool-edge:{label}:")
+}
+
 impl RedisKv {
     /// Connects once, so a wrong URL or an unreachable server stops start-up.
     pub fn open(url: &str, label: &str) -> Result<RedisKv, KvBackendError> {
         let client = Client::open(url).map_err(err)?;
         let kv = RedisKv {
             client,
-            prefix: format!("nodetool-edge:{label}:"),
+            prefix: key_prefix(label),
             idle: Mutex::new(Vec::new()),
         };
         kv.with(|c| redis::cmd("PING").query::<String>(c))?;

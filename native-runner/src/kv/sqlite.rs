@@ -47,7 +47,7 @@ impl SqliteKv {
                 .map_err(|e| KvBackendError(format!("cannot create {}: {e}", dir.display())))?;
         }
         create_private(path)?;
-        let writer = open_connection(path)?;
+        let mut writer = open_connection(path)?;
         let mode: String = writer
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(err)?;
@@ -57,7 +57,6 @@ impl SqliteKv {
                 path.display()
             )));
         }
-        let mut writer = writer;
         create_or_upgrade(&mut writer).map_err(err)?;
         Ok(SqliteKv {
             path: path.to_path_buf(),

@@ -472,14 +472,11 @@ pub fn list_items(text: &str) -> Vec<String> {
             break;
         };
         let item = after[..end].replace("**", "");
-        let words: Vec<&str> = item.split(crate::graph::pytext::py_isspace).collect();
-        items.push(
-            words
-                .into_iter()
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let words: Vec<&str> = item
+            .split(crate::graph::pytext::py_isspace)
+            .filter(|w| !w.is_empty())
+            .collect();
+        items.push(words.join(" "));
         rest = &after[end + CLOSE.len()..];
     }
     items
