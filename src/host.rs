@@ -15,10 +15,25 @@ impl fmt::Display for KvError {
 
 impl std::error::Error for KvError {}
 
+/// The most keys one [`KeyValue::get_many`] asks for: a bound on what one call holds in memory
+/// (records are small; Spin refuses a batch answer over 128 MiB).
+pub const GET_MANY_MAX: usize = 64;
+
 /// Persistent state: Spin key-value, Workers KV, or SQLite behind the native runner.
 #[allow(async_fn_in_trait)] // hosts are single-threaded wasm; futures need not be Send
 pub trait KeyValue {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    /// The values of `keys` (distinct), in the same order (`None` for a missing key). Callers
+    /// ask for at most [`GET_MANY_MAX`] keys at a time. Hosts that can read many keys in one call (Spin's
+    /// `wasi:keyvalue/batch`, one SQLite transaction, one Redis `MGET`) do; a page of a listing
+    /// is then one read instead of one per item. This default reads them one by one.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.get(key).await?);
+        }
+        Ok(out)
+    }
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Deleting a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), KvError>;

@@ -126,7 +126,7 @@ impl crate::host::Outbound for MemoryHost {
 pub type OtherWrite = Box<dyn FnOnce(&MemoryHost)>;
 
 /// A [`MemoryHost`] with one trait of another store, for code that must cope with it: its
-/// prefix listings counted (on Spin each one reads every key of the store), listings native
+/// reads and prefix listings counted (on Spin each one reads every key of the store), listings native
 /// (Workers KV reads only the keys asked for), or another writer's change landing just before
 /// the first compare-and-swap.
 #[cfg(test)]
@@ -135,6 +135,8 @@ pub struct Watched {
     pub inner: MemoryHost,
     /// Prefix listings so far.
     pub listings: Cell<usize>,
+    /// Calls that read the store (`get` and `get_many` each count once).
+    pub reads: Cell<usize>,
     pub native_listing: bool,
     /// Runs on the inner store before the first swap.
     pub before_first_swap: RefCell<Option<OtherWrite>>,
@@ -179,7 +181,12 @@ impl Watched {
 #[cfg(test)]
 impl KeyValue for Watched {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.reads.set(self.reads.get() + 1);
         self.inner.get(key).await
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.get_many(keys).await
     }
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.inner.set(key, value).await

@@ -32,6 +32,9 @@ impl KeyValue for NativeHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.kv.get(key).map_err(kv_err)
     }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.kv.get_many(keys).map_err(kv_err)
+    }
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.kv.set(key, value).map_err(kv_err)
     }

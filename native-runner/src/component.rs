@@ -9,7 +9,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use wasmtime_wasi_http::handler::ProxyPre;
 
 use crate::bindings::fermyon::spin::{key_value, variables};
-use crate::bindings::wasi::keyvalue::{atomics, store};
+use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 use crate::host_state::HostState;
 use crate::key_value_host::SpinKeyValue;
 use crate::variables_host::SpinVariables;
@@ -67,6 +67,7 @@ pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
     key_value::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
     store::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
     atomics::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
+    batch::add_to_linker::<HostState, SpinKeyValue>(&mut linker, HostState::kv_view)?;
     variables::add_to_linker::<HostState, SpinVariables>(&mut linker, HostState::variables_view)?;
     Ok(linker)
 }

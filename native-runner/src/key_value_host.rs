@@ -9,7 +9,7 @@ use std::sync::Arc;
 use wasmtime::component::{HasData, Resource, ResourceTable};
 
 use crate::bindings::fermyon::spin::key_value::{Error, Host, HostStore};
-use crate::bindings::wasi::keyvalue::{atomics, store};
+use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 use crate::kv::{Cas, KvBackend, KvBackendError, OpenStore};
 
 /// The only label the component may open (declared in `spin.toml` as well).
@@ -325,5 +325,22 @@ impl atomics::Host for KvView<'_> {
             Ok(Some(fresh)) => Err(atomics::CasError::CasFailed(self.table.push(fresh)?)),
             Err(e) => Err(atomics::CasError::StoreError(e)),
         })
+    }
+}
+
+impl batch::Host for KvView<'_> {
+    /// Every key paired with its value or none, in the order asked: the backend reads them
+    /// together (one SQLite transaction, one Redis `MGET`).
+    async fn get_many(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
+        let backend = self.backend_of(&bucket)?;
+        read(backend, move |b| {
+            let values = b.get_many(&keys)?;
+            Ok(keys.into_iter().zip(values).collect())
+        })
+        .await
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
 use crate::store::index::{Cap, Counter, Entries, Entry, Index};
-use crate::store::records::{get_json, owner_marker, put_json, seg};
+use crate::store::records::{get_all, get_json, owner_marker, put_json, read_page, seg};
 
 pub const FORMAT: u32 = 1;
 pub const FOLDER: &str = "folder";
@@ -292,21 +292,17 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         limit: usize,
     ) -> Result<(Vec<AssetRecord>, bool), ApiError> {
         let entries = self.entries(user_id, parent_id).await?;
-        let mut rest = entries
+        let rest = entries
             .iter()
             .filter(|(id, e)| (after.is_empty() || id.as_str() > after) && keep(e))
-            .map(|(id, _)| id)
-            .peekable();
-        let mut out = Vec::new();
-        while out.len() < limit {
-            let Some(id) = rest.next() else { break };
-            if let Some(r) = self.get(id).await?
-                && r.user_id == user_id
-            {
-                out.push(r);
-            }
-        }
-        Ok((out, rest.peek().is_some()))
+            .map(|(id, _)| id.as_str());
+        let kept = read_page(self.kv, rest, limit, record_key, |_, bytes| {
+            let r: AssetRecord =
+                serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+            Ok((r.user_id == user_id).then_some(r))
+        })
+        .await?;
+        Ok((kept.items, kept.more))
     }
 
     /// The records below folder `root`, read folder by folder down to `depth` levels (the
@@ -321,18 +317,18 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         let mut seen = std::collections::HashSet::from([root.id.clone()]);
         let mut open = vec![(root.id.clone(), 1usize)];
         while let Some((folder, level)) = open.pop() {
-            for id in self
-                .folder(&root.user_id, &folder)
-                .entries()
-                .await?
+            let entries = self.folder(&root.user_id, &folder).entries().await?;
+            let keys: Vec<String> = entries
                 .into_keys()
-            {
-                if !seen.insert(id.clone()) {
+                .filter(|id| seen.insert(id.clone()))
+                .map(|id| record_key(&id))
+                .collect();
+            for bytes in get_all(self.kv, &keys).await?.into_iter().flatten() {
+                let r: AssetRecord =
+                    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+                if r.user_id != root.user_id {
                     continue;
                 }
-                let Some(r) = self.get(&id).await?.filter(|r| r.user_id == root.user_id) else {
-                    continue;
-                };
                 if r.is_folder() && level < depth {
                     open.push((r.id.clone(), level + 1));
                 }

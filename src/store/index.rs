@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::store::records::seg;
+use crate::store::records::{get_all, seg};
 
 /// Attempts of one change against writers that keep getting there first. Each attempt is a
 /// read and a swap of one small record, so this bounds a request's work, not its wait.
@@ -137,12 +137,11 @@ impl<'a, K: KeyValue> Index<'a, K> {
     /// The entries kept one key per item (Workers KV).
     async fn read_items(&self) -> Result<Entries, ApiError> {
         let mut entries = Entries::new();
-        for key in self.kv.list_prefix(&self.item_prefix()).await? {
-            if let Some(bytes) = self.kv.get(&key).await? {
-                let item: Item =
-                    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
-                entries.insert(item.id, item.entry);
-            }
+        let keys = self.kv.list_prefix(&self.item_prefix()).await?;
+        for bytes in get_all(self.kv, &keys).await?.into_iter().flatten() {
+            let item: Item =
+                serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+            entries.insert(item.id, item.entry);
         }
         Ok(entries)
     }

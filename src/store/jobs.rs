@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
 use crate::store::index::{Entry, Index, newest_first};
-use crate::store::records::{get_json, seg};
+use crate::store::records::{get_json, read_page, seg};
 
 pub const KIND: &str = "jobs";
 pub const NOT_FOUND: &str = "Job not found";
@@ -192,18 +192,23 @@ impl<'a, K: KeyValue> JobStore<'a, K> {
     /// The owner's jobs, newest first; with `running_only`, those still running.
     pub async fn list(&self, owner: &str, running_only: bool) -> Result<Vec<JobRecord>, ApiError> {
         let entries = self.index(owner).entries().await?;
-        let mut out = Vec::new();
-        for (id, entry) in newest_first(&entries) {
-            if running_only && entry.class.as_deref() != Some(Status::Running.name()) {
-                continue;
-            }
-            if let Some(job) = self.get(owner, id).await?
-                && (!running_only || job.status == Status::Running)
-            {
-                out.push(job);
-            }
-        }
-        Ok(out)
+        let ids = newest_first(&entries)
+            .into_iter()
+            .filter(|(_, e)| !running_only || e.class.as_deref() == Some(Status::Running.name()))
+            .map(|(id, _)| id.as_str());
+        let kept = read_page(
+            self.kv,
+            ids,
+            usize::MAX,
+            |id| record_key(owner, id),
+            |_, raw| {
+                let job: JobRecord =
+                    serde_json::from_slice(&raw).map_err(|_| ApiError::Internal(UNREADABLE))?;
+                Ok((!running_only || job.status == Status::Running).then_some(job))
+            },
+        )
+        .await?;
+        Ok(kept.items)
     }
 
     /// Moves a running job to `status` (a finished one), and answers the job as it now is:

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::token::sha256_hex;
-use crate::host::KeyValue;
+use crate::host::{GET_MANY_MAX, KeyValue};
 use crate::http::error::ApiError;
 
 const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -74,6 +74,69 @@ pub async fn put_json<T: Serialize, K: KeyValue>(
     Ok(())
 }
 
+/// The values of `keys` in order, read [`GET_MANY_MAX`] at a time.
+pub async fn get_all<K: KeyValue>(
+    kv: &K,
+    keys: &[String],
+) -> Result<Vec<Option<Vec<u8>>>, ApiError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for batch in keys.chunks(GET_MANY_MAX) {
+        let values = kv.get_many(batch).await?;
+        if values.len() != batch.len() {
+            return Err(crate::host::KvError(
+                "a batch read answered the wrong number of values".into(),
+            )
+            .into());
+        }
+        out.extend(values);
+    }
+    Ok(out)
+}
+
+/// One page read from the records of a listing's ids.
+pub struct Kept<'i, T> {
+    pub items: Vec<T>,
+    /// The id of the last item kept.
+    pub last: Option<&'i str>,
+    /// Whether ids remain after those read.
+    pub more: bool,
+}
+
+/// Up to `limit` items made by `keep` from the records of `ids` (at `key_of(id)`), in order.
+/// The records are read a batch at a time, each batch the number of items still missing, so
+/// a page whose records are all there costs one read per [`GET_MANY_MAX`] items; a record
+/// that is missing or that `keep` turns down (`Ok(None)`) is skipped and the next id read.
+pub async fn read_page<'i, K: KeyValue, T>(
+    kv: &K,
+    ids: impl Iterator<Item = &'i str>,
+    limit: usize,
+    key_of: impl Fn(&str) -> String,
+    mut keep: impl FnMut(&str, Vec<u8>) -> Result<Option<T>, ApiError>,
+) -> Result<Kept<'i, T>, ApiError> {
+    let mut ids = ids.peekable();
+    let mut kept = Kept {
+        items: Vec::new(),
+        last: None,
+        more: false,
+    };
+    while kept.items.len() < limit {
+        let want = (limit - kept.items.len()).min(GET_MANY_MAX);
+        let batch: Vec<&str> = ids.by_ref().take(want).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let keys: Vec<String> = batch.iter().map(|id| key_of(id)).collect();
+        for (id, value) in batch.into_iter().zip(get_all(kv, &keys).await?) {
+            if let Some(item) = value.map(|v| keep(id, v)).transpose()?.flatten() {
+                kept.items.push(item);
+                kept.last = Some(id);
+            }
+        }
+    }
+    kept.more = ids.peek().is_some();
+    Ok(kept)
+}
+
 /// Every record under `prefix`, in key order.
 pub async fn list_json<T: DeserializeOwned, K: KeyValue>(
     kv: &K,
@@ -83,10 +146,8 @@ pub async fn list_json<T: DeserializeOwned, K: KeyValue>(
     let mut keys = kv.list_prefix(prefix).await?;
     keys.sort();
     let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        if let Some(r) = get_json(kv, &key, unreadable).await? {
-            out.push(r);
-        }
+    for bytes in get_all(kv, &keys).await?.into_iter().flatten() {
+        out.push(serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(unreadable))?);
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
 use crate::store::index::{Cap, Entry, Index, newest_first};
-use crate::store::records::{get_json, owner_marker, put_json, seg};
+use crate::store::records::{get_json, owner_marker, put_json, read_page, seg};
 use crate::workflow::WorkflowRecord;
 
 pub const KIND: &str = "workflows";
@@ -84,18 +84,11 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         get_json(self.kv, &record_key(id), UNREADABLE).await
     }
 
-    /// The rendered answer of the caller's workflow `id`, if it is theirs; a record written
-    /// before answers were kept with it is rendered now.
-    async fn load_rendered(
-        &self,
-        user_id: &str,
-        id: &str,
-    ) -> Result<Option<Box<RawValue>>, ApiError> {
-        let Some(bytes) = self.kv.get(&record_key(id)).await? else {
-            return Ok(None);
-        };
+    /// The rendered answer kept in the stored record `bytes`, if it is `user_id`'s; a record
+    /// written before answers were kept with it is rendered now.
+    fn rendered_of(user_id: &str, bytes: &[u8]) -> Result<Option<Box<RawValue>>, ApiError> {
         let listed: Listed =
-            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+            serde_json::from_slice(bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
         if listed.user_id != user_id {
             return Ok(None);
         }
@@ -106,7 +99,7 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
             return Ok(Some(rendered));
         }
         let record: WorkflowRecord =
-            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+            serde_json::from_slice(bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
         Ok(Some(render(&record)?))
     }
 
@@ -181,29 +174,101 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         let mut rest = ordered
             .into_iter()
             .filter(|(_, e)| run_mode.is_none() || e.class.as_deref() == run_mode)
-            .map(|(id, _)| id)
-            .peekable();
+            .map(|(id, _)| id.as_str());
         if !cursor.is_empty() && !rest.by_ref().any(|id| id == cursor) {
             return Ok(Page {
                 workflows: Vec::new(),
                 next: String::new(),
             });
         }
-        let mut workflows = Vec::new();
-        let mut last = "";
-        while workflows.len() < limit {
-            let Some(id) = rest.next() else { break };
-            // An entry whose record is gone (a crash between the two writes) or was taken
-            // over by another user's create of the same id is skipped.
-            if let Some(w) = self.load_rendered(user_id, id).await? {
-                workflows.push(w);
-                last = id;
-            }
-        }
-        let next = match rest.peek() {
-            Some(_) if !workflows.is_empty() => last.to_string(),
+        // An entry whose record is gone (a crash between the two writes) or was taken over
+        // by another user's create of the same id is skipped.
+        let kept = read_page(self.kv, rest, limit, record_key, |_, bytes| {
+            Self::rendered_of(user_id, &bytes)
+        })
+        .await?;
+        let next = match kept.last {
+            Some(last) if kept.more => last.to_string(),
             _ => String::new(),
         };
+        let workflows = kept.items;
         Ok(Page { workflows, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+    use serde_json::json;
+
+    use super::*;
+    use crate::host::GET_MANY_MAX;
+    use crate::memory_host::Watched;
+
+    fn workflow(id: &str, user: &str, minute: usize) -> WorkflowRecord {
+        let at = format!("2026-01-01T00:{:02}:{:02}.000000", minute / 60, minute % 60);
+        serde_json::from_value(json!({
+            "format": 1, "id": id, "user_id": user, "access": "private",
+            "created_at": at, "updated_at": at, "name": id, "tool_name": null,
+            "tags": [], "description": "", "package_name": "", "path": null,
+            "thumbnail": null, "thumbnail_url": null, "graph": {"nodes": [], "edges": []},
+            "settings": {}, "run_mode": null, "workspace_id": null, "html_app": null
+        }))
+        .unwrap()
+    }
+
+    fn ids(page: &Page) -> Vec<String> {
+        page.workflows
+            .iter()
+            .map(|w| {
+                let v: serde_json::Value = serde_json::from_str(w.get()).unwrap();
+                v["id"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_page_reads_its_records_a_batch_at_a_time_and_skips_lost_ones() {
+        let host = Watched::new();
+        let store = WorkflowStore::new(&host);
+        for i in 0..150 {
+            block_on(store.save(&workflow(&format!("w{i:03}"), "u1", i), None)).unwrap();
+        }
+        // Newest first: w149 .. w000. Two records of the first page are gone, as after a crash
+        // between the index write and the record's, and one was taken over by another user.
+        block_on(host.inner.delete(&record_key("w148"))).unwrap();
+        block_on(host.inner.delete(&record_key("w100"))).unwrap();
+        let mut stolen = workflow("w120", "u2", 120);
+        stolen.user_id = "u2".into();
+        block_on(
+            host.inner
+                .set(&record_key("w120"), &serde_json::to_vec(&stolen).unwrap()),
+        )
+        .unwrap();
+
+        host.reads.set(0);
+        let page = block_on(store.page("u1", None, "", 100)).unwrap();
+        let expected: Vec<String> = (0..150)
+            .rev()
+            .filter(|i| ![148, 120, 100].contains(i))
+            .take(100)
+            .map(|i| format!("w{i:03}"))
+            .collect();
+        assert_eq!(ids(&page), expected);
+        assert_eq!(page.next, expected[99]);
+        // The index, then 64 records (three of them skipped), then the 39 still missing.
+        assert_eq!(GET_MANY_MAX, 64);
+        assert_eq!(host.reads.get(), 3);
+
+        // The rest from the cursor, and an empty `next` on the last page.
+        let rest = block_on(store.page("u1", None, &page.next, 100)).unwrap();
+        assert_eq!(ids(&rest).len(), 147 - 100);
+        assert_eq!(ids(&rest).last().map(String::as_str), Some("w000"));
+        assert_eq!(rest.next, "");
+
+        // A page that ends exactly at the last workflow says so.
+        let exact = block_on(store.page("u1", None, &page.next, 47)).unwrap();
+        assert_eq!(ids(&exact).len(), 47);
+        assert_eq!(exact.next, "");
     }
 }

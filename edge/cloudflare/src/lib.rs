@@ -45,6 +45,12 @@ impl KeyValue for WorkersHost {
         self.kv.get(key).bytes().await.map_err(kv_error)
     }
 
+    /// The reads go out together: each is a round trip to KV, and a page waits for one
+    /// instead of one per item.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await
+    }
+
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.kv
             .put_bytes(key, value)

@@ -24,7 +24,7 @@ use spin_sdk::http_component;
 use spin_sdk::key_value;
 use spin_sdk::variables;
 use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
-use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
 struct SpinHost {
     /// Shared with the bodies of stored objects, which read their chunks after `handle`
@@ -115,6 +115,20 @@ fn wasi_kv_error(e: wasi_store::Error) -> KvError {
 impl KeyValue for SpinHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.store.get(key).map_err(kv_error)
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Spin's SQLite store answers only the keys it found, in no set order.
+        let mut found: std::collections::HashMap<String, Vec<u8>> =
+            batch::get_many(&self.bucket, keys)
+                .map_err(wasi_kv_error)?
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect();
+        Ok(keys.iter().map(|k| found.remove(k)).collect())
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {

@@ -39,6 +39,11 @@ impl std::error::Error for KvBackendError {}
 /// One labelled store. Calls block; the host runs them off the async executor.
 pub trait KvBackend: Send + Sync + 'static {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError>;
+    /// The values of `keys` in order, read together where the backend can (this default reads
+    /// them one by one).
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvBackendError> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
     /// Durable when it returns: a SIGKILL right after loses nothing.
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvBackendError>;
     fn delete(&self, key: &str) -> Result<(), KvBackendError>;
@@ -88,6 +93,11 @@ impl<'a> CoreKv<'a> {
 impl KeyValue for CoreKv<'_> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.backend.get(key).map_err(|e| KvError(e.to_string()))
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.backend
+            .get_many(keys)
+            .map_err(|e| KvError(e.to_string()))
     }
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.check_writable()?;

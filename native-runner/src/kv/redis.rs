@@ -111,6 +111,15 @@ impl KvBackend for RedisKv {
         self.with(|c| redis::cmd("GET").arg(&k).query(c))
     }
 
+    /// One `MGET`: one round trip for a whole page.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvBackendError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ks: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        self.with(|c| redis::cmd("MGET").arg(&ks).query(c))
+    }
+
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvBackendError> {
         let k = self.key(key);
         self.with(|c| redis::cmd("SET").arg(&k).arg(value).query::<()>(c))

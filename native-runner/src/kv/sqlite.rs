@@ -76,6 +76,11 @@ impl SqliteKv {
             None => open_connection(&self.path)?,
         };
         let out = f(&conn).map_err(err);
+        // A connection left inside a transaction would answer every later read from its old
+        // snapshot; it is closed instead of pooled.
+        if !conn.is_autocommit() {
+            return out;
+        }
         let mut pool = self.readers.lock().map_err(err)?;
         if pool.len() < MAX_IDLE_READERS {
             pool.push(conn);
@@ -166,6 +171,24 @@ impl KvBackend for SqliteKv {
             ))?
             .query_row(params![self.label, key], |r| r.get(0))
             .optional()
+        })
+    }
+
+    /// One read transaction for all of them: SQLite's cost of a lookup this size is mostly
+    /// beginning and ending the transaction (its file locks), and one snapshot answers all.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvBackendError> {
+        self.read(|c| {
+            // Rolled back when dropped; only reads happen inside it.
+            let tx = c.unchecked_transaction()?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT value FROM {TABLE} WHERE store = ?1 AND key = ?2"
+            ))?;
+            keys.iter()
+                .map(|k| {
+                    stmt.query_row(params![self.label, k], |r| r.get(0))
+                        .optional()
+                })
+                .collect()
         })
     }
 

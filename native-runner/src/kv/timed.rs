@@ -29,6 +29,10 @@ impl KvBackend for TimedKv {
         self.timed("get", |b| b.get(key))
     }
 
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvBackendError> {
+        self.timed("get_many", |b| b.get_many(keys))
+    }
+
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvBackendError> {
         self.timed("set", |b| b.set(key, value))
     }
