@@ -7,7 +7,7 @@ use crate::config::quotas::Quota;
 use crate::graph;
 use crate::host::Host;
 use crate::http::error::ApiError;
-use crate::http::response::{Response, ok_json};
+use crate::http::response::{Response, json_bytes, ok_json};
 use crate::store::index::Cap;
 use crate::store::layout;
 use crate::store::workflows::WorkflowStore;
@@ -48,7 +48,7 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
     let page = WorkflowStore::new(ctx.host)
         .page(&ctx.identity.user_id, run_mode.as_deref(), &cursor, limit)
         .await?;
-    Ok(ok_json(&page))
+    Ok(json_bytes(http::StatusCode::OK, page.to_json()))
 }
 
 /// `POST`: a new workflow with a fresh 32-hex-character id.

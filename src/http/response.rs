@@ -86,7 +86,14 @@ impl http_body::Body for Body<'_> {
 /// A compact JSON body, as FastAPI serialises it.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
     // Serialising our own plain data types cannot fail.
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    json_bytes(
+        status,
+        serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()),
+    )
+}
+
+/// `body`, JSON already, as the answer.
+pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     let mut resp = http::Response::new(Bytes::from(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(

@@ -208,7 +208,7 @@ mod tests {
         page.workflows
             .iter()
             .map(|w| {
-                let v: serde_json::Value = serde_json::from_str(w.get()).unwrap();
+                let v: serde_json::Value = serde_json::from_str(w.as_str()).unwrap();
                 v["id"].as_str().unwrap().to_string()
             })
             .collect()

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
 use crate::store::index::{Cap, Entry, Index, newest_first};
-use crate::store::records::{get_json, owner_marker, put_json, read_page, seg};
+use crate::store::records::{get_json, owner_marker, read_page, seg};
 use crate::workflow::WorkflowRecord;
 
 pub const KIND: &str = "workflows";
@@ -41,15 +41,46 @@ pub fn entry_of(record: &WorkflowRecord) -> Entry {
 }
 
 /// One page of a listing and the cursor of the next (`""` on the last page, as NodeTool).
-#[derive(serde::Serialize)]
 pub struct Page {
     pub next: String,
     /// Each workflow's response, as GET answers it.
-    pub workflows: Vec<Box<RawValue>>,
+    pub workflows: Vec<Answer>,
 }
 
-/// What a listing reads of a stored record: whose it is and its rendered answer. The graph
-/// and the other fields are skipped unparsed.
+impl Page {
+    /// The page as NodeTool answers it: `{"next": ..., "workflows": [...]}`, the answers
+    /// copied in as they are.
+    pub fn to_json(&self) -> Vec<u8> {
+        let next = serde_json::to_string(&self.next).unwrap_or_else(|_| "\"\"".into());
+        let size = self.workflows.iter().map(|w| w.0.len() + 1).sum::<usize>();
+        let mut out = Vec::with_capacity(size + next.len() + 32);
+        out.extend_from_slice(b"{\"next\":");
+        out.extend_from_slice(next.as_bytes());
+        out.extend_from_slice(b",\"workflows\":[");
+        for (i, w) in self.workflows.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(w.0.as_bytes());
+        }
+        out.extend_from_slice(b"]}");
+        out
+    }
+}
+
+/// A workflow's response as JSON text: the one `save` kept in its record (made by
+/// `serde_json`, so JSON), or one rendered now.
+pub struct Answer(String);
+
+impl Answer {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a listing reads of a record in an earlier layout (see [`kept_answer`] for today's):
+/// whose it is and its rendered answer, if one was kept. The graph and the other fields are
+/// skipped unparsed.
 #[derive(Deserialize)]
 struct Listed {
     user_id: String,
@@ -66,9 +97,77 @@ const RENDERED_AS: u32 = 1;
 const UNREADABLE: &str = "A stored workflow could not be read";
 const UNWRITABLE: &str = "Workflow could not be stored";
 
-fn render(record: &WorkflowRecord) -> Result<Box<RawValue>, ApiError> {
-    serde_json::value::to_raw_value(&record.to_response())
-        .map_err(|_| ApiError::Internal(UNREADABLE))
+fn render(record: &WorkflowRecord) -> Result<String, ApiError> {
+    serde_json::to_string(&record.to_response()).map_err(|_| ApiError::Internal(UNREADABLE))
+}
+
+/// A record as `save` stores it: one JSON object that every reader of a `WorkflowRecord`
+/// parses as before, whose first members are, in this order, the answer's shape, the owner,
+/// the answer's length in bytes and the answer itself:
+///
+/// `{"rendered_as":1,"owner":"u1","rendered_len":812,"rendered":{...},"format":1,...}`
+///
+/// A listing then finds the owner and the answer by their places ([`kept_answer`]) and copies
+/// the answer out, where parsing the whole record (graph included) took most of a listing's
+/// time inside the component.
+fn encode(record: &WorkflowRecord) -> Result<Vec<u8>, ApiError> {
+    let unwritable = |_| ApiError::Internal(UNWRITABLE);
+    let rendered = serde_json::to_string(&record.to_response()).map_err(unwritable)?;
+    let owner = serde_json::to_string(&record.user_id).map_err(unwritable)?;
+    let fields = serde_json::to_vec(record).map_err(unwritable)?;
+    let rest = fields
+        .strip_prefix(b"{")
+        .ok_or(ApiError::Internal(UNWRITABLE))?;
+    let head = format!(
+        "{{\"rendered_as\":{RENDERED_AS},\"owner\":{owner},\"rendered_len\":{},\"rendered\":",
+        rendered.len()
+    );
+    let mut out = Vec::with_capacity(head.len() + rendered.len() + fields.len() + 1);
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(rendered.as_bytes());
+    if rest != b"}" {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
+/// The owner and the kept answer of a record [`encode`] wrote, read from its first members
+/// without parsing the rest; `None` for a record in any other layout (an earlier version's, or
+/// an answer of another shape), which the caller parses instead.
+fn kept_answer(bytes: &[u8]) -> Option<(String, &str)> {
+    let rest = bytes.strip_prefix(b"{\"rendered_as\":")?;
+    let (shape, rest) = leading_number(rest)?;
+    if shape != RENDERED_AS as usize {
+        return None;
+    }
+    let rest = rest.strip_prefix(b",\"owner\":")?;
+    let mut strings = serde_json::Deserializer::from_slice(rest).into_iter::<String>();
+    let owner = strings.next()?.ok()?;
+    let rest = rest.get(strings.byte_offset()..)?;
+    let rest = rest.strip_prefix(b",\"rendered_len\":")?;
+    let (len, rest) = leading_number(rest)?;
+    let rest = rest.strip_prefix(b",\"rendered\":")?;
+    let answer = rest.get(..len)?;
+    // The answer is an object and the record goes on after it: a length that does not land
+    // there is not a record this layout wrote.
+    if !(answer.first() == Some(&b'{')
+        && answer.last() == Some(&b'}')
+        && matches!(rest.get(len), Some(b',' | b'}')))
+    {
+        return None;
+    }
+    Some((owner, std::str::from_utf8(answer).ok()?))
+}
+
+/// The decimal number `bytes` starts with, and what follows it.
+fn leading_number(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 12 {
+        return None;
+    }
+    let n = std::str::from_utf8(&bytes[..digits]).ok()?.parse().ok()?;
+    Some((n, &bytes[digits..]))
 }
 
 pub struct WorkflowStore<'a, K: KeyValue> {
@@ -84,9 +183,12 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         get_json(self.kv, &record_key(id), UNREADABLE).await
     }
 
-    /// The rendered answer kept in the stored record `bytes`, if it is `user_id`'s; a record
-    /// written before answers were kept with it is rendered now.
-    fn rendered_of(user_id: &str, bytes: &[u8]) -> Result<Option<Box<RawValue>>, ApiError> {
+    /// The answer kept in the stored record `bytes`, if it is `user_id`'s; a record written
+    /// before answers were kept with it is rendered now.
+    fn answer_of(user_id: &str, bytes: &[u8]) -> Result<Option<Answer>, ApiError> {
+        if let Some((owner, answer)) = kept_answer(bytes) {
+            return Ok((owner == user_id).then(|| Answer(answer.to_string())));
+        }
         let listed: Listed =
             serde_json::from_slice(bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
         if listed.user_id != user_id {
@@ -96,11 +198,11 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
             .rendered
             .filter(|_| listed.rendered_as == RENDERED_AS)
         {
-            return Ok(Some(rendered));
+            return Ok(Some(Answer(rendered.get().to_string())));
         }
         let record: WorkflowRecord =
             serde_json::from_slice(bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
-        Ok(Some(render(&record)?))
+        Ok(Some(Answer(render(&record)?)))
     }
 
     /// A workflow the caller may read: their own, or a public one (reference 4.3 lookup).
@@ -133,11 +235,10 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         Index::new(self.kv, KIND, &record.user_id)
             .put(&record.id, entry_of(record), cap)
             .await?;
-        let mut stored =
-            serde_json::to_value(record).map_err(|_| ApiError::Internal(UNWRITABLE))?;
-        stored["rendered"] = record.to_response();
-        stored["rendered_as"] = RENDERED_AS.into();
-        put_json(self.kv, &record_key(&record.id), &stored, UNWRITABLE).await
+        self.kv
+            .set(&record_key(&record.id), &encode(record)?)
+            .await?;
+        Ok(())
     }
 
     pub async fn delete(&self, user_id: &str, id: &str) -> Result<(), ApiError> {
@@ -184,7 +285,7 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         // An entry whose record is gone (a crash between the two writes) or was taken over
         // by another user's create of the same id is skipped.
         let kept = read_page(self.kv, rest, limit, record_key, |_, bytes| {
-            Self::rendered_of(user_id, &bytes)
+            Self::answer_of(user_id, &bytes)
         })
         .await?;
         let next = match kept.last {
@@ -221,10 +322,103 @@ mod tests {
         page.workflows
             .iter()
             .map(|w| {
-                let v: serde_json::Value = serde_json::from_str(w.get()).unwrap();
+                let v: serde_json::Value = serde_json::from_str(w.as_str()).unwrap();
                 v["id"].as_str().unwrap().to_string()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_stored_record_keeps_its_owner_and_answer_up_front_and_stays_a_record() {
+        let mut w = workflow("w1", "u1", 1);
+        // An owner that JSON must escape, and a graph with text in it.
+        w.user_id = "ü \"quoted\" \\ id".into();
+        w.graph = json!({"nodes": [{"id": "a", "type": "nodetool.constant.String",
+            "data": {"value": "}, \"rendered\": {"}}], "edges": []});
+        let bytes = encode(&w).unwrap();
+
+        let (owner, answer) = kept_answer(&bytes).expect("today's layout is read in place");
+        assert_eq!(owner, w.user_id);
+        let answer: serde_json::Value = serde_json::from_str(answer).unwrap();
+        assert_eq!(answer, w.to_response());
+
+        // Every other reader still parses the whole record.
+        let back: WorkflowRecord = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&w).unwrap()
+        );
+        let any: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(any["rendered"], w.to_response());
+
+        // Whose it is decides what a listing sees.
+        assert!(
+            WorkflowStore::<Watched>::answer_of(&w.user_id, &bytes)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            WorkflowStore::<Watched>::answer_of("u2", &bytes)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn records_of_other_layouts_are_parsed_instead() {
+        let w = workflow("w1", "u1", 1);
+        // The earlier layout: the record's members, then the answer and its shape at the end.
+        let mut earlier = serde_json::to_value(&w).unwrap();
+        earlier["rendered"] = w.to_response();
+        earlier["rendered_as"] = RENDERED_AS.into();
+        // Older still: no answer kept at all.
+        let plain = serde_json::to_value(&w).unwrap();
+        // Today's, with a length that does not land at the answer's end.
+        let good = String::from_utf8(encode(&w).unwrap()).unwrap();
+        let len = w.to_response().to_string().len();
+        let off = good.replacen(
+            &format!("\"rendered_len\":{len}"),
+            &format!("\"rendered_len\":{}", len - 1),
+            1,
+        );
+        // And one kept by a version that answered differently.
+        let shape = good.replacen("{\"rendered_as\":1,", "{\"rendered_as\":0,", 1);
+        for bytes in [
+            serde_json::to_vec(&earlier).unwrap(),
+            serde_json::to_vec(&plain).unwrap(),
+            off.into_bytes(),
+            shape.into_bytes(),
+        ] {
+            assert!(kept_answer(&bytes).is_none());
+            let answer = WorkflowStore::<Watched>::answer_of("u1", &bytes)
+                .unwrap()
+                .expect("u1's");
+            let answer: serde_json::Value = serde_json::from_str(answer.as_str()).unwrap();
+            assert_eq!(answer, w.to_response());
+        }
+        assert!(WorkflowStore::<Watched>::answer_of("u1", b"{\"rendered_as\":1,").is_err());
+    }
+
+    #[test]
+    fn a_page_is_nodetools_json() {
+        let page = Page {
+            next: "a \"b\"".into(),
+            workflows: vec![
+                Answer("{\"id\":\"x\"}".into()),
+                Answer("{\"id\":\"y\"}".into()),
+            ],
+        };
+        let v: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
+        assert_eq!(
+            v,
+            json!({"next": "a \"b\"", "workflows": [{"id": "x"}, {"id": "y"}]})
+        );
+        let empty = Page {
+            next: String::new(),
+            workflows: Vec::new(),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&empty.to_json()).unwrap();
+        assert_eq!(v, json!({"next": "", "workflows": []}));
     }
 
     #[test]
