@@ -256,6 +256,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn many_keys_are_read_in_order_and_the_reader_goes_back_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let kv = SqliteKv::open(&dir.path().join("kv.sqlite3"), "default").unwrap();
+        kv.set("a", b"1").unwrap();
+        kv.set("c", b"3").unwrap();
+        let keys = ["c", "missing", "a"].map(String::from);
+        assert_eq!(
+            kv.get_many(&keys).unwrap(),
+            [Some(b"3".to_vec()), None, Some(b"1".to_vec())]
+        );
+        assert_eq!(kv.get_many(&[]).unwrap(), Vec::<Option<Vec<u8>>>::new());
+        // The pooled reader left its transaction: it sees a write made after the batch.
+        kv.set("a", b"2").unwrap();
+        assert_eq!(kv.get("a").unwrap().as_deref(), Some(&b"2"[..]));
+        assert_eq!(kv.get_many(&keys[2..]).unwrap(), [Some(b"2".to_vec())]);
+        let pooled = kv.readers.lock().unwrap();
+        assert!(!pooled.is_empty());
+        assert!(pooled.iter().all(Connection::is_autocommit));
+    }
+
+    #[test]
     fn set_get_delete_keys_roundtrip_and_persist() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/kv.sqlite3");
