@@ -96,6 +96,14 @@ pub trait Clock {
     fn now_micros(&self) -> i64;
 }
 
+/// Waiting inside a request: a provider's task polled until it is done (kie.ai). Each host
+/// waits with its own timer (a `wasi:clocks` pollable on Spin and the runner, a JavaScript
+/// timeout on Workers) so the instance sits idle meanwhile instead of spinning.
+#[allow(async_fn_in_trait)]
+pub trait Timer {
+    async fn sleep(&self, ms: u64);
+}
+
 /// Cryptographically secure randomness from the platform.
 pub trait Entropy {
     fn fill(&self, buf: &mut [u8]);
@@ -195,6 +203,12 @@ pub trait Outbound {
 }
 
 /// Everything a request may need from its host.
-pub trait Host: KeyValue + Variables + Clock + Entropy + Logger + ModelCache + Outbound {}
+pub trait Host:
+    KeyValue + Variables + Clock + Timer + Entropy + Logger + ModelCache + Outbound
+{
+}
 
-impl<T: KeyValue + Variables + Clock + Entropy + Logger + ModelCache + Outbound> Host for T {}
+impl<T: KeyValue + Variables + Clock + Timer + Entropy + Logger + ModelCache + Outbound> Host
+    for T
+{
+}

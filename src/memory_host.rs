@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
-use crate::host::{Clock, Entropy, KeyValue, KvError, Logger, Variables};
+use crate::host::{Clock, Entropy, KeyValue, KvError, Logger, Timer, Variables};
 
 #[derive(Default)]
 pub struct MemoryHost {
@@ -15,6 +15,8 @@ pub struct MemoryHost {
     pub logs: RefCell<Vec<String>>,
     /// Canned answers by URL; any other URL is denied.
     pub outbound: RefCell<HashMap<String, crate::host::OutboundResponse>>,
+    /// Milliseconds waited so far.
+    pub slept: Cell<u64>,
 }
 
 impl MemoryHost {
@@ -68,6 +70,15 @@ impl KeyValue for MemoryHost {
 impl Variables for MemoryHost {
     async fn variable(&self, name: &str) -> Option<String> {
         self.vars.get(name).cloned()
+    }
+}
+
+/// Waiting moves the clock on instead of waiting; what was waited for is recorded.
+impl Timer for MemoryHost {
+    async fn sleep(&self, ms: u64) {
+        self.slept.set(self.slept.get() + ms);
+        self.clock
+            .set(self.clock.get() + i64::try_from(ms).unwrap_or(i64::MAX / 2) * 1000);
     }
 }
 

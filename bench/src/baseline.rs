@@ -14,7 +14,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use nodetool_edge::config::VARIABLE_NAMES;
 use nodetool_edge::host::{
-    Clock, Entropy, KeyValue, KvError, Logger, Outbound, OutboundError, OutboundRequest, Variables,
+    Clock, Entropy, KeyValue, KvError, Logger, Outbound, OutboundError, OutboundRequest, Timer,
+    Variables,
 };
 use nodetool_edge_runner::kv::KvBackend;
 use nodetool_edge_runner::kv::sqlite::SqliteKv;
@@ -63,6 +64,12 @@ impl KeyValue for NativeHost {
 impl Variables for NativeHost {
     async fn variable(&self, name: &str) -> Option<String> {
         self.vars.get(name).cloned()
+    }
+}
+
+impl Timer for NativeHost {
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
 }
 

@@ -14,6 +14,7 @@ pub const DEFAULT_OPENAI_BASE: &str = "https://api.openai.com/v1";
 pub const DEFAULT_ANTHROPIC_BASE: &str = "https://api.anthropic.com";
 pub const DEFAULT_GEMINI_BASE: &str = "https://generativelanguage.googleapis.com";
 pub const DEFAULT_SERPAPI_BASE: &str = "https://serpapi.com";
+pub const DEFAULT_KIE_BASE: &str = "https://api.kie.ai";
 /// Longest wait for an upstream's first byte, and then between pieces of a stream. A local
 /// model may take minutes to load and answer, so this is generous.
 pub const DEFAULT_CHAT_TIMEOUT_SECS: u64 = 300;
@@ -81,6 +82,8 @@ pub struct ChatConfig {
     pub anthropic: Service,
     pub gemini: Service,
     pub serpapi: Service,
+    /// kie.ai's task API, for the `kie.*` image nodes.
+    pub kie: Service,
 }
 
 /// A service's API root (no trailing slash) and the operator's key for it.
@@ -107,6 +110,8 @@ impl fmt::Debug for ChatConfig {
             .field("gemini_key", &self.gemini.key.is_some())
             .field("serpapi_base", &self.serpapi.base)
             .field("serpapi_key", &self.serpapi.key.is_some())
+            .field("kie_base", &self.kie.base)
+            .field("kie_key", &self.kie.key.is_some())
             .finish()
     }
 }
@@ -138,6 +143,7 @@ impl ChatConfig {
             self.anthropic.base.clone(),
             self.gemini.base.clone(),
             self.serpapi.base.clone(),
+            self.kie.base.clone(),
         ]
     }
 
@@ -172,6 +178,7 @@ impl ChatConfig {
         )?;
         let gemini = service("GEMINI_BASE_URL", DEFAULT_GEMINI_BASE, "GEMINI_API_KEY")?;
         let serpapi = service("SERPAPI_BASE_URL", DEFAULT_SERPAPI_BASE, "SERPAPI_API_KEY")?;
+        let kie = service("KIE_BASE_URL", DEFAULT_KIE_BASE, "KIE_API_KEY")?;
         let seconds = |name: &'static str, default: u64, zero_ok: bool| match get(name) {
             None => Ok(default),
             Some(v) => match v.trim().parse::<u64>() {
@@ -195,6 +202,7 @@ impl ChatConfig {
             anthropic,
             gemini,
             serpapi,
+            kie,
         })
     }
 }

@@ -24,6 +24,9 @@ use crate::upstream::{Seen, read_request, respond};
 pub const ANTHROPIC_KEY: &str = "sk-ant-stand-in";
 pub const GEMINI_KEY: &str = "gemini-stand-in";
 pub const SERPAPI_KEY: &str = "serp-stand-in";
+pub const KIE_KEY: &str = "kie-stand-in";
+/// A kie.ai prompt containing this gets a task that fails.
+pub const KIE_FAIL: &str = "KIE_FAIL";
 
 /// A small RSS feed, served at `/files/feed.xml`.
 pub const FEED: &str = "<rss version=\"2.0\"><channel><title>Stand-in news</title>\
@@ -77,6 +80,8 @@ impl Models {
             ("GEMINI_API_KEY", GEMINI_KEY.into()),
             ("SERPAPI_BASE_URL", self.url.clone()),
             ("SERPAPI_API_KEY", SERPAPI_KEY.into()),
+            ("KIE_BASE_URL", self.url.clone()),
+            ("KIE_API_KEY", KIE_KEY.into()),
         ]
     }
 
@@ -106,6 +111,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
     seen.lock().unwrap().push(req.clone());
     let raw: Option<(&str, &[u8])> = match req.path.as_str() {
         "/files/feed.xml" => Some(("application/rss+xml", FEED.as_bytes())),
+        "/files/kie.png" => Some(("image/png", PNG)),
         "/v1/audio/speech" => Some(("audio/mpeg", SPEECH)),
         _ => None,
     };
@@ -322,6 +328,57 @@ fn stream_answer(
     Ok(())
 }
 
+/// kie.ai's task API: a task is still generating when first asked about, and done (or
+/// failed, when its prompt says `KIE_FAIL`) from the second time on. Refusals come as kie.ai
+/// sends them, HTTP 200 with its own code.
+fn kie(req: &Seen) -> (u16, Value) {
+    static TASKS: Mutex<Vec<(String, bool, u32)>> = Mutex::new(Vec::new());
+    if req.header("authorization") != Some(format!("Bearer {KIE_KEY}").as_str()) {
+        return (
+            200,
+            json!({"code": 401, "msg": "You do not have access permissions"}),
+        );
+    }
+    let mut tasks = TASKS.lock().unwrap();
+    if req.method == "POST" {
+        let body = req.json();
+        let input = &body["input"];
+        if body["model"] != "google/nano-banana"
+            || !input["prompt"].is_string()
+            || input["output_format"] != "png"
+            || !input["image_size"].is_string()
+        {
+            return (
+                200,
+                json!({"code": 422, "msg": format!("unexpected task {body}")}),
+            );
+        }
+        let id = format!("task-{}", tasks.len() + 1);
+        let fails = input["prompt"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(KIE_FAIL);
+        tasks.push((id.clone(), fails, 0));
+        return (
+            200,
+            json!({"code": 200, "msg": "success", "data": {"taskId": id}}),
+        );
+    }
+    let asked = req.path.split("taskId=").nth(1).unwrap_or_default();
+    let Some(task) = tasks.iter_mut().find(|t| t.0 == asked) else {
+        return (200, json!({"code": 404, "msg": "task not found"}));
+    };
+    task.2 += 1;
+    let host = req.header("host").unwrap_or_default();
+    let data = match (task.2, task.1) {
+        (1, _) => json!({"taskId": task.0, "state": "generating"}),
+        (_, true) => json!({"taskId": task.0, "state": "fail", "failMsg": "content policy"}),
+        (_, false) => json!({"taskId": task.0, "state": "success",
+            "resultJson": json!({"resultUrls": [format!("http://{host}/files/kie.png")]}).to_string()}),
+    };
+    (200, json!({"code": 200, "msg": "success", "data": data}))
+}
+
 fn answer(req: &Seen) -> (u16, Value) {
     let path = req.path.split('?').next().unwrap_or_default();
     match (req.method.as_str(), path) {
@@ -346,6 +403,7 @@ fn answer(req: &Seen) -> (u16, Value) {
             gemini(&req.json())
         }
         ("GET", "/search.json") => serpapi(&req.path),
+        ("POST", "/api/v1/jobs/createTask") | ("GET", "/api/v1/jobs/recordInfo") => kie(req),
         ("POST" | "PUT" | "PATCH", "/echo") => (
             200,
             json!({"method": req.method, "received": serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null)}),

@@ -572,6 +572,61 @@ fn http_and_feed_nodes_fetch_through_the_outbound_allow_list() {
 }
 
 #[test]
+fn kie_tasks_are_polled_until_done_and_their_image_stored() {
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let r = s.run(
+        "kie",
+        json!([
+            {"id": "img", "type": "kie.image.NanoBanana", "data": {"prompt": "a movie poster", "image_size": "16:9"}},
+            {"id": "out", "type": "nodetool.output.Output", "data": {"name": "poster"}},
+        ]),
+        json!([edge("img", "output", "out", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+
+    // The task as kie.ai takes it, with the caller's key; then asked about until done,
+    // about 1.5 s apart.
+    let created = s.models.to("/api/v1/jobs/createTask");
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0].json(),
+        json!({"model": "google/nano-banana",
+               "input": {"prompt": "a movie poster", "output_format": "png", "image_size": "16:9"}})
+    );
+    assert_eq!(
+        created[0].header("authorization"),
+        Some(format!("Bearer {}", nodetool_edge_conformance::models::KIE_KEY).as_str())
+    );
+    let polled = s.models.to("/api/v1/jobs/recordInfo");
+    assert_eq!(polled.len(), 2, "asked until done, then no more");
+    assert!(polled.iter().all(|p| p.path.contains("taskId=task-")));
+
+    // The result, fetched from the URL kie.ai named and kept as the caller's asset.
+    assert_eq!(v["poster"]["type"], "image");
+    let picture = s.call("GET", v["poster"]["uri"].as_str().unwrap(), "");
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.body, nodetool_edge_conformance::models::PNG);
+
+    // A task kie.ai fails ends the run with its reason.
+    let r = s.run(
+        "kie-fails",
+        json!([{"id": "img", "type": "kie.image.NanoBanana",
+                "data": {"prompt": format!("{} poster", nodetool_edge_conformance::models::KIE_FAIL)}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.detail().contains("kie.ai's task failed: content policy"),
+        "{}",
+        r.detail()
+    );
+}
+
+#[test]
 fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
     if skip_when_external() {
         return;

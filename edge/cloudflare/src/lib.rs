@@ -14,7 +14,7 @@ use futures_util::future::{Either, select};
 use http_body::Frame;
 use nodetool_edge::host::{
     Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound, OutboundError,
-    OutboundRequest, Variables,
+    OutboundRequest, Timer, Variables,
 };
 use worker::{
     AbortController, Context, Delay, Env, Fetch, HttpRequest, event, kv::KvStore, web_sys,
@@ -91,6 +91,12 @@ impl Variables for WorkersHost {
             .or_else(|_| self.env.var(name))
             .ok()
             .map(|v| v.to_string())
+    }
+}
+
+impl Timer for WorkersHost {
+    async fn sleep(&self, ms: u64) {
+        Delay::from(Duration::from_millis(ms)).await;
     }
 }
 

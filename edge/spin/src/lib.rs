@@ -9,7 +9,7 @@
 use nodetool_edge::config::{BUNDLED_VARIABLE, unbundle_variables};
 use nodetool_edge::host::{
     ChunkRead, ChunkSource, Clock, Entropy, KeyValue, KvError, Logger, ModelCache, Outbound,
-    OutboundError, OutboundRequest, Variables,
+    OutboundError, OutboundRequest, Timer, Variables,
 };
 use nodetool_edge::http::browser::ClientAddr;
 use std::pin::Pin;
@@ -196,6 +196,26 @@ impl Variables for SpinHost {
         }
         // Spin variable names are lower case; an undefined one means unset.
         variables::get(&name.to_ascii_lowercase()).ok()
+    }
+}
+
+impl Timer for SpinHost {
+    async fn sleep(&self, ms: u64) {
+        let ns = ms.saturating_mul(1_000_000);
+        let deadline = wasi::clocks::monotonic_clock::now().saturating_add(ns);
+        let mut waiting = None;
+        std::future::poll_fn(move |cx| {
+            if wasi::clocks::monotonic_clock::now() >= deadline {
+                return Poll::Ready(());
+            }
+            // The executor waits on the clock's pollable with everything else this request
+            // waits on; the token drops the registration with the future.
+            let pollable = wasi::clocks::monotonic_clock::subscribe_instant(deadline);
+            let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
+            drop(waiting.replace(spin_executor::CancelOnDropToken::from(token)));
+            Poll::Pending
+        })
+        .await
     }
 }
 

@@ -57,6 +57,34 @@ pub async fn text_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Output
     Ok(vec![("output".into(), reference("image", &saved))])
 }
 
+/// `kie.image.*`: the task goes to kie.ai, which answers with a URL of the image once done.
+pub async fn kie_image<E: Effects>(
+    model: &str,
+    call: &Call<'_>,
+    fx: &E,
+) -> Result<Outputs, String> {
+    let prompt = call.str("prompt");
+    if prompt.trim().is_empty() {
+        return Err("property 'prompt' is empty".into());
+    }
+    let size = match call.str("image_size") {
+        "" => "1:1",
+        s => s,
+    };
+    let input = json!({"prompt": prompt, "output_format": "png", "image_size": size});
+    let image = fx
+        .media(
+            "kie",
+            Media::Task {
+                model: model.to_string(),
+                input,
+            },
+        )
+        .await?;
+    let saved = fx.save_asset("image.png", "image/png", image).await?;
+    Ok(vec![("output".into(), reference("image", &saved))])
+}
+
 pub async fn image_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
     let image = call.get("image");
     if !is_set(image) {

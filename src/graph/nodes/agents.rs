@@ -290,6 +290,22 @@ pub(crate) const IMAGE_MEDIA: Family = Family {
     ],
 };
 
+/// kie.ai's image models, as NodeTool's kie package names them.
+pub(crate) const KIE_IMAGE: Family = Family {
+    prefixes: &["kie.image."],
+    nodes: &[(
+        "NanoBanana",
+        effect(
+            Effect::KieImage("google/nano-banana"),
+            &[
+                ("prompt", Kind::Str, "\"\""),
+                ("image_size", Kind::Str, "\"1:1\""),
+            ],
+            &["output"],
+        ),
+    )],
+};
+
 pub(crate) const SPEECH_TO_TEXT: Family = Family {
     prefixes: &["nodetool.text."],
     nodes: &[(

@@ -113,6 +113,9 @@ pub enum Effect {
     TextToImage,
     /// `nodetool.image.ImageToImage`: an image edited by a provider, saved as an asset.
     ImageToImage,
+    /// `kie.image.*`: an image made by this kie.ai model (a task polled until done), saved as
+    /// an asset.
+    KieImage(&'static str),
     /// `nodetool.text.AutomaticSpeechRecognition`: a transcription from a provider.
     SpeechToText,
     /// `nodetool.audio.TextToSpeech`: speech from a provider, saved as an asset.
