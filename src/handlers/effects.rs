@@ -146,6 +146,12 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         let url = result["resultUrls"][0]
             .as_str()
             .ok_or("kie.ai's finished task names no result")?;
+        self.download(url).await
+    }
+
+    /// The bytes at `url`, which a provider named for what it made (under the outbound
+    /// allow-list, like any URL a node reads).
+    async fn download(&self, url: &str) -> Result<Vec<u8>, String> {
         let got = self
             .fetch(Fetch {
                 method: "GET",
@@ -477,18 +483,7 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         let url = first["url"]
             .as_str()
             .ok_or("the openai provider's answer has no image")?;
-        let got = self
-            .fetch(Fetch {
-                method: "GET",
-                url: url.to_string(),
-                headers: Vec::new(),
-                body: Vec::new(),
-            })
-            .await?;
-        if !(200..300).contains(&got.status) {
-            return Err(format!("HTTP {} from {url}", got.status));
-        }
-        Ok(got.body)
+        self.download(url).await
     }
 
     /// An asset of the caller: its bytes and content type.

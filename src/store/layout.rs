@@ -204,14 +204,9 @@ mod tests {
     }
 
     fn listed(host: &MemoryHost, user: &str) -> Vec<String> {
-        let page = block_on(WorkflowStore::new(host).page(user, None, "", 100)).unwrap();
-        page.workflows
-            .iter()
-            .map(|w| {
-                let v: serde_json::Value = serde_json::from_str(w.as_str()).unwrap();
-                v["id"].as_str().unwrap().to_string()
-            })
-            .collect()
+        block_on(WorkflowStore::new(host).page(user, None, "", 100))
+            .unwrap()
+            .ids()
     }
 
     #[test]

@@ -68,6 +68,20 @@ impl Page {
     }
 }
 
+#[cfg(test)]
+impl Page {
+    /// The ids of the workflows on the page.
+    pub fn ids(&self) -> Vec<String> {
+        self.workflows
+            .iter()
+            .map(|w| {
+                let v: serde_json::Value = serde_json::from_str(w.as_str()).unwrap();
+                v["id"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+}
+
 /// A workflow's response as JSON text: the one `save` kept in its record (made by
 /// `serde_json`, so JSON), or one rendered now.
 pub struct Answer(String);
@@ -319,13 +333,7 @@ mod tests {
     }
 
     fn ids(page: &Page) -> Vec<String> {
-        page.workflows
-            .iter()
-            .map(|w| {
-                let v: serde_json::Value = serde_json::from_str(w.as_str()).unwrap();
-                v["id"].as_str().unwrap().to_string()
-            })
-            .collect()
+        page.ids()
     }
 
     #[test]
