@@ -94,10 +94,10 @@ fn with_warnings(mut response: Value, warnings: Vec<String>) -> Value {
 }
 
 pub async fn get<H: Host>(ctx: &Ctx<'_, H>, id: &str) -> Result<Response, ApiError> {
-    let w = WorkflowStore::new(ctx.host)
-        .get_readable(&ctx.identity.user_id, id)
+    let answer = WorkflowStore::new(ctx.host)
+        .readable_answer(&ctx.identity.user_id, id)
         .await?;
-    Ok(ok_json(&w.to_response()))
+    Ok(json_bytes(http::StatusCode::OK, answer.into_bytes()))
 }
 
 /// `PUT`: upsert under the caller; another user's id is "not found", never overwritten.

@@ -90,6 +90,10 @@ impl Answer {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0.into_bytes()
+    }
 }
 
 /// What a listing reads of a record in an earlier layout (see [`kept_answer`] for today's):
@@ -217,6 +221,27 @@ impl<'a, K: KeyValue> WorkflowStore<'a, K> {
         let record: WorkflowRecord =
             serde_json::from_slice(bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
         Ok(Some(Answer(render(&record)?)))
+    }
+
+    /// What GET answers for workflow `id` when the caller may read it (their own, or a public
+    /// one): the answer kept in the caller's own record, copied out, or one rendered from the
+    /// record (another user's public workflow, a record of an earlier layout).
+    pub async fn readable_answer(&self, user_id: &str, id: &str) -> Result<Answer, ApiError> {
+        let Some(bytes) = self.kv.get(&record_key(id)).await? else {
+            return Err(not_found());
+        };
+        if let Some((owner, answer)) = kept_answer(&bytes)
+            && owner == user_id
+        {
+            return Ok(Answer(answer.to_string()));
+        }
+        let w: WorkflowRecord =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        if w.user_id == user_id || w.access == "public" {
+            Ok(Answer(render(&w)?))
+        } else {
+            Err(not_found())
+        }
     }
 
     /// A workflow the caller may read: their own, or a public one (reference 4.3 lookup).
@@ -370,6 +395,39 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn get_answers_the_kept_answer_to_its_owner_and_renders_for_others() {
+        let host = Watched::new();
+        let store = WorkflowStore::new(&host);
+        let mine = workflow("w1", "u1", 1);
+        let mut public = workflow("w2", "u1", 2);
+        public.access = "public".into();
+        for w in [&mine, &public] {
+            block_on(store.save(w, None)).unwrap();
+        }
+        let answer = |user: &str, id: &str| {
+            block_on(store.readable_answer(user, id))
+                .map(|a| serde_json::from_str::<serde_json::Value>(a.as_str()).unwrap())
+        };
+        // The same text GET gave before answers were kept.
+        let kept = block_on(store.readable_answer("u1", "w1")).unwrap();
+        assert_eq!(
+            kept.as_str(),
+            serde_json::to_string(&mine.to_response()).unwrap()
+        );
+        assert_eq!(answer("u2", "w2").unwrap(), public.to_response());
+        for (user, id) in [("u2", "w1"), ("u1", "absent")] {
+            assert!(matches!(answer(user, id), Err(ApiError::NotFound(_))));
+        }
+        // A record of an earlier layout is rendered for its owner.
+        block_on(
+            host.inner
+                .set(&record_key("w1"), &serde_json::to_vec(&mine).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(answer("u1", "w1").unwrap(), mine.to_response());
     }
 
     #[test]
