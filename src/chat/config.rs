@@ -15,6 +15,7 @@ pub const DEFAULT_ANTHROPIC_BASE: &str = "https://api.anthropic.com";
 pub const DEFAULT_GEMINI_BASE: &str = "https://generativelanguage.googleapis.com";
 pub const DEFAULT_SERPAPI_BASE: &str = "https://serpapi.com";
 pub const DEFAULT_KIE_BASE: &str = "https://api.kie.ai";
+pub const DEFAULT_FAL_BASE: &str = "https://queue.fal.run";
 /// Longest wait for an upstream's first byte, and then between pieces of a stream. A local
 /// model may take minutes to load and answer, so this is generous.
 pub const DEFAULT_CHAT_TIMEOUT_SECS: u64 = 300;
@@ -84,6 +85,8 @@ pub struct ChatConfig {
     pub serpapi: Service,
     /// kie.ai's task API, for the `kie.*` image nodes.
     pub kie: Service,
+    /// fal.ai's queue API, for the `fal.*` image nodes.
+    pub fal: Service,
 }
 
 /// A service's API root (no trailing slash) and the operator's key for it.
@@ -112,6 +115,8 @@ impl fmt::Debug for ChatConfig {
             .field("serpapi_key", &self.serpapi.key.is_some())
             .field("kie_base", &self.kie.base)
             .field("kie_key", &self.kie.key.is_some())
+            .field("fal_base", &self.fal.base)
+            .field("fal_key", &self.fal.key.is_some())
             .finish()
     }
 }
@@ -144,6 +149,7 @@ impl ChatConfig {
             self.gemini.base.clone(),
             self.serpapi.base.clone(),
             self.kie.base.clone(),
+            self.fal.base.clone(),
         ]
     }
 
@@ -179,6 +185,7 @@ impl ChatConfig {
         let gemini = service("GEMINI_BASE_URL", DEFAULT_GEMINI_BASE, "GEMINI_API_KEY")?;
         let serpapi = service("SERPAPI_BASE_URL", DEFAULT_SERPAPI_BASE, "SERPAPI_API_KEY")?;
         let kie = service("KIE_BASE_URL", DEFAULT_KIE_BASE, "KIE_API_KEY")?;
+        let fal = service("FAL_BASE_URL", DEFAULT_FAL_BASE, "FAL_API_KEY")?;
         let seconds = |name: &'static str, default: u64, zero_ok: bool| match get(name) {
             None => Ok(default),
             Some(v) => match v.trim().parse::<u64>() {
@@ -203,6 +210,7 @@ impl ChatConfig {
             gemini,
             serpapi,
             kie,
+            fal,
         })
     }
 }

@@ -56,6 +56,8 @@ pub const VARIABLE_NAMES: &[&str] = &[
     "SERPAPI_API_KEY",
     "KIE_BASE_URL",
     "KIE_API_KEY",
+    "FAL_BASE_URL",
+    "FAL_API_KEY",
     "MAX_WORKFLOWS_PER_USER",
     "MAX_ASSETS_PER_USER",
     "MAX_COLLECTIONS_PER_USER",

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::chat::complete_whole;
 use super::random_hex;
+use super::tasks::TaskQueue;
 use crate::chat::config::{Provider, Service};
 use crate::chat::error::ChatError;
 use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
@@ -27,7 +28,7 @@ use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
 
 /// Query values keep RFC 3986's unreserved characters; everything else is escaped.
-const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(super) const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -36,18 +37,13 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 /// Longest answer read from a model or search service.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-/// How often a kie.ai task is asked whether it is done, as NodeTool asks.
-const KIE_POLL_MS: u64 = 1500;
-
-/// kie.ai's own refusal inside an HTTP 200 answer (`{"code": 401, "msg": ...}`).
-fn kie_refusal(answer: &Value) -> Result<(), String> {
-    match answer["code"].as_i64() {
-        None | Some(200) => Ok(()),
-        Some(code) => Err(format!(
-            "kie.ai refused the task ({code}): {}",
-            answer["msg"].as_str().unwrap_or("no reason given")
-        )),
-    }
+/// The message of a FastAPI-style error (fal.ai's): `{"detail": "..."}`, or the first of
+/// `{"detail": [{"msg": "..."}]}`.
+fn detail_message(answer: &Value) -> Option<&str> {
+    let detail = answer.get("detail")?;
+    detail
+        .as_str()
+        .or_else(|| detail.get(0)?.get("msg")?.as_str())
 }
 
 pub struct WorkflowEffects<'c, 'a, H> {
@@ -70,88 +66,20 @@ fn describe(provider: &str, e: ChatError) -> String {
 
 impl<H: Host> WorkflowEffects<'_, '_, H> {
     /// The caller's key `name`, else the server's.
-    async fn key(&self, name: &str, service: &Service) -> Result<Option<String>, String> {
+    pub(super) async fn key(
+        &self,
+        name: &str,
+        service: &Service,
+    ) -> Result<Option<String>, String> {
         let own = caller_secret(self.ctx, name)
             .await
             .map_err(|e| e.detail())?;
         Ok(own.or_else(|| service.key.clone()))
     }
 
-    /// Sends one JSON request and reads the JSON answer; a non-2xx answer becomes an error
-    /// carrying the service's own message.
-    /// One kie.ai task: created, then polled every [`KIE_POLL_MS`] (NodeTool's interval) until
-    /// it succeeds or fails, for at most the provider timeout; answers the bytes of its first
-    /// result, fetched from the URL kie.ai names (under the outbound allow-list, like any URL a
-    /// node reads).
-    async fn kie_task(&self, model: &str, input: Value) -> Result<Vec<u8>, String> {
-        let service = &self.ctx.config.chat.kie;
-        let key = self.key("KIE_API_KEY", service).await?.ok_or(
-            "kie.ai API key (KIE_API_KEY) not found: store it as a secret or in the server's \
-             settings",
-        )?;
-        let auth = || vec![("authorization", format!("Bearer {key}"))];
-        let created = self
-            .exchange(
-                "kie.ai",
-                Method::POST,
-                format!("{}/api/v1/jobs/createTask", service.base),
-                auth(),
-                Some(&json!({"model": model, "input": input})),
-            )
-            .await?;
-        // kie.ai answers its refusals with HTTP 200 and its own code in the body.
-        kie_refusal(&created)?;
-        let task = created["data"]["taskId"]
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .ok_or("kie.ai's answer names no task")?;
-        let url = format!(
-            "{}/api/v1/jobs/recordInfo?taskId={}",
-            service.base,
-            percent_encoding::utf8_percent_encode(task, QUERY)
-        );
-        let timeout_ms = self.ctx.config.chat.timeout_secs.saturating_mul(1000);
-        for _ in 0..timeout_ms.div_ceil(KIE_POLL_MS).max(1) {
-            self.ctx.host.sleep(KIE_POLL_MS).await;
-            let record = self
-                .exchange("kie.ai", Method::GET, url.clone(), auth(), None)
-                .await?;
-            kie_refusal(&record)?;
-            let data = &record["data"];
-            match data["state"].as_str().unwrap_or_default() {
-                "success" => return self.kie_result(data).await,
-                "fail" | "failed" => {
-                    let why = data["failMsg"].as_str().filter(|m| !m.is_empty());
-                    return Err(format!(
-                        "kie.ai's task failed: {}",
-                        why.unwrap_or("no reason given")
-                    ));
-                }
-                _ => {}
-            }
-        }
-        Err(format!(
-            "kie.ai's task did not finish within {} s",
-            timeout_ms / 1000
-        ))
-    }
-
-    /// The bytes of a finished kie.ai task's first result.
-    async fn kie_result(&self, data: &Value) -> Result<Vec<u8>, String> {
-        // `resultJson` is JSON inside a string.
-        let result = match &data["resultJson"] {
-            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
-            other => other.clone(),
-        };
-        let url = result["resultUrls"][0]
-            .as_str()
-            .ok_or("kie.ai's finished task names no result")?;
-        self.download(url).await
-    }
-
     /// The bytes at `url`, which a provider named for what it made (under the outbound
     /// allow-list, like any URL a node reads).
-    async fn download(&self, url: &str) -> Result<Vec<u8>, String> {
+    pub(super) async fn download(&self, url: &str) -> Result<Vec<u8>, String> {
         let got = self
             .fetch(Fetch {
                 method: "GET",
@@ -166,7 +94,9 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         Ok(got.body)
     }
 
-    async fn exchange(
+    /// Sends one JSON request and reads the JSON answer; a non-2xx answer becomes an error
+    /// carrying the service's own message.
+    pub(super) async fn exchange(
         &self,
         service: &str,
         method: Method,
@@ -228,6 +158,7 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         host.log(&format!("workflow: {service} answered HTTP {status}"));
         let said = anthropic::error_message(&answer)
             .or_else(|| answer.get("error").and_then(Value::as_str))
+            .or_else(|| detail_message(&answer))
             .unwrap_or("");
         Err(format!(
             "{service} refused the request (HTTP {status}): {said}"
@@ -517,10 +448,13 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
 
 impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
     async fn media(&self, provider: &str, request: Media) -> Result<Vec<u8>, String> {
-        if provider.eq_ignore_ascii_case("kie") {
+        if let Some(queue) = TaskQueue::named(provider) {
             return match request {
-                Media::Task { model, input } => self.kie_task(&model, input).await,
-                _ => Err("kie.ai makes media only through its own nodes".into()),
+                Media::Task { model, input } => self.task(queue, &model, input).await,
+                _ => Err(format!(
+                    "{} makes media only through its own nodes",
+                    queue.name()
+                )),
             };
         }
         if !matches!(provider.to_ascii_lowercase().as_str(), "" | "openai") {

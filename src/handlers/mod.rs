@@ -12,6 +12,7 @@ pub mod nodes;
 pub mod run;
 pub mod secrets;
 pub mod storage;
+mod tasks;
 pub mod users;
 pub mod websocket;
 pub mod workflows;

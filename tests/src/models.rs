@@ -27,6 +27,11 @@ pub const SERPAPI_KEY: &str = "serp-stand-in";
 pub const KIE_KEY: &str = "kie-stand-in";
 /// A kie.ai prompt containing this gets a task that fails.
 pub const KIE_FAIL: &str = "KIE_FAIL";
+pub const FAL_KEY: &str = "fal-stand-in";
+/// A fal.ai prompt containing this gets a request whose model fails.
+pub const FAL_FAIL: &str = "FAL_FAIL";
+/// The model the stand-in fal.ai queue serves.
+const FAL_MODEL: &str = "/fal-ai/nano-banana-2";
 
 /// A small RSS feed, served at `/files/feed.xml`.
 pub const FEED: &str = "<rss version=\"2.0\"><channel><title>Stand-in news</title>\
@@ -82,6 +87,8 @@ impl Models {
             ("SERPAPI_API_KEY", SERPAPI_KEY.into()),
             ("KIE_BASE_URL", self.url.clone()),
             ("KIE_API_KEY", KIE_KEY.into()),
+            ("FAL_BASE_URL", self.url.clone()),
+            ("FAL_API_KEY", FAL_KEY.into()),
         ]
     }
 
@@ -111,7 +118,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
     seen.lock().unwrap().push(req.clone());
     let raw: Option<(&str, &[u8])> = match req.path.as_str() {
         "/files/feed.xml" => Some(("application/rss+xml", FEED.as_bytes())),
-        "/files/kie.png" => Some(("image/png", PNG)),
+        "/files/kie.png" | "/files/fal.png" => Some(("image/png", PNG)),
         "/v1/audio/speech" => Some(("audio/mpeg", SPEECH)),
         _ => None,
     };
@@ -379,8 +386,66 @@ fn kie(req: &Seen) -> (u16, Value) {
     (200, json!({"code": 200, "msg": "success", "data": data}))
 }
 
+/// fal.ai's queue for one model: a request is `IN_PROGRESS` when first asked about and
+/// `COMPLETED` from the second time on; the result of one whose prompt says `FAL_FAIL` is
+/// fal.ai's 422 with a FastAPI `detail`.
+fn fal(req: &Seen) -> (u16, Value) {
+    static REQUESTS: Mutex<Vec<(String, bool, u32)>> = Mutex::new(Vec::new());
+    if req.header("authorization") != Some(format!("Key {FAL_KEY}").as_str()) {
+        return (
+            401,
+            json!({"detail": "No user found for Key ID and Secret"}),
+        );
+    }
+    let mut requests = REQUESTS.lock().unwrap();
+    if req.method == "POST" {
+        let input = req.json();
+        let Some(prompt) = input["prompt"].as_str() else {
+            return (
+                422,
+                json!({"detail": [{"loc": ["body", "prompt"], "msg": "Field required"}]}),
+            );
+        };
+        let id = format!("req-{}", requests.len() + 1);
+        requests.push((id.clone(), prompt.contains(FAL_FAIL), 0));
+        return (200, json!({"request_id": id, "status": "IN_QUEUE"}));
+    }
+    let rest = &req.path[FAL_MODEL.len()..];
+    let (asked, status) = match rest.strip_suffix("/status") {
+        Some(r) => (r.trim_start_matches("/requests/"), true),
+        None => (rest.trim_start_matches("/requests/"), false),
+    };
+    let Some(request) = requests.iter_mut().find(|r| r.0 == asked) else {
+        return (404, json!({"detail": "Request not found"}));
+    };
+    if status {
+        request.2 += 1;
+        let state = if request.2 == 1 {
+            "IN_PROGRESS"
+        } else {
+            "COMPLETED"
+        };
+        return (202, json!({"status": state, "request_id": request.0}));
+    }
+    if request.1 {
+        return (
+            422,
+            json!({"detail": [{"loc": ["body", "prompt"], "msg": "content policy violation"}]}),
+        );
+    }
+    let host = req.header("host").unwrap_or_default();
+    (
+        200,
+        json!({"images": [{"url": format!("http://{host}/files/fal.png"), "content_type": "image/png"}],
+               "description": ""}),
+    )
+}
+
 fn answer(req: &Seen) -> (u16, Value) {
     let path = req.path.split('?').next().unwrap_or_default();
+    if path.starts_with(FAL_MODEL) {
+        return fal(req);
+    }
     match (req.method.as_str(), path) {
         ("POST", "/v1/chat/completions") => openai(&req.json()),
         ("POST", "/v1/messages") => {

@@ -627,6 +627,87 @@ fn kie_tasks_are_polled_until_done_and_their_image_stored() {
 }
 
 #[test]
+fn fal_requests_are_queued_polled_and_their_image_stored() {
+    use nodetool_edge_conformance::models::{FAL_FAIL, FAL_KEY, PNG};
+    if skip_when_external() {
+        return;
+    }
+    let s = Setup::start(&[]);
+    let r = s.run(
+        "fal",
+        json!([
+            {"id": "img", "type": "fal.text_to_image.NanoBanana2",
+             "data": {"prompt": "Berlin at dusk", "aspect_ratio": "16:9", "resolution": "2K", "seed": 7}},
+            {"id": "out", "type": "nodetool.output.Output", "data": {"name": "hero"}},
+        ]),
+        json!([edge("img", "output", "out", "value")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The request as fal.ai's queue takes it, with the key as fal.ai expects it; then its
+    // status asked about until done, and its result read once.
+    let submitted: Vec<_> = s
+        .models
+        .to("/fal-ai/nano-banana-2")
+        .into_iter()
+        .filter(|q| q.method == "POST")
+        .collect();
+    assert_eq!(submitted.len(), 1);
+    assert_eq!(
+        submitted[0].json(),
+        json!({"prompt": "Berlin at dusk", "aspect_ratio": "16:9", "resolution": "2K",
+               "num_images": 1, "output_format": "png", "seed": 7})
+    );
+    assert_eq!(
+        submitted[0].header("authorization"),
+        Some(format!("Key {FAL_KEY}").as_str())
+    );
+    let asked = s.models.to("/fal-ai/nano-banana-2/requests/");
+    let (status, result): (Vec<_>, Vec<_>) =
+        asked.iter().partition(|q| q.path.ends_with("/status"));
+    assert_eq!(status.len(), 2, "asked until done, then no more");
+    assert_eq!(result.len(), 1);
+    assert_eq!(status[0].path, format!("{}/status", result[0].path));
+
+    // The image, fetched from the URL fal.ai named and kept as the caller's asset.
+    let hero = &r.json()["hero"];
+    assert_eq!(hero["type"], "image");
+    let picture = s.call("GET", hero["uri"].as_str().unwrap(), "");
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.body, PNG);
+
+    // A request the model fails ends the run with fal.ai's own reason; a format fal.ai does
+    // not make is refused before anything is sent.
+    let r = s.run(
+        "fal-fails",
+        json!([{"id": "img", "type": "fal.text_to_image.NanoBanana2",
+                "data": {"prompt": format!("{FAL_FAIL} poster")}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.detail()
+            .contains("fal.ai refused the request (HTTP 422): content policy violation"),
+        "{}",
+        r.detail()
+    );
+    let before = s.models.to("/fal-ai/").len();
+    let r = s.run(
+        "fal-gif",
+        json!([{"id": "img", "type": "fal.text_to_image.NanoBanana2",
+                "data": {"prompt": "a poster", "output_format": "gif"}}]),
+        json!([]),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.detail().contains("'output_format' is 'gif'"),
+        "{}",
+        r.detail()
+    );
+    assert_eq!(s.models.to("/fal-ai/").len(), before);
+}
+
+#[test]
 fn media_nodes_store_what_providers_make_and_read_the_callers_assets() {
     if skip_when_external() {
         return;

@@ -37,10 +37,7 @@ fn reference(kind: &str, saved: &Value) -> Value {
 
 pub async fn text_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {
     let (provider, model) = model(call, "gpt-image-1");
-    let prompt = call.str("prompt");
-    if prompt.trim().is_empty() {
-        return Err("property 'prompt' is empty".into());
-    }
+    let prompt = prompt(call)?;
     let size = |k: &str| call.get(k).as_i64().unwrap_or(512).clamp(64, 4096);
     let image = fx
         .media(
@@ -63,26 +60,77 @@ pub async fn kie_image<E: Effects>(
     call: &Call<'_>,
     fx: &E,
 ) -> Result<Outputs, String> {
+    let prompt = prompt(call)?;
+    let input = json!({"prompt": prompt, "output_format": "png",
+                       "image_size": or_default(call.str("image_size"), "1:1")});
+    task_image("kie", model, input, "png", fx).await
+}
+
+/// `fal.text_to_image.*`: the request goes to fal.ai's queue, which answers with the image's
+/// URL once done. Like NodeTool's node, it asks for `num_images` and passes on the first.
+pub async fn fal_image<E: Effects>(
+    model: &str,
+    call: &Call<'_>,
+    fx: &E,
+) -> Result<Outputs, String> {
+    let prompt = prompt(call)?;
+    let format = match call.str("output_format") {
+        "" | "png" => "png",
+        f @ ("jpeg" | "webp") => f,
+        other => {
+            return Err(format!(
+                "property 'output_format' is '{other}'; fal.ai makes png, jpeg or webp"
+            ));
+        }
+    };
+    let mut input = json!({
+        "prompt": prompt,
+        "aspect_ratio": or_default(call.str("aspect_ratio"), "1:1"),
+        "resolution": or_default(call.str("resolution"), "1K"),
+        "num_images": call.get("num_images").as_i64().unwrap_or(1).clamp(1, 4),
+        "output_format": format,
+    });
+    // A negative seed is NodeTool's "random": fal.ai picks one when none is sent.
+    if let Some(seed) = call.get("seed").as_i64().filter(|s| *s >= 0) {
+        input["seed"] = json!(seed);
+    }
+    task_image("fal", model, input, format, fx).await
+}
+
+/// A task-queue provider's image (`format` is its file extension), kept as the caller's asset.
+async fn task_image<E: Effects>(
+    service: &str,
+    model: &str,
+    input: Value,
+    format: &str,
+    fx: &E,
+) -> Result<Outputs, String> {
+    let task = Media::Task {
+        model: model.to_string(),
+        input,
+    };
+    let image = fx.media(service, task).await?;
+    let saved = fx
+        .save_asset(
+            &format!("image.{format}"),
+            &format!("image/{format}"),
+            image,
+        )
+        .await?;
+    Ok(vec![("output".into(), reference("image", &saved))])
+}
+
+/// The node's `prompt`, which must say something.
+fn prompt<'c>(call: &'c Call<'_>) -> Result<&'c str, String> {
     let prompt = call.str("prompt");
     if prompt.trim().is_empty() {
         return Err("property 'prompt' is empty".into());
     }
-    let size = match call.str("image_size") {
-        "" => "1:1",
-        s => s,
-    };
-    let input = json!({"prompt": prompt, "output_format": "png", "image_size": size});
-    let image = fx
-        .media(
-            "kie",
-            Media::Task {
-                model: model.to_string(),
-                input,
-            },
-        )
-        .await?;
-    let saved = fx.save_asset("image.png", "image/png", image).await?;
-    Ok(vec![("output".into(), reference("image", &saved))])
+    Ok(prompt)
+}
+
+fn or_default<'v>(value: &'v str, default: &'v str) -> &'v str {
+    if value.is_empty() { default } else { value }
 }
 
 pub async fn image_to_image<E: Effects>(call: &Call<'_>, fx: &E) -> Result<Outputs, String> {

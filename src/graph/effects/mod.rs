@@ -105,8 +105,8 @@ pub enum Media {
         text: String,
         speed: f64,
     },
-    /// A task of a task-queue provider (kie.ai): `input` as its model takes it; the bytes of
-    /// the task's first result.
+    /// A task of a task-queue provider (kie.ai, fal.ai): `input` as its model takes it; the
+    /// bytes of the task's first result.
     Task { model: String, input: Value },
 }
 
@@ -181,6 +181,7 @@ pub async fn run<E: Effects>(effect: Effect, call: &Call<'_>, fx: &E) -> Result<
         Effect::TextToImage => media::text_to_image(call, fx).await,
         Effect::ImageToImage => media::image_to_image(call, fx).await,
         Effect::KieImage(model) => media::kie_image(model, call, fx).await,
+        Effect::FalImage(model) => media::fal_image(model, call, fx).await,
         Effect::Image(node) => media::image(node, call, fx).await,
         Effect::SpeechToText => media::speech_to_text(call, fx).await,
         Effect::TextToSpeech => media::text_to_speech(call, fx).await,

@@ -306,6 +306,26 @@ pub(crate) const KIE_IMAGE: Family = Family {
     )],
 };
 
+/// fal.ai's image models, as NodeTool's fal package names them.
+pub(crate) const FAL_IMAGE: Family = Family {
+    prefixes: &["fal.text_to_image."],
+    nodes: &[(
+        "NanoBanana2",
+        effect(
+            Effect::FalImage("fal-ai/nano-banana-2"),
+            &[
+                ("prompt", Kind::Str, "\"\""),
+                ("aspect_ratio", Kind::Str, "\"1:1\""),
+                ("resolution", Kind::Str, "\"1K\""),
+                ("num_images", Kind::Int, "1"),
+                ("output_format", Kind::Str, "\"png\""),
+                ("seed", Kind::Int, "-1"),
+            ],
+            &["output"],
+        ),
+    )],
+};
+
 pub(crate) const SPEECH_TO_TEXT: Family = Family {
     prefixes: &["nodetool.text."],
     nodes: &[(

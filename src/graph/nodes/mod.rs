@@ -52,6 +52,7 @@ const FAMILIES: &[&Family] = &[
     &agents::SAVE_TEXT,
     &agents::IMAGE_MEDIA,
     &agents::KIE_IMAGE,
+    &agents::FAL_IMAGE,
     &agents::SPEECH_TO_TEXT,
     &agents::TEXT_TO_SPEECH,
     &search::GOOGLE_FAMILY,

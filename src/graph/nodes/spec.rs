@@ -116,6 +116,9 @@ pub enum Effect {
     /// `kie.image.*`: an image made by this kie.ai model (a task polled until done), saved as
     /// an asset.
     KieImage(&'static str),
+    /// `fal.*` image nodes: an image made by this fal.ai model (a queued request polled until
+    /// done), saved as an asset.
+    FalImage(&'static str),
     /// `nodetool.text.AutomaticSpeechRecognition`: a transcription from a provider.
     SpeechToText,
     /// `nodetool.audio.TextToSpeech`: speech from a provider, saved as an asset.
