@@ -278,6 +278,29 @@ pub async fn run_tool<E: Effects>(
             .collect(),
         Behaviour::Effect(Effect::Search(engine)) => search::run(engine, &values, fx).await?,
         Behaviour::Effect(Effect::Http(http)) => web::http(http, &values, fx).await?,
+        // An image a model asks for is kept as the caller's asset; the model gets its reference.
+        Behaviour::Effect(Effect::KieImage(model)) => {
+            media::kie_image(
+                model,
+                &Call {
+                    values: &values,
+                    ..*call
+                },
+                fx,
+            )
+            .await?
+        }
+        Behaviour::Effect(Effect::FalImage(model)) => {
+            media::fal_image(
+                model,
+                &Call {
+                    values: &values,
+                    ..*call
+                },
+                fx,
+            )
+            .await?
+        }
         _ => return Err(format!("'{}' cannot be used as a tool", tool.name)),
     };
     let result = match emitted.as_slice() {

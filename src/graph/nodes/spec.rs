@@ -72,11 +72,13 @@ impl Behaviour {
         matches!(self, Behaviour::Effect(Effect::Agent | Effect::ClaudeAgent))
     }
 
-    /// A node can serve as a tool when it computes from its properties alone or searches.
+    /// A node can serve as a tool when it computes from its properties alone, searches, or
+    /// makes an image on a task-queue provider.
     pub fn usable_as_tool(self) -> bool {
         matches!(
             self,
-            Behaviour::Op(_) | Behaviour::Effect(Effect::Search(_))
+            Behaviour::Op(_)
+                | Behaviour::Effect(Effect::Search(_) | Effect::KieImage(_) | Effect::FalImage(_))
         )
     }
 }
