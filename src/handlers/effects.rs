@@ -12,13 +12,14 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::chat::complete_whole;
 use super::random_hex;
-use super::tasks::TaskQueue;
+use super::tasks::{State, TaskQueue};
 use crate::chat::config::{Provider, Service};
 use crate::chat::error::ChatError;
 use crate::chat::provider::{CONNECT_TIMEOUT_MS, Upstream, caller_secret, split_model};
 use crate::config::quotas::Quota;
 use crate::graph::effects::{Effects, Fetch, Fetched, Media};
 use crate::host::{Host, OutboundError, OutboundRequest};
+use crate::http::query::encode;
 use crate::llm::stream::Reader;
 use crate::llm::{self, Wire, anthropic, gemini, openai};
 use crate::store::assets::{AssetRecord, AssetStore, BYTES_KIND, FORMAT};
@@ -26,13 +27,6 @@ use crate::store::index::Counter;
 use crate::store::storage::Bucket;
 use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
-
-/// Query values keep RFC 3986's unreserved characters; everything else is escaped.
-pub(super) const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// Longest answer read from a model or search service.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -418,6 +412,54 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
     }
 
     /// An asset of the caller: its bytes and content type.
+    /// One task of `queue`'s `model`: submitted, then asked about every
+    /// [`TaskQueue::poll_ms`] on the host's timer until it succeeds or fails, for at most the
+    /// provider timeout; answers the bytes of its first result.
+    async fn task(&self, queue: TaskQueue, model: &str, input: Value) -> Result<Vec<u8>, String> {
+        let name = queue.name();
+        let service = match queue {
+            TaskQueue::Kie => &self.ctx.config.chat.kie,
+            TaskQueue::Fal => &self.ctx.config.chat.fal,
+        };
+        let (key_name, scheme) = queue.key();
+        let key = self.key(key_name, service).await?.ok_or_else(|| {
+            format!(
+                "{name} API key ({key_name}) not found: store it as a secret or in the server's \
+                 settings"
+            )
+        })?;
+        let auth = || vec![("authorization", format!("{scheme} {key}"))];
+        let base = &service.base;
+        let (url, body) = queue.submit(base, model, input);
+        let submitted = self
+            .exchange(name, Method::POST, url, auth(), Some(&body))
+            .await?;
+        let task = queue.task_url(base, model, &submitted)?;
+        let timeout_ms = self.ctx.config.chat.timeout_secs.saturating_mul(1000);
+        for _ in 0..timeout_ms.div_ceil(queue.poll_ms()).max(1) {
+            self.ctx.host.sleep(queue.poll_ms()).await;
+            let status = self
+                .exchange(name, Method::GET, queue.status_url(&task), auth(), None)
+                .await?;
+            let result = match queue.read_status(&status)? {
+                State::Pending => continue,
+                State::Failed(why) => return Err(format!("{name}'s task failed: {why}")),
+                State::Done(url) => url,
+                State::Ready => {
+                    let answer = self
+                        .exchange(name, Method::GET, task.clone(), auth(), None)
+                        .await?;
+                    queue.read_result(&answer)?
+                }
+            };
+            return self.download(&result).await;
+        }
+        Err(format!(
+            "{name}'s task did not finish within {} s",
+            timeout_ms / 1000
+        ))
+    }
+
     async fn asset_bytes(&self, id: &str) -> Result<(Vec<u8>, String), String> {
         let host = self.ctx.host;
         let record = AssetStore::new(host)
@@ -630,12 +672,11 @@ impl<H: Host> Effects for WorkflowEffects<'_, '_, H> {
             "SerpApi API key (SERPAPI_API_KEY) not found: store it as a secret or in the \
              server's settings",
         )?;
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY).to_string();
         let mut query: Vec<String> = params
             .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
-        query.push(format!("api_key={}", enc(&key)));
+        query.push(format!("api_key={}", encode(&key)));
         let url = format!("{}/search.json?{}", service.base, query.join("&"));
         self.exchange("SerpApi", Method::GET, url, Vec::new(), None)
             .await

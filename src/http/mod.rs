@@ -4,5 +4,6 @@ pub mod body;
 pub mod browser;
 pub mod cors;
 pub mod error;
+pub mod query;
 pub mod response;
 pub mod router;
