@@ -32,9 +32,13 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
     KvError(format!("{e:?}"))
 }
 
+/// The largest batch whose reads go out together (see `get_many`).
+const KV_READS_IN_FLIGHT: usize = 32;
+
 // `swap` and `atomic_swap` keep the port's defaults: Workers KV has no compare-and-swap (nor
 // any transaction), so a swap here reads and then writes, and a concurrent writer can come
 // between the two.
+
 impl KeyValue for WorkersHost {
     // KV's prefix listing reads only the keys asked for, so indexes are one key per item here.
     fn lists_prefix_natively(&self) -> bool {
@@ -45,10 +49,19 @@ impl KeyValue for WorkersHost {
         self.kv.get(key).bytes().await.map_err(kv_error)
     }
 
-    /// The reads go out together: each is a round trip to KV, and a page waits for one
-    /// instead of one per item.
+    /// A page's reads go out together: each is a round trip to KV, so a page of 20 waits for
+    /// about one instead of twenty. A batch larger than [`KV_READS_IN_FLIGHT`] (a folder
+    /// listing of 10,000) is read one key after another: thousands of reads in flight made
+    /// `wrangler dev` drop the request.
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await
+        if keys.len() <= KV_READS_IN_FLIGHT {
+            return futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await;
+        }
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
