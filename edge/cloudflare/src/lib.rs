@@ -50,9 +50,8 @@ impl KeyValue for WorkersHost {
     }
 
     /// A page's reads go out together: each is a round trip to KV, so a page of 20 waits for
-    /// about one instead of twenty. A batch larger than [`KV_READS_IN_FLIGHT`] (a folder
-    /// listing of 10,000) is read one key after another: thousands of reads in flight made
-    /// `wrangler dev` drop the request.
+    /// about one instead of twenty. A batch larger than [`KV_READS_IN_FLIGHT`] (part of a
+    /// folder listing of 10,000) is read one key after another, as before batches existed.
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
         if keys.len() <= KV_READS_IN_FLIGHT {
             return futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await;
