@@ -411,16 +411,12 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         self.download(url).await
     }
 
-    /// An asset of the caller: its bytes and content type.
     /// One task of `queue`'s `model`: submitted, then asked about every
     /// [`TaskQueue::poll_ms`] on the host's timer until it succeeds or fails, for at most the
     /// provider timeout; answers the bytes of its first result.
     async fn task(&self, queue: TaskQueue, model: &str, input: Value) -> Result<Vec<u8>, String> {
         let name = queue.name();
-        let service = match queue {
-            TaskQueue::Kie => &self.ctx.config.chat.kie,
-            TaskQueue::Fal => &self.ctx.config.chat.fal,
-        };
+        let service = queue.service(&self.ctx.config.chat);
         let (key_name, scheme) = queue.key();
         let key = self.key(key_name, service).await?.ok_or_else(|| {
             format!(
@@ -460,6 +456,7 @@ impl<H: Host> WorkflowEffects<'_, '_, H> {
         ))
     }
 
+    /// An asset of the caller: its bytes and content type.
     async fn asset_bytes(&self, id: &str) -> Result<(Vec<u8>, String), String> {
         let host = self.ctx.host;
         let record = AssetStore::new(host)

@@ -12,6 +12,7 @@
 
 use serde_json::{Value, json};
 
+use crate::chat::config::{ChatConfig, Service};
 use crate::http::query::encode;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,6 +56,14 @@ impl TaskQueue {
         match self {
             Self::Kie => 1500,
             Self::Fal => 1000,
+        }
+    }
+
+    /// The server's settings for the provider (its base URL, its key).
+    pub(super) fn service(self, chat: &ChatConfig) -> &Service {
+        match self {
+            Self::Kie => &chat.kie,
+            Self::Fal => &chat.fal,
         }
     }
 
