@@ -41,6 +41,25 @@ pub trait KeyValue {
     /// of the store, so request paths use index records (`store::index`) instead.
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError>;
 
+    /// Writes a small value that [`KeyValue::list_with_values`] can answer beside its key (an
+    /// index item). A host whose listing carries a little data per key (Workers KV's metadata,
+    /// at most 1 KiB) keeps a copy there, so reading an index costs its listing alone instead
+    /// of one read per item. The default is [`KeyValue::set`].
+    async fn set_listed(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.set(key, value).await
+    }
+
+    /// The keys starting with `prefix`, each with its value where the listing itself carried
+    /// it (written by [`KeyValue::set_listed`] on a host that keeps such copies); `None`: read
+    /// it with `get`. The default is [`KeyValue::list_prefix`] without values.
+    async fn list_with_values(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, KvError> {
+        let keys = self.list_prefix(prefix).await?;
+        Ok(keys.into_iter().map(|k| (k, None)).collect())
+    }
+
     /// Writes `new` at `key` only while the key still holds `expected` (`None`: absent), and
     /// says whether it did. `Ok(false)`: another writer got there first; read again and retry.
     /// Hosts with compare-and-swap (Spin's and the native runner's `wasi:keyvalue/atomics`)
@@ -64,6 +83,12 @@ pub trait KeyValue {
     /// kept one key per item instead of one record per owner (see `store::index`).
     fn lists_prefix_natively(&self) -> bool {
         false
+    }
+
+    /// The most store operations one request may make, where the platform limits them
+    /// (Workers KV: 1,000 per invocation); `None`: no such limit.
+    fn operations_per_request(&self) -> Option<usize> {
+        None
     }
 
     /// A handle on the same store that an answer's body may keep after the handler has

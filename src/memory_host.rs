@@ -149,6 +149,9 @@ pub struct Watched {
     /// Calls that read the store (`get` and `get_many` each count once).
     pub reads: Cell<usize>,
     pub native_listing: bool,
+    /// Keys written with `set_listed` while listing natively: their listing carries their
+    /// values, as Workers KV's metadata does.
+    pub listed: RefCell<std::collections::BTreeSet<String>>,
     /// Runs on the inner store before the first swap.
     pub before_first_swap: RefCell<Option<OtherWrite>>,
 }
@@ -200,14 +203,38 @@ impl KeyValue for Watched {
         self.inner.get_many(keys).await
     }
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.listed.borrow_mut().remove(key);
         self.inner.set(key, value).await
     }
     async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.listed.borrow_mut().remove(key);
         self.inner.delete(key).await
     }
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
         self.listings.set(self.listings.get() + 1);
         self.inner.list_prefix(prefix).await
+    }
+    async fn set_listed(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.inner.set(key, value).await?;
+        if self.native_listing {
+            self.listed.borrow_mut().insert(key.to_string());
+        }
+        Ok(())
+    }
+    async fn list_with_values(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, KvError> {
+        let mut out = Vec::new();
+        for key in self.list_prefix(prefix).await? {
+            let carried = if self.listed.borrow().contains(&key) {
+                self.inner.get(&key).await?
+            } else {
+                None
+            };
+            out.push((key, carried));
+        }
+        Ok(out)
     }
     async fn swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
         let other = self.before_first_swap.borrow_mut().take();

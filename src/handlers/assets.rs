@@ -16,6 +16,7 @@ use crate::store::assets::{
 };
 use crate::store::index::{Cap, Entry};
 use crate::store::layout;
+use crate::store::records::page_cap;
 use crate::store::storage::Bucket;
 use crate::store::storage::blob_store::BlobStore;
 use crate::time::naive_iso;
@@ -89,7 +90,7 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
                     .ok_or_else(|| {
                         ApiError::BadRequest("page_size must be a positive whole number".into())
                     })?
-                    .min(MAX_PAGE)
+                    .min(page_cap(ctx.host, MAX_PAGE))
             }
             _ => {}
         }

@@ -10,6 +10,7 @@ use crate::http::error::ApiError;
 use crate::http::response::{Response, json_bytes, ok_json};
 use crate::store::index::Cap;
 use crate::store::layout;
+use crate::store::records::page_cap;
 use crate::store::workflows::WorkflowStore;
 use crate::time::naive_iso;
 use crate::workflow::{WorkflowInput, validate_id};
@@ -44,6 +45,9 @@ pub async fn list<H: Host>(ctx: &Ctx<'_, H>, query: Option<&str>) -> Result<Resp
             _ => {}
         }
     }
+    // Where a request's store operations are limited (Workers), a large page is cut short
+    // and ends with a cursor, as NodeTool's pages do.
+    let limit = limit.min(page_cap(ctx.host, MAX_PAGE));
     layout::ensure_indexed(ctx.host).await?;
     let page = WorkflowStore::new(ctx.host)
         .page(&ctx.identity.user_id, run_mode.as_deref(), &cursor, limit)

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::host::KeyValue;
 use crate::http::error::ApiError;
-use crate::store::index::{Cap, Counter, Entries, Entry, Index};
+use crate::store::index::{Cap, Counter, Entries, Entry, Index, items_under};
 use crate::store::records::{get_all, get_json, owner_marker, put_json, read_page, seg};
 
 pub const FORMAT: u32 = 1;
@@ -186,6 +186,8 @@ pub fn record_key(id: &str) -> String {
 }
 
 pub const KIND: &str = "assets";
+/// Folder indexes by their keys ([`shard_key`]), read together by one listing.
+type Folders = std::collections::BTreeMap<String, Entries>;
 const UNREADABLE: &str = "A stored asset could not be read";
 
 pub struct AssetStore<'a, K: KeyValue> {
@@ -265,11 +267,12 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         if let Some(parent) = parent_id {
             return self.folder(user_id, parent).entries().await;
         }
+        let mut folders = self.folders_of(user_id).await?;
         let mut all = Entries::new();
         let mut open = vec![user_id.to_string()];
         let mut seen = std::collections::HashSet::from([user_id.to_string()]);
         while let Some(folder) = open.pop() {
-            for (id, entry) in self.folder(user_id, &folder).entries().await? {
+            for (id, entry) in self.folder_entries(user_id, &folder, &mut folders).await? {
                 if entry.class.as_deref() == Some(FOLDER) && seen.insert(id.clone()) {
                     open.push(id.clone());
                 }
@@ -277,6 +280,32 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
             }
         }
         Ok(all)
+    }
+
+    /// Every folder index of `user_id` at once where one prefix listing finds them all
+    /// (Workers KV, where the items of each folder's index are keys under the user's prefix):
+    /// a walk over many folders then costs that listing, not one listing per folder. `None`
+    /// elsewhere, where each folder's index is one read.
+    async fn folders_of(&self, user_id: &str) -> Result<Option<Folders>, ApiError> {
+        if !self.kv.lists_prefix_natively() {
+            return Ok(None);
+        }
+        let prefix = format!("index/v1/{KIND}/{}/", seg(user_id));
+        Ok(Some(items_under(self.kv, &prefix).await?))
+    }
+
+    /// The entries of `folder`: from `folders` when [`Self::folders_of`] read them, else
+    /// from its index.
+    async fn folder_entries(
+        &self,
+        user_id: &str,
+        folder: &str,
+        folders: &mut Option<Folders>,
+    ) -> Result<Entries, ApiError> {
+        match folders {
+            Some(all) => Ok(all.remove(&shard_key(user_id, folder)).unwrap_or_default()),
+            None => self.folder(user_id, folder).entries().await,
+        }
     }
 
     /// The user's assets in `parent_id` (or in any folder) whose index entry `keep` accepts,
@@ -313,11 +342,14 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         root: &AssetRecord,
         depth: usize,
     ) -> Result<Vec<AssetRecord>, ApiError> {
+        let mut folders = self.folders_of(&root.user_id).await?;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::from([root.id.clone()]);
         let mut open = vec![(root.id.clone(), 1usize)];
         while let Some((folder, level)) = open.pop() {
-            let entries = self.folder(&root.user_id, &folder).entries().await?;
+            let entries = self
+                .folder_entries(&root.user_id, &folder, &mut folders)
+                .await?;
             let keys: Vec<String> = entries
                 .into_keys()
                 .filter(|id| seen.insert(id.clone()))
@@ -462,6 +494,35 @@ pub(crate) mod tests {
                 rec(&format!("f{i}"), &parent, FOLDER)
             })
             .collect()
+    }
+
+    /// On Workers KV a listing across folders and the walk below a folder read every folder
+    /// of the user with one prefix listing, and find what the folder-by-folder walk finds.
+    #[test]
+    fn with_native_listing_a_walk_over_folders_is_one_listing() {
+        use crate::memory_host::Watched;
+        use futures_executor::block_on;
+        for host in [Watched::new(), Watched::native()] {
+            let store = AssetStore::new(&host);
+            let mut all = chain(10);
+            all.push(rec("file", "f9", "text/plain"));
+            // A file whose folder is not there is reached by no walk.
+            all.push(rec("orphan", "nowhere", "text/plain"));
+            for r in &all {
+                block_on(store.put(r, None, None)).unwrap();
+            }
+            let listings = host.listings.get();
+            let (page, more) = block_on(store.page("1", None, |_| true, "", 100)).unwrap();
+            let found: Vec<&str> = page.iter().map(|a| a.id.as_str()).collect();
+            let mut want: Vec<&str> = all[..11].iter().map(|a| a.id.as_str()).collect();
+            want.sort();
+            assert_eq!((found, more), (want, false));
+            let below = block_on(store.below(&all[5], 100)).unwrap();
+            let below: Vec<&str> = below.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(below, ["f6", "f7", "f8", "f9", "file"]);
+            let expected = if host.native_listing { 2 } else { 0 };
+            assert_eq!(host.listings.get() - listings, expected);
+        }
     }
 
     fn ids<'a>(order: &[&'a AssetRecord]) -> Vec<&'a str> {

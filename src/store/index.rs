@@ -81,6 +81,41 @@ struct Item {
     entry: Entry,
 }
 
+/// The entries of every index kept one key per item (Workers KV) whose key starts with
+/// `prefix`, by index key: one listing reads the indexes of a whole subtree of keys (a user's
+/// asset folders, say) instead of one listing each. The listing carries the items written with
+/// `set_listed`; only the others (written before items carried their values) are read one by
+/// one.
+pub async fn items_under<K: KeyValue>(
+    kv: &K,
+    prefix: &str,
+) -> Result<BTreeMap<String, Entries>, ApiError> {
+    let mut listed = Vec::new();
+    let mut unlisted = Vec::new();
+    for (key, value) in kv.list_with_values(prefix).await? {
+        // An item's key is `{index}/{segment of its id}`, and a segment holds no `/`.
+        let Some((index, _)) = key.rsplit_once('/') else {
+            continue;
+        };
+        match value {
+            Some(bytes) => listed.push((index.to_string(), bytes)),
+            None => unlisted.push(key),
+        }
+    }
+    let read = get_all(kv, &unlisted).await?;
+    let unlisted = unlisted.iter().zip(read).filter_map(|(key, value)| {
+        let (index, _) = key.rsplit_once('/')?;
+        Some((index.to_string(), value?))
+    });
+    let mut groups = BTreeMap::<String, Entries>::new();
+    for (index, bytes) in listed.into_iter().chain(unlisted) {
+        let item: Item =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
+        groups.entry(index).or_default().insert(item.id, item.entry);
+    }
+    Ok(groups)
+}
+
 /// A limit on how many items one index may hold; a new id beyond it is refused with
 /// `refusal` (ids already present may always be rewritten).
 #[derive(Clone, Copy)]
@@ -134,16 +169,15 @@ impl<'a, K: KeyValue> Index<'a, K> {
         format!("{}/", self.key)
     }
 
+    /// Where the entry of `id` is kept one key per item.
+    fn item_key(&self, id: &str) -> String {
+        format!("{}{}", self.item_prefix(), seg(id))
+    }
+
     /// The entries kept one key per item (Workers KV).
     async fn read_items(&self) -> Result<Entries, ApiError> {
-        let mut entries = Entries::new();
-        let keys = self.kv.list_prefix(&self.item_prefix()).await?;
-        for bytes in get_all(self.kv, &keys).await?.into_iter().flatten() {
-            let item: Item =
-                serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal(UNREADABLE))?;
-            entries.insert(item.id, item.entry);
-        }
-        Ok(entries)
+        let mut groups = items_under(self.kv, &self.item_prefix()).await?;
+        Ok(groups.remove(&self.key).unwrap_or_default())
     }
 
     /// Every entry, by id.
@@ -193,15 +227,11 @@ impl<'a, K: KeyValue> Index<'a, K> {
                 };
                 let bytes =
                     serde_json::to_vec(&item).map_err(|_| ApiError::Internal(UNREADABLE))?;
-                self.kv
-                    .set(&format!("{}{}", self.item_prefix(), seg(id)), &bytes)
-                    .await?;
+                self.kv.set_listed(&self.item_key(id), &bytes).await?;
             }
         }
         for id in before.keys().filter(|id| !after.contains_key(*id)) {
-            self.kv
-                .delete(&format!("{}{}", self.item_prefix(), seg(id)))
-                .await?;
+            self.kv.delete(&self.item_key(id)).await?;
         }
         Ok(())
     }
@@ -225,6 +255,12 @@ impl<'a, K: KeyValue> Index<'a, K> {
     }
 
     pub async fn remove(&self, id: &str) -> Result<(), ApiError> {
+        if self.kv.lists_prefix_natively() {
+            // The item is a key of its own: removing it is deleting that key, without
+            // reading the others.
+            self.kv.delete(&self.item_key(id)).await?;
+            return Ok(());
+        }
         self.update(|entries| Ok(entries.remove(id).is_some()))
             .await
     }
@@ -447,6 +483,33 @@ mod tests {
         assert_eq!(block_on(host.inner.list_prefix("index/")).unwrap().len(), 2);
         block_on(index.remove(&long)).unwrap();
         assert_eq!(block_on(host.inner.list_prefix("index/")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn with_native_prefix_listing_an_index_is_read_by_its_listing_alone() {
+        let host = Watched::native();
+        let index = Index::new(&host, "assets", "u1");
+        for i in 0..100 {
+            block_on(index.put(&format!("a{i}"), entry("1"), None)).unwrap();
+        }
+        // An item written before listings carried values is read by itself.
+        let old = Item {
+            id: "old".into(),
+            entry: entry("0"),
+        };
+        let key = format!("{}/old", index_key("assets", "u1"));
+        block_on(host.set(&key, &serde_json::to_vec(&old).unwrap())).unwrap();
+        let (reads, listings) = (host.reads.get(), host.listings.get());
+        let entries = block_on(index.entries()).unwrap();
+        assert_eq!(entries.len(), 101);
+        assert_eq!(entries["old"].updated, "0");
+        assert_eq!(entries["a99"].updated, "1");
+        assert_eq!(host.listings.get() - listings, 1);
+        assert_eq!(
+            host.reads.get() - reads,
+            1,
+            "only the unlisted item is read"
+        );
     }
 
     #[test]

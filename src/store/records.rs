@@ -93,6 +93,15 @@ pub async fn get_all<K: KeyValue>(
     Ok(out)
 }
 
+/// The most items one page of a listing holds on this host: `max`, and where a request's
+/// store operations are limited, a quarter of them (each item costs a record read, an asset
+/// perhaps a read of its file's size, and the index and the caller's identity need some too).
+/// A capped page still ends with the cursor of the next, as any page does.
+pub fn page_cap<K: KeyValue>(kv: &K, max: usize) -> usize {
+    kv.operations_per_request()
+        .map_or(max, |ops| max.min(ops / 4))
+}
+
 /// One page read from the records of a listing's ids.
 pub struct Kept<'i, T> {
     pub items: Vec<T>,

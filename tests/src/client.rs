@@ -57,7 +57,24 @@ pub fn request(
     headers: &[(&str, &[u8])],
     body: &[u8],
 ) -> Reply {
-    let mut stream = send(base, method, path, headers, body);
+    request_waiting(base, method, path, headers, body, READ_TIMEOUT)
+}
+
+/// How long a request waits for data before the test fails.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// [`request`] for a call that may rightly take long (a walk over a tree of a thousand
+/// folders on a host whose every store operation is a round trip): it waits up to `wait`
+/// for data instead of [`READ_TIMEOUT`].
+pub fn request_waiting(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+    wait: Duration,
+) -> Reply {
+    let mut stream = send(base, method, path, headers, body, wait);
     let mut raw = Vec::new();
     // The server may answer (413) and close before reading a large body; what it sent counts.
     let _ = stream.read_to_end(&mut raw);
@@ -67,13 +84,18 @@ pub fn request(
 /// Connects to `base`, sends one `Connection: close` request (headers as raw bytes, body with
 /// its Content-Length) and returns the socket, with a read timeout so that a broken server
 /// fails the test instead of hanging it.
-fn send(base: &str, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> TcpStream {
+fn send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+    wait: Duration,
+) -> TcpStream {
     let authority = base.trim_start_matches("http://").trim_end_matches('/');
     let mut stream =
         TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
     let mut req = Vec::new();
     req.extend_from_slice(format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n").as_bytes());
     // A test may name another host (the browser boundary's tests do).
@@ -201,7 +223,7 @@ impl StreamReader {
         body: &[u8],
     ) -> StreamReader {
         let raw: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
-        let stream = send(base, method, path, &raw, body);
+        let stream = send(base, method, path, &raw, body, READ_TIMEOUT);
         let sent = Instant::now();
         let mut reader = StreamReader {
             status: 0,
@@ -384,7 +406,7 @@ impl StreamReader {
             e.kind(),
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
         ) {
-            panic!("no response data for 60 s ({e})");
+            panic!("no response data for {READ_TIMEOUT:?} ({e})");
         }
         self.truncated = true;
         0

@@ -32,35 +32,29 @@ fn kv_error(e: impl std::fmt::Debug) -> KvError {
     KvError(format!("{e:?}"))
 }
 
-/// The largest batch whose reads go out together (see `get_many`).
-const KV_READS_IN_FLIGHT: usize = 32;
-
 // `swap` and `atomic_swap` keep the port's defaults: Workers KV has no compare-and-swap (nor
 // any transaction), so a swap here reads and then writes, and a concurrent writer can come
 // between the two.
-
 impl KeyValue for WorkersHost {
     // KV's prefix listing reads only the keys asked for, so indexes are one key per item here.
     fn lists_prefix_natively(&self) -> bool {
         true
     }
 
+    // A Workers invocation may make at most 1,000 KV operations; listings keep their pages
+    // within it.
+    fn operations_per_request(&self) -> Option<usize> {
+        Some(1000)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.kv.get(key).bytes().await.map_err(kv_error)
     }
 
-    /// A page's reads go out together: each is a round trip to KV, so a page of 20 waits for
-    /// about one instead of twenty. A batch larger than [`KV_READS_IN_FLIGHT`] (part of a
-    /// folder listing of 10,000) is read one key after another, as before batches existed.
+    /// The reads go out together: each is a round trip to KV, and a page waits for one
+    /// instead of one per item.
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
-        if keys.len() <= KV_READS_IN_FLIGHT {
-            return futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await;
-        }
-        let mut values = Vec::with_capacity(keys.len());
-        for key in keys {
-            values.push(self.get(key).await?);
-        }
-        Ok(values)
+        futures_util::future::try_join_all(keys.iter().map(|k| self.get(k))).await
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
@@ -77,7 +71,52 @@ impl KeyValue for WorkersHost {
     }
 
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
-        // Workers KV lists at most 1000 keys a page; follow the cursor to the end.
+        let keys = self.list_keys(prefix).await?;
+        Ok(keys.into_iter().map(|k| k.name).collect())
+    }
+
+    /// The value goes in the key's metadata too, when it is JSON that fits (KV keeps at most
+    /// 1 KiB of metadata a key): a listing then answers it, and an index of N items costs
+    /// N / 1000 list operations instead of N reads. One `put` writes both, so they agree.
+    async fn set_listed(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        let metadata = serde_json::from_slice::<serde_json::Value>(value)
+            .ok()
+            .filter(|_| value.len() <= KV_METADATA_MAX);
+        let Some(metadata) = metadata else {
+            return self.set(key, value).await;
+        };
+        self.kv
+            .put_bytes(key, value)
+            .map_err(kv_error)?
+            .metadata(metadata)
+            .map_err(kv_error)?
+            .execute()
+            .await
+            .map_err(kv_error)
+    }
+
+    async fn list_with_values(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, KvError> {
+        let keys = self.list_keys(prefix).await?;
+        Ok(keys
+            .into_iter()
+            .map(|k| {
+                let value = k.metadata.and_then(|m| serde_json::to_vec(&m).ok());
+                (k.name, value)
+            })
+            .collect())
+    }
+}
+
+/// The most metadata Workers KV keeps beside a key, in bytes of JSON.
+const KV_METADATA_MAX: usize = 1024;
+
+impl WorkersHost {
+    /// Every key under `prefix` with its metadata. KV lists at most 1000 keys a page; this
+    /// follows the cursor to the end.
+    async fn list_keys(&self, prefix: &str) -> Result<Vec<worker::kv::Key>, KvError> {
         let mut keys = Vec::new();
         let mut cursor = None;
         loop {
@@ -86,7 +125,7 @@ impl KeyValue for WorkersHost {
                 list = list.cursor(c);
             }
             let page = list.execute().await.map_err(kv_error)?;
-            keys.extend(page.keys.into_iter().map(|k| k.name));
+            keys.extend(page.keys);
             match page.cursor {
                 Some(c) if !page.list_complete => cursor = Some(c),
                 _ => return Ok(keys),
