@@ -564,6 +564,10 @@ async fn run(room: &Room, job: &RoomJob, req: http::Request<Bytes>) {
     let failure = if parts.status == StatusCode::OK {
         let mut lines = calls::Lines::default();
         let mut broke_off = false;
+        // The run's last message waits for the end of its body: the core records the job's
+        // end after its last message, so a client that lists its jobs on hearing it finds
+        // the job ended, not running.
+        let mut last = None;
         loop {
             // A zero-length timer: the isolate runs the socket events that came meanwhile.
             worker::Delay::from(Duration::ZERO).await;
@@ -582,8 +586,17 @@ async fn run(room: &Room, job: &RoomJob, req: http::Request<Bytes>) {
                     broke_off = true;
                     break;
                 }
-                job.emit(session::job_message(&job.id, &job.workflow_id, v), size);
+                if matches!(v["type"].as_str(), Some("job_completed" | "job_failed")) {
+                    last = Some((v, size));
+                } else {
+                    job.emit(session::job_message(&job.id, &job.workflow_id, v), size);
+                }
             }
+        }
+        if let Some((v, size)) = last
+            && !broke_off
+        {
+            job.emit(session::job_message(&job.id, &job.workflow_id, v), size);
         }
         match lines.end() {
             Some(end) if !broke_off => {
