@@ -178,7 +178,12 @@ pub fn home_folder(user_id: &str) -> Value {
 
 /// The index of one folder's children (`parent_id`), of one user.
 pub fn shard_key(user_id: &str, parent_id: &str) -> String {
-    format!("index/v1/{KIND}/{}/{}", seg(user_id), seg(parent_id))
+    format!("{}{}", shards_prefix(user_id), seg(parent_id))
+}
+
+/// What every folder index of `user_id` starts with, so one listing finds them all.
+fn shards_prefix(user_id: &str) -> String {
+    format!("index/v1/{KIND}/{}/", seg(user_id))
 }
 
 pub fn record_key(id: &str) -> String {
@@ -290,8 +295,7 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         if !self.kv.lists_prefix_natively() {
             return Ok(None);
         }
-        let prefix = format!("index/v1/{KIND}/{}/", seg(user_id));
-        Ok(Some(items_under(self.kv, &prefix).await?))
+        Ok(Some(items_under(self.kv, &shards_prefix(user_id)).await?))
     }
 
     /// The entries of `folder`: from `folders` when [`Self::folders_of`] read them, else

@@ -91,22 +91,25 @@ pub async fn items_under<K: KeyValue>(
     prefix: &str,
 ) -> Result<BTreeMap<String, Entries>, ApiError> {
     let mut listed = Vec::new();
-    let mut unlisted = Vec::new();
+    // (index, item key) of items listed without their entry, read below in one batch.
+    let mut unlisted: Vec<(String, String)> = Vec::new();
     for (key, value) in kv.list_with_values(prefix).await? {
         // An item's key is `{index}/{segment of its id}`, and a segment holds no `/`.
         let Some((index, _)) = key.rsplit_once('/') else {
             continue;
         };
+        let index = index.to_string();
         match value {
-            Some(bytes) => listed.push((index.to_string(), bytes)),
-            None => unlisted.push(key),
+            Some(bytes) => listed.push((index, bytes)),
+            None => unlisted.push((index, key)),
         }
     }
-    let read = get_all(kv, &unlisted).await?;
-    let unlisted = unlisted.iter().zip(read).filter_map(|(key, value)| {
-        let (index, _) = key.rsplit_once('/')?;
-        Some((index.to_string(), value?))
-    });
+    let keys: Vec<String> = unlisted.iter().map(|(_, key)| key.clone()).collect();
+    let read = get_all(kv, &keys).await?;
+    let unlisted = unlisted
+        .into_iter()
+        .zip(read)
+        .filter_map(|((index, _), value)| Some((index, value?)));
     let mut groups = BTreeMap::<String, Entries>::new();
     for (index, bytes) in listed.into_iter().chain(unlisted) {
         let item: Item =

@@ -79,9 +79,10 @@ impl KeyValue for WorkersHost {
     /// 1 KiB of metadata a key): a listing then answers it, and an index of N items costs
     /// N / 1000 list operations instead of N reads. One `put` writes both, so they agree.
     async fn set_listed(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        let metadata = serde_json::from_slice::<serde_json::Value>(value)
-            .ok()
-            .filter(|_| value.len() <= KV_METADATA_MAX);
+        // The size first: a value too large for metadata is not worth parsing.
+        let metadata = Some(value)
+            .filter(|v| v.len() <= KV_METADATA_MAX)
+            .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let Some(metadata) = metadata else {
             return self.set(key, value).await;
         };
