@@ -91,8 +91,9 @@ pub async fn items_under<K: KeyValue>(
     prefix: &str,
 ) -> Result<BTreeMap<String, Entries>, ApiError> {
     let mut listed = Vec::new();
-    // (index, item key) of items listed without their entry, read below in one batch.
-    let mut unlisted: Vec<(String, String)> = Vec::new();
+    // Items listed without their entry, read below in one batch: their keys, and beside them
+    // the index each belongs to.
+    let (mut unlisted_keys, mut unlisted_indexes) = (Vec::new(), Vec::new());
     for (key, value) in kv.list_with_values(prefix).await? {
         // An item's key is `{index}/{segment of its id}`, and a segment holds no `/`.
         let Some((index, _)) = key.rsplit_once('/') else {
@@ -101,15 +102,17 @@ pub async fn items_under<K: KeyValue>(
         let index = index.to_string();
         match value {
             Some(bytes) => listed.push((index, bytes)),
-            None => unlisted.push((index, key)),
+            None => {
+                unlisted_indexes.push(index);
+                unlisted_keys.push(key);
+            }
         }
     }
-    let keys: Vec<String> = unlisted.iter().map(|(_, key)| key.clone()).collect();
-    let read = get_all(kv, &keys).await?;
-    let unlisted = unlisted
+    let read = get_all(kv, &unlisted_keys).await?;
+    let unlisted = unlisted_indexes
         .into_iter()
         .zip(read)
-        .filter_map(|((index, _), value)| Some((index, value?)));
+        .filter_map(|(index, value)| Some((index, value?)));
     let mut groups = BTreeMap::<String, Entries>::new();
     for (index, bytes) in listed.into_iter().chain(unlisted) {
         let item: Item =
