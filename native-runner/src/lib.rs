@@ -25,6 +25,7 @@ pub mod probe;
 mod refusal;
 pub mod request_body;
 mod request_trace;
+mod run_stream;
 pub mod server;
 pub mod startup;
 mod tls;

@@ -9,6 +9,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiBody;
 
+use crate::component::Limits;
+use crate::request_trace::LimitHit;
+
 /// Seconds a client is told to wait before trying again after a 503.
 const RETRY_AFTER_SECS: u64 = 1;
 
@@ -146,6 +149,26 @@ impl Refusal {
             _ => {}
         }
         resp
+    }
+}
+
+/// Why a run stopped after its answer had begun, in the words of a run's own failure: the
+/// limit `limit` names, the wall clock once `elapsed` reaches it, else a fault.
+pub fn run_cut_off(limit: Option<LimitHit>, limits: &Limits, elapsed: Duration) -> String {
+    match limit {
+        Some(LimitHit::Memory) => format!(
+            "The run exceeded its memory limit ({} MiB)",
+            limits.memory_bytes >> 20
+        ),
+        Some(LimitHit::Cpu) => format!(
+            "The run exceeded its CPU time limit ({} ms)",
+            limits.deadline.as_millis()
+        ),
+        None if elapsed >= limits.timeout => format!(
+            "The run exceeded its time limit ({} ms)",
+            limits.timeout.as_millis()
+        ),
+        None => "The run ended without a result".into(),
     }
 }
 

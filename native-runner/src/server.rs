@@ -28,6 +28,7 @@ use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, ProxyHand
 
 use crate::access_log::{self, Entry, LogFormat};
 use crate::auth_failures::{self, AuthFailures};
+use crate::component::Limits;
 use crate::connection::{Activity, WatchedIo};
 use crate::cpu_meter::EPOCH_TICK;
 use crate::instances::Instances;
@@ -36,6 +37,7 @@ use crate::metrics::Metrics;
 use crate::refusal::Refusal;
 use crate::request_body::{BodyLimits, GuardedBody};
 use crate::request_trace::{self, LimitHit, RequestTrace};
+use crate::run_stream::{self, RunStream};
 use crate::tls;
 use crate::websocket::{self, Caller, SocketLimits};
 
@@ -184,6 +186,10 @@ impl websocket::Core for Front {
 
     fn jobs(&self) -> &JobHub {
         &self.jobs
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.handler.state().limits
     }
 }
 
@@ -452,8 +458,21 @@ impl Front {
                 ] {
                     resp.headers_mut().remove(name);
                 }
+                let run = resp
+                    .headers()
+                    .get(hyper::header::CONTENT_TYPE)
+                    .is_some_and(|v| v == run_stream::CONTENT_TYPE);
+                let limits = self.handler.state().limits;
+                let resp = resp.map(|inner| {
+                    let inner = if run {
+                        RunStream::new(inner, trace.clone(), limits, started).boxed_unsync()
+                    } else {
+                        inner
+                    };
+                    SlotBody { inner, _slot: slot }.boxed_unsync()
+                });
                 Outcome {
-                    resp: resp.map(|inner| SlotBody { inner, _slot: slot }.boxed_unsync()),
+                    resp,
                     reused,
                     refusal: None,
                 }

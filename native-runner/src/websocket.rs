@@ -24,9 +24,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Message, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Error as WsError};
 
+use crate::component::Limits;
 use crate::jobs::{Job, JobHub, Refused};
-use crate::refusal::Refusal;
-use crate::request_trace::{self, LimitHit, RequestTrace};
+use crate::refusal::{self, Refusal};
+use crate::request_trace::{self, RequestTrace};
 
 /// What a socket needs of the server: the core, for requests on its caller's behalf, and
 /// the jobs of this process.
@@ -46,6 +47,9 @@ pub(crate) trait Core: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(http::response::Parts, Streamed), Refusal>> + Send;
 
     fn jobs(&self) -> &JobHub;
+
+    /// The instances' limits, to name the one that stopped a run.
+    fn limits(&self) -> &Limits;
 }
 
 /// A response body as an instance writes it.
@@ -395,18 +399,16 @@ fn start_run<F: Core>(front: Arc<F>, caller: Arc<Caller>, job: Arc<Job>, params:
     let run_trace = trace.clone();
     let running = job.clone();
     let task = tokio::spawn(async move {
+        let started = std::time::Instant::now();
         let job = running;
         let req = calls::run(&caller.headers, &job.id, &job.workflow_id, &params);
         let answer = front.open(req, run_trace.clone()).await;
         let failure = match answer {
-            Ok((parts, body)) if parts.status == StatusCode::OK => relay(&job, body)
-                .await
-                .err()
-                .map(|()| match run_trace.limit() {
-                    Some(LimitHit::Memory) => "The run exceeded its memory limit".to_string(),
-                    Some(LimitHit::Cpu) => "The run exceeded its CPU time limit".to_string(),
-                    None => "The run ended without a result".to_string(),
-                }),
+            Ok((parts, body)) if parts.status == StatusCode::OK => {
+                relay(&job, body).await.err().map(|()| {
+                    refusal::run_cut_off(run_trace.limit(), front.limits(), started.elapsed())
+                })
+            }
             Ok((_, body)) => {
                 let body = body
                     .collect()

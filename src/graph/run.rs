@@ -35,6 +35,25 @@ pub enum RunError {
     Budget(String),
 }
 
+/// The messages that end a failed run, in the order a run stream carries them. A host that
+/// stops a run mid-stream (a limit of its instance) ends the stream with the same.
+pub fn failure_messages(text: &str) -> [Value; 3] {
+    [
+        json!({"type": "error", "message": text}),
+        json!({"type": "job_update", "status": "failed", "error": text}),
+        json!({"type": "job_failed", "error": text}),
+    ]
+}
+
+/// Names the run in a message as NodeTool does: every message its workflow, a job message
+/// (`job_update`, `job_completed`, ...) its job too.
+pub fn stamp(m: &mut Value, job_id: &str, workflow_id: &str) {
+    if m["type"].as_str().is_some_and(|t| t.starts_with("job_")) {
+        m["job_id"] = json!(job_id);
+    }
+    m["workflow_id"] = json!(workflow_id);
+}
+
 /// Per-run settings.
 pub struct RunSpec<'a> {
     pub job_id: &'a str,
@@ -213,11 +232,7 @@ impl<E: Effects> Engine<'_, E> {
         if !self.spec.messages {
             return;
         }
-        let ty = m["type"].as_str().unwrap_or_default();
-        if ty.starts_with("job_") {
-            m["job_id"] = json!(self.spec.job_id);
-        }
-        m["workflow_id"] = json!(self.spec.workflow_id);
+        stamp(&mut m, self.spec.job_id, self.spec.workflow_id);
         match self.spec.sink {
             Some(sink) => {
                 sink(m);
@@ -258,10 +273,9 @@ impl<E: Effects> Engine<'_, E> {
                 self.message(json!({"type": "job_completed"}));
             }
             Err(e) => {
-                let text = e.to_string();
-                self.message(json!({"type": "error", "message": text}));
-                self.message(json!({"type": "job_update", "status": "failed", "error": text}));
-                self.message(json!({"type": "job_failed", "error": text}));
+                for m in failure_messages(&e.to_string()) {
+                    self.message(m);
+                }
             }
         }
         Outcome {

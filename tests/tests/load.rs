@@ -554,3 +554,64 @@ fn forty_slow_readers_of_a_large_object_keep_the_runner_small() {
         peak >> 20
     );
 }
+
+#[test]
+fn a_streamed_run_cut_off_by_its_cpu_budget_ends_its_stream_failed() {
+    use nodetool_edge_conformance::graph::{edge, node};
+    use serde_json::json;
+    if skip_unless_native() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = Runner::start(&["serve", "--deadline-ms", "300"], &[], dir.path());
+    // A rank filter over a large image: seconds of CPU in one step, far past 300 ms.
+    let graph = json!({"nodes": [
+            node("bg", "lib.pillow.draw.Background", json!({"width": 1200, "height": 1200})),
+            node("rank", "lib.pillow.enhance.RankFilter", json!({"size": 15, "rank": 3})),
+            node("result", "nodetool.output.Output", json!({"name": "result"})),
+        ],
+        "edges": [edge("bg.output->rank.image"), edge("rank.output->result.value")]});
+    let wf = json!({"name": "long", "access": "private", "graph": graph});
+    let put = request(
+        &r.base,
+        "PUT",
+        "/api/workflows/long",
+        &[("Content-Type", b"application/json")],
+        wf.to_string().as_bytes(),
+    );
+    assert_eq!(put.status, 200, "{}", put.text());
+    let run = request(
+        &r.base,
+        "POST",
+        "/api/workflows/long/run?stream=true",
+        &[("Content-Type", b"application/json")],
+        b"{}",
+    );
+    // The stream had begun (the run's first message went out before it computed), so the
+    // limit arrives in it, as the run's own failure, and the stream ends whole.
+    assert_eq!(run.status, 200, "{}", run.text());
+    let lines: Vec<Value> = run
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert_eq!(lines[0]["status"], "running");
+    let job_id = lines[0]["job_id"].as_str().unwrap();
+    let n = lines.len();
+    assert!(n >= 4, "{lines:?}");
+    let text = "The run exceeded its CPU time limit (300 ms)";
+    assert_eq!(lines[n - 3]["type"], "error");
+    assert_eq!(lines[n - 3]["message"], text);
+    assert_eq!(lines[n - 2]["type"], "job_update");
+    assert_eq!(lines[n - 2]["status"], "failed");
+    assert_eq!(lines[n - 2]["error"], text);
+    assert_eq!(lines[n - 1]["type"], "job_failed");
+    assert_eq!(lines[n - 1]["error"], text);
+    // As the core's own failure: every message names the workflow, the job messages the job.
+    for l in &lines[n - 3..] {
+        assert_eq!(l["workflow_id"], "long");
+    }
+    assert_eq!(lines[n - 2]["job_id"], job_id);
+    assert_eq!(lines[n - 1]["job_id"], job_id);
+    assert_eq!(get(&r.base, "/health").status, 200);
+}
