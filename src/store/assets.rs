@@ -272,12 +272,12 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         if let Some(parent) = parent_id {
             return self.folder(user_id, parent).entries().await;
         }
-        let mut folders = self.folders_of(user_id).await?;
+        let mut folders = FolderReader::new(self, user_id);
         let mut all = Entries::new();
         let mut open = vec![user_id.to_string()];
         let mut seen = std::collections::HashSet::from([user_id.to_string()]);
         while let Some(folder) = open.pop() {
-            for (id, entry) in self.folder_entries(user_id, &folder, &mut folders).await? {
+            for (id, entry) in folders.entries(&folder).await? {
                 if entry.class.as_deref() == Some(FOLDER) && seen.insert(id.clone()) {
                     open.push(id.clone());
                 }
@@ -285,31 +285,6 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
             }
         }
         Ok(all)
-    }
-
-    /// Every folder index of `user_id` at once where one prefix listing finds them all
-    /// (Workers KV, where the items of each folder's index are keys under the user's prefix):
-    /// a walk over many folders then costs that listing, not one listing per folder. `None`
-    /// elsewhere, where each folder's index is one read.
-    async fn folders_of(&self, user_id: &str) -> Result<Option<Folders>, ApiError> {
-        if !self.kv.lists_prefix_natively() {
-            return Ok(None);
-        }
-        Ok(Some(items_under(self.kv, &shards_prefix(user_id)).await?))
-    }
-
-    /// The entries of `folder`: from `folders` when [`Self::folders_of`] read them, else
-    /// from its index.
-    async fn folder_entries(
-        &self,
-        user_id: &str,
-        folder: &str,
-        folders: &mut Option<Folders>,
-    ) -> Result<Entries, ApiError> {
-        match folders {
-            Some(all) => Ok(all.remove(&shard_key(user_id, folder)).unwrap_or_default()),
-            None => self.folder(user_id, folder).entries().await,
-        }
     }
 
     /// The user's assets in `parent_id` (or in any folder) whose index entry `keep` accepts,
@@ -346,14 +321,12 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
         root: &AssetRecord,
         depth: usize,
     ) -> Result<Vec<AssetRecord>, ApiError> {
-        let mut folders = self.folders_of(&root.user_id).await?;
+        let mut folders = FolderReader::new(self, &root.user_id);
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::from([root.id.clone()]);
         let mut open = vec![(root.id.clone(), 1usize)];
         while let Some((folder, level)) = open.pop() {
-            let entries = self
-                .folder_entries(&root.user_id, &folder, &mut folders)
-                .await?;
+            let entries = folders.entries(&folder).await?;
             let keys: Vec<String> = entries
                 .into_keys()
                 .filter(|id| seen.insert(id.clone()))
@@ -382,6 +355,50 @@ impl<'a, K: KeyValue> AssetStore<'a, K> {
 
 /// What a folder's index keeps of an asset: its content type, for listing a type without
 /// reading the records (the folder is the index itself).
+/// Folder indexes a walk reads one by one before it reads all of the user's at once, where
+/// one prefix listing can (Workers KV).
+const ONE_BY_ONE: usize = 8;
+
+/// How a walk over a user's folders reads their indexes. Where the items of every folder's
+/// index are keys under the user's prefix (Workers KV), one listing reads all of them, about
+/// one operation per thousand of the user's assets: a walk over many folders costs that
+/// listing instead of one per folder. A small walk (a folder without subfolders, a short
+/// delete) reads its few folders one by one first, so it never pays for the whole account.
+/// Elsewhere each folder's index is one read.
+struct FolderReader<'s, 'a, K: KeyValue> {
+    store: &'s AssetStore<'a, K>,
+    user_id: &'s str,
+    read: usize,
+    all: Option<Folders>,
+}
+
+impl<'s, 'a, K: KeyValue> FolderReader<'s, 'a, K> {
+    fn new(store: &'s AssetStore<'a, K>, user_id: &'s str) -> Self {
+        FolderReader {
+            store,
+            user_id,
+            read: 0,
+            all: None,
+        }
+    }
+
+    /// The entries of `folder`'s index. A walk asks for each folder once (it keeps what it
+    /// has seen), so a folder is taken out of the user-wide listing as it is read.
+    async fn entries(&mut self, folder: &str) -> Result<Entries, ApiError> {
+        if self.all.is_none() && self.read >= ONE_BY_ONE && self.store.kv.lists_prefix_natively() {
+            let prefix = shards_prefix(self.user_id);
+            self.all = Some(items_under(self.store.kv, &prefix).await?);
+        }
+        if let Some(all) = &mut self.all {
+            return Ok(all
+                .remove(&shard_key(self.user_id, folder))
+                .unwrap_or_default());
+        }
+        self.read += 1;
+        self.store.folder(self.user_id, folder).entries().await
+    }
+}
+
 pub fn entry_of(record: &AssetRecord) -> Entry {
     Entry {
         updated: record.created_at.clone(),
@@ -500,8 +517,8 @@ pub(crate) mod tests {
             .collect()
     }
 
-    /// On Workers KV a listing across folders and the walk below a folder read every folder
-    /// of the user with one prefix listing, and find what the folder-by-folder walk finds.
+    /// On Workers KV a walk over more than a few folders reads the rest of the user's folders
+    /// with one prefix listing, and finds what the folder-by-folder walk finds.
     #[test]
     fn with_native_listing_a_walk_over_folders_is_one_listing() {
         use crate::memory_host::Watched;
@@ -524,7 +541,14 @@ pub(crate) mod tests {
             let below = block_on(store.below(&all[5], 100)).unwrap();
             let below: Vec<&str> = below.iter().map(|a| a.id.as_str()).collect();
             assert_eq!(below, ["f6", "f7", "f8", "f9", "file"]);
-            let expected = if host.native_listing { 2 } else { 0 };
+            // With native listing each folder read alone is one listing: the eleven folders
+            // of the whole account are the first ONE_BY_ONE, then one listing of them all;
+            // the five folders below f5 are five.
+            let expected = if host.native_listing {
+                ONE_BY_ONE + 1 + 5
+            } else {
+                0
+            };
             assert_eq!(host.listings.get() - listings, expected);
         }
     }
