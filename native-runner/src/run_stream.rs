@@ -91,9 +91,11 @@ impl RunStream {
         if !self.at_line_start {
             out.push(b'\n');
         }
-        let (job_id, workflow_id) = self.ids.clone().unwrap_or_default();
         for mut m in failure_messages(&text) {
-            stamp(&mut m, &job_id, &workflow_id);
+            // Ids only as the run's first message gave them.
+            if let Some((job_id, workflow_id)) = &self.ids {
+                stamp(&mut m, job_id, workflow_id);
+            }
             ndjson_line(&mut out, &m);
         }
         out.into()
