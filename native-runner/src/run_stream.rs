@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use nodetool_edge::graph::run::{failure_messages, stamp};
 use nodetool_edge::http::response::ndjson_line;
+use nodetool_edge::ws::calls;
 use serde_json::Value;
 use wasmtime_wasi_http::WasiBody;
 
@@ -111,8 +112,7 @@ fn ids_of(line: &[u8]) -> Option<(String, String)> {
 }
 
 fn ends_run(line: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(line)
-        .is_ok_and(|v| matches!(v["type"].as_str(), Some("job_completed" | "job_failed")))
+    serde_json::from_slice::<Value>(line).is_ok_and(|v| calls::run_end(&v).is_some())
 }
 
 impl Body for RunStream {

@@ -173,6 +173,15 @@ pub fn failure(job_id: &str, workflow_id: &str, text: &str) -> (Value, Value) {
     )
 }
 
+/// How a run ended, when `message` is its last one (`job_completed` or `job_failed`).
+pub fn run_end(message: &Value) -> Option<&'static str> {
+    match message["type"].as_str() {
+        Some("job_completed") => Some("completed"),
+        Some("job_failed") => Some("failed"),
+        _ => None,
+    }
+}
+
 /// A run's NDJSON, cut into messages as its pieces arrive.
 #[derive(Debug, Default)]
 pub struct Lines {
@@ -190,10 +199,8 @@ impl Lines {
             let Ok(v) = serde_json::from_slice::<Value>(&line) else {
                 continue;
             };
-            match v["type"].as_str() {
-                Some("job_completed") => self.end = Some("completed"),
-                Some("job_failed") => self.end = Some("failed"),
-                _ => {}
+            if let Some(end) = run_end(&v) {
+                self.end = Some(end);
             }
             out.push((v, line.len()));
         }
