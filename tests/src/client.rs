@@ -74,10 +74,32 @@ pub fn request_waiting(
     body: &[u8],
     wait: Duration,
 ) -> Reply {
+    let started = Instant::now();
     let mut stream = send(base, method, path, headers, body, wait);
     let mut raw = Vec::new();
     // The server may answer (413) and close before reading a large body; what it sent counts.
-    let _ = stream.read_to_end(&mut raw);
+    let read = stream.read_to_end(&mut raw);
+    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        // No answer: say whether the wait ran out or the server closed the connection, and
+        // when, so a failing test tells a slow server from a broken one.
+        let how = match read {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                format!("nothing arrived within {wait:?}")
+            }
+            Err(e) => format!("reading failed: {e}"),
+            Ok(_) => "the server closed the connection".to_string(),
+        };
+        panic!(
+            "no answer to {method} {path} after {:?} ({how}); received {:?}",
+            started.elapsed(),
+            String::from_utf8_lossy(&raw)
+        );
+    }
     parse(&raw, method == "HEAD")
 }
 

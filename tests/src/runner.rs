@@ -1,12 +1,13 @@
 //! Starting the real native runner for a test, or pointing at an external server.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::client::{Reply, request};
+use crate::process_group::{TAIL_LINES, forward_lines, report};
 use crate::server::Server;
 
 pub const STATIC_TOKEN: &str = "conformance-static-token-0123456789";
@@ -74,18 +75,6 @@ pub fn binary() -> PathBuf {
 /// component again. The tests of the cache itself pass their own directory.
 pub fn shared_compile_cache() -> PathBuf {
     binary().with_file_name("nodetool-edge-compile-cache")
-}
-
-/// Sends each line `stream` prints to `tx`, from a thread of its own, until either side closes.
-pub fn forward_lines(stream: impl Read + Send + 'static, tx: mpsc::Sender<String>) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
 }
 
 /// Collects the lines `rx` receives, from a thread of its own.
@@ -275,6 +264,14 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
+        // A failing test shows whether the runner was still up and what it last said on
+        // stderr, as `ServerGroup` does for the other hosts.
+        if std::thread::panicking()
+            && let Ok(lines) = self.stderr.lock()
+        {
+            let from = lines.len().saturating_sub(TAIL_LINES);
+            report("the runner", &mut self.child, lines[from..].iter());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -9,9 +9,9 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use crate::process_group::{kill_group, wait_ready};
+use crate::process_group::ServerGroup;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -51,7 +51,7 @@ pub fn test_manifest(project: &str, wasm: &Path) -> String {
 
 /// A running `spin up`, killed with its process group when dropped.
 pub struct SpinUp {
-    child: Child,
+    _server: ServerGroup,
     pub base: String,
     _dir: tempfile::TempDir,
 }
@@ -101,21 +101,15 @@ impl SpinUp {
                 value,
             );
         }
-        let mut child = command
+        let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("spawning {}: {e}", spin_binary().display()));
-        let address = wait_ready(&mut child, "Serving ", "spin up");
+        let (server, address) = ServerGroup::wait_ready(child, "Serving ", "spin up");
         SpinUp {
-            child,
+            _server: server,
             base: address,
             _dir: dir,
         }
-    }
-}
-
-impl Drop for SpinUp {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
     }
 }
 

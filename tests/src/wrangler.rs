@@ -7,9 +7,9 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use crate::process_group::{kill_group, wait_ready};
+use crate::process_group::ServerGroup;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -54,7 +54,7 @@ fn dev_vars(env: &[(&str, &str)]) -> String {
 
 /// A running `wrangler dev`, killed with its workerd when dropped.
 pub struct WranglerDev {
-    child: Child,
+    _server: ServerGroup,
     pub base: String,
     _dir: tempfile::TempDir,
 }
@@ -84,7 +84,7 @@ impl WranglerDev {
             root.join("node_modules/.bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let mut child = Command::new(root.join("node_modules/.bin/wrangler"))
+        let child = Command::new(root.join("node_modules/.bin/wrangler"))
             .args([
                 "dev",
                 "--ip",
@@ -109,18 +109,12 @@ impl WranglerDev {
             .process_group(0)
             .spawn()
             .expect("spawning wrangler dev (scripts/cloudflare-setup installs it)");
-        let base = wait_ready(&mut child, "Ready on ", "wrangler dev");
+        let (server, base) = ServerGroup::wait_ready(child, "Ready on ", "wrangler dev");
         WranglerDev {
-            child,
+            _server: server,
             base,
             _dir: dir,
         }
-    }
-}
-
-impl Drop for WranglerDev {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
     }
 }
 
