@@ -1,6 +1,6 @@
 //! Workflow CRUD on both path families, stored through the component's key-value store.
 
-use nodetool_edge_conformance::{Profile, Target};
+use nodetool_edge_conformance::{Profile, Target, request};
 use serde_json::{Value, json};
 
 fn workflow(name: &str) -> Vec<u8> {
@@ -276,4 +276,41 @@ fn ids_too_long_for_a_kv_key_are_stored_and_listed() {
     assert_eq!(t.call("DELETE", &path, b"").status, 200);
     assert_eq!(t.get(&path).status, 404);
     assert!(ids(&t.get("/api/workflows/").json()).is_empty());
+}
+
+/// A fresh server's first requests, arriving together, all land. On `spin up` the first
+/// requests open Spin's SQLite store at the same moment, and all but one could find the
+/// database locked and answer 503 (the Spin adapter now tries the open again).
+#[test]
+fn the_first_requests_to_a_fresh_server_arriving_together_all_land() {
+    let Some(t) = Target::new(Profile::Static) else {
+        return;
+    };
+    const WRITERS: usize = 12;
+    let auth = t.token.as_ref().map(|token| format!("Bearer {token}"));
+    let start = std::sync::Barrier::new(WRITERS);
+    let mut created: Vec<String> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let (base, auth, start) = (&t.base, &auth, &start);
+                s.spawn(move || {
+                    let mut headers: Vec<(&str, &[u8])> =
+                        vec![("Content-Type", b"application/json")];
+                    if let Some(auth) = auth {
+                        headers.push(("Authorization", auth.as_bytes()));
+                    }
+                    let body = workflow(&format!("writer {i}"));
+                    start.wait();
+                    let r = request(base, "POST", "/api/workflows", &headers, &body);
+                    assert_eq!(r.status, 200, "writer {i}: {}", r.text());
+                    r.json()["id"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mut listed = ids(&t.get("/api/workflows?limit=100").json());
+    created.sort();
+    listed.sort();
+    assert_eq!(listed, created, "every acknowledged create is listed");
 }

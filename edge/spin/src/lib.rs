@@ -201,22 +201,27 @@ impl Variables for SpinHost {
 
 impl Timer for SpinHost {
     async fn sleep(&self, ms: u64) {
-        let ns = ms.saturating_mul(1_000_000);
-        let deadline = wasi::clocks::monotonic_clock::now().saturating_add(ns);
-        let mut waiting = None;
-        std::future::poll_fn(move |cx| {
-            if wasi::clocks::monotonic_clock::now() >= deadline {
-                return Poll::Ready(());
-            }
-            // The executor waits on the clock's pollable with everything else this request
-            // waits on; the token drops the registration with the future.
-            let pollable = wasi::clocks::monotonic_clock::subscribe_instant(deadline);
-            let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
-            drop(waiting.replace(spin_executor::CancelOnDropToken::from(token)));
-            Poll::Pending
-        })
-        .await
+        sleep_ms(ms).await
     }
+}
+
+/// Waits `ms` milliseconds without holding the instance: the executor waits on the clock's
+/// pollable with everything else this request waits on.
+async fn sleep_ms(ms: u64) {
+    let ns = ms.saturating_mul(1_000_000);
+    let deadline = wasi::clocks::monotonic_clock::now().saturating_add(ns);
+    let mut waiting = None;
+    std::future::poll_fn(move |cx| {
+        if wasi::clocks::monotonic_clock::now() >= deadline {
+            return Poll::Ready(());
+        }
+        // The token drops the registration with the future.
+        let pollable = wasi::clocks::monotonic_clock::subscribe_instant(deadline);
+        let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
+        drop(waiting.replace(spin_executor::CancelOnDropToken::from(token)));
+        Poll::Pending
+    })
+    .await
 }
 
 impl Clock for SpinHost {
@@ -608,16 +613,35 @@ fn send_whole(response: types::OutgoingResponse, out: ResponseOutparam, data: &[
 /// The store's label in spin.toml; `open_default` opens it through Spin's own interface.
 const STORE_LABEL: &str = "default";
 
+/// Waits before each new attempt to open the store, in milliseconds (about 0.3 s in all).
+const OPEN_RETRY_MS: [u64; 5] = [10, 20, 40, 80, 160];
+
+/// Opens the store through both interfaces. Spin's SQLite store (its default) opens its one
+/// connection when the first request asks; requests that arrive together before that each
+/// open a connection and create its table, and all but one can find the database locked.
+/// Once one has opened it every open succeeds, so a failure that is neither a missing store
+/// nor a denial is tried again after a short wait: the first answers of a fresh `spin up`
+/// under concurrent requests come a little later instead of as 503s.
+async fn open_store() -> Result<(key_value::Store, wasi_store::Bucket), String> {
+    let mut waits = OPEN_RETRY_MS.iter();
+    loop {
+        let opened = match key_value::Store::open_default() {
+            Ok(store) => wasi_store::open(STORE_LABEL)
+                .map(|bucket| (store, bucket))
+                .map_err(|e| (matches!(e, wasi_store::Error::Other(_)), format!("{e:?}"))),
+            Err(e) => Err((matches!(e, key_value::Error::Other(_)), format!("{e:?}"))),
+        };
+        match (opened, waits.next()) {
+            (Ok(both), _) => return Ok(both),
+            (Err((true, _)), Some(ms)) => sleep_ms(*ms).await,
+            (Err((_, e)), _) => return Err(e),
+        }
+    }
+}
+
 #[http_component]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    let opened = key_value::Store::open_default()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|store| {
-            Ok((
-                store,
-                wasi_store::open(STORE_LABEL).map_err(|e| format!("{e:?}"))?,
-            ))
-        });
+    let opened = open_store().await;
     let (store, bucket) = match opened {
         Ok(both) => both,
         Err(e) => {
