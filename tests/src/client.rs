@@ -79,7 +79,7 @@ pub fn request_waiting(
     let mut raw = Vec::new();
     // The server may answer (413) and close before reading a large body; what it sent counts.
     let read = stream.read_to_end(&mut raw);
-    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+    if head_end(&raw).is_none() {
         // No answer: say whether the wait ran out or the server closed the connection, and
         // when, so a failing test tells a slow server from a broken one.
         let how = match read {
@@ -164,11 +164,14 @@ pub fn bearer(base: &str, method: &str, path: &str, token: &str, body: &[u8]) ->
     )
 }
 
+/// Where the response head ends (its blank line), if it arrived whole.
+fn head_end(raw: &[u8]) -> Option<usize> {
+    raw.windows(4).position(|w| w == b"\r\n\r\n")
+}
+
 /// One whole HTTP/1.1 response as read off a socket (`head_only` for a HEAD request).
 pub fn parse(raw: &[u8], head_only: bool) -> Reply {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
+    let split = head_end(raw)
         .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(raw)));
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
