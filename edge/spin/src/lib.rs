@@ -32,9 +32,9 @@ struct SpinHost {
     store: Rc<key_value::Store>,
     /// The same store through `wasi:keyvalue`, whose `atomics` give compare-and-swap, which
     /// Spin's own key-value interface lacks.
-    bucket: wasi_store::Bucket,
+    bucket: Rc<wasi_store::Bucket>,
     /// Every variable at once, when the host hands them over bundled (the native runner does).
-    bundled: Option<Vec<(String, String)>>,
+    bundled: Option<Rc<[(String, String)]>>,
     /// Carried by every log line about this request.
     request_id: Option<String>,
 }
@@ -639,11 +639,48 @@ async fn open_store() -> Result<(key_value::Store, wasi_store::Bucket), String> 
     }
 }
 
+/// What an instance keeps between the requests it serves: the store's two handles and the
+/// bundled variables. The native runner's warm instances serve many requests, and opening
+/// the store (two host calls) and parsing the bundle were a measurable part of a small one;
+/// the runner fixes the bundle at start-up, so it cannot change under a kept copy. Spin
+/// starts a fresh instance per request, so there this lives for one request. A trap ends
+/// the instance and what it kept with it. Nothing about a request or its caller is kept.
+struct Kept {
+    store: Rc<key_value::Store>,
+    bucket: Rc<wasi_store::Bucket>,
+    bundled: Option<Rc<[(String, String)]>>,
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<Rc<Kept>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The kept handles and variables, opening and reading them on an instance's first request.
+/// A failed open is not kept: the next request tries again.
+async fn kept() -> Result<Rc<Kept>, String> {
+    if let Some(kept) = KEPT.with_borrow(|k| k.clone()) {
+        return Ok(kept);
+    }
+    let (store, bucket) = open_store().await?;
+    // Only a bundle is kept: without one (Spin) each name is read per request, as Spin's
+    // variable providers answer it.
+    let bundled = variables::get(BUNDLED_VARIABLE)
+        .ok()
+        .and_then(|text| unbundle_variables(&text))
+        .map(Rc::from);
+    let kept = Rc::new(Kept {
+        store: Rc::new(store),
+        bucket: Rc::new(bucket),
+        bundled,
+    });
+    KEPT.with_borrow_mut(|k| *k = Some(kept.clone()));
+    Ok(kept)
+}
+
 #[http_component]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    let opened = open_store().await;
-    let (store, bucket) = match opened {
-        Ok(both) => both,
+    let kept = match kept().await {
+        Ok(kept) => kept,
         Err(e) => {
             eprintln!("key-value store '{STORE_LABEL}' could not be opened: {e}");
             let resp = nodetool_edge::http::error::ApiError::Unavailable(
@@ -654,13 +691,10 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
             return respond(nodetool_edge::with_content_length(resp), out).await;
         }
     };
-    let bundled = variables::get(BUNDLED_VARIABLE)
-        .ok()
-        .and_then(|text| unbundle_variables(&text));
     let host = SpinHost {
-        store: Rc::new(store),
-        bucket,
-        bundled,
+        store: kept.store.clone(),
+        bucket: kept.bucket.clone(),
+        bundled: kept.bundled.clone(),
         request_id: request_id(&req),
     };
     let resp = match core_request(req) {
