@@ -26,6 +26,10 @@ const CANNOT: &[(&str, &str)] = &[
         "reads the server's file system",
     ),
     (
+        "lib.http.DownloadFiles",
+        "writes into a folder of the server's file system",
+    ),
+    (
         "openai.agents.RealtimeAgent",
         "needs a realtime audio stream",
     ),
@@ -76,4 +80,22 @@ pub fn reason(ty: &str) -> &'static str {
         .find(|(prefix, _)| ty.starts_with(prefix))
         .map(|(_, why)| *why)
         .unwrap_or("is not implemented on this server")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason;
+
+    #[test]
+    fn a_node_that_writes_files_says_so_and_an_unknown_one_is_unimplemented() {
+        // NodeTool's DownloadFiles saves each URL into a local folder.
+        assert_eq!(
+            reason("lib.http.DownloadFiles"),
+            "writes into a folder of the server's file system"
+        );
+        assert_eq!(
+            reason("lib.http.GetRequestDocument"),
+            "is not implemented on this server"
+        );
+    }
 }
