@@ -231,6 +231,10 @@ struct Args {
     store: String,
 }
 
+/// The flags, for `--help` and for an unknown flag.
+const USAGE: &str = "flags: --seconds N --connections N --workflows N --other-tenants N \
+                     --chat-requests N --only TEXT --store sqlite|redis";
+
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
     let mut a = Args {
         duration: Duration::from_secs(5),
@@ -242,7 +246,13 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         store: "sqlite".into(),
     };
     while let Some(flag) = it.next() {
-        let value = it.next().context("flag without a value")?;
+        if flag == "--help" || flag == "-h" {
+            println!("scripts/bench [flags]; {USAGE}");
+            std::process::exit(0);
+        }
+        let value = it
+            .next()
+            .with_context(|| format!("{flag} needs a value; {USAGE}"))?;
         match flag.as_str() {
             "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
             "--connections" => a.connections = value.parse()?,
@@ -257,10 +267,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
                 0 => bail!("--chat-requests must be at least 1"),
                 n => a.chat_requests = Some(n),
             },
-            _ => bail!(
-                "unknown flag {flag}; flags: --seconds N --connections N --workflows N \
-                 --other-tenants N --chat-requests N --only TEXT --store sqlite|redis"
-            ),
+            _ => bail!("unknown flag {flag}; {USAGE}"),
         }
     }
     Ok(a)
