@@ -27,14 +27,8 @@ use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
 struct SpinHost {
-    /// Shared with the bodies of stored objects, which read their chunks after `handle`
-    /// returned.
-    store: Rc<key_value::Store>,
-    /// The same store through `wasi:keyvalue`, whose `atomics` give compare-and-swap, which
-    /// Spin's own key-value interface lacks.
-    bucket: Rc<wasi_store::Bucket>,
-    /// Every variable at once, when the host hands them over bundled (the native runner does).
-    bundled: Option<Rc<[(String, String)]>>,
+    /// The store and the settings, kept by the instance across its requests.
+    kept: Rc<Kept>,
     /// Carried by every log line about this request.
     request_id: Option<String>,
 }
@@ -71,28 +65,28 @@ impl SpinHost {
     fn create(&self, key: &str, new: &[u8]) -> Result<bool, KvError> {
         let claim = claim_key(key);
         let now = (nodetool_edge::host::Clock::now_micros(self) / 1_000_000).max(1);
-        let n = atomics::increment(&self.bucket, &claim, now).map_err(wasi_kv_error)?;
+        let n = atomics::increment(&self.kept.bucket, &claim, now).map_err(wasi_kv_error)?;
         if n != now {
-            atomics::increment(&self.bucket, &claim, -now).map_err(wasi_kv_error)?;
+            atomics::increment(&self.kept.bucket, &claim, -now).map_err(wasi_kv_error)?;
             let held_since = n - now;
             if now - held_since < CLAIM_STALE_SECS
-                || self.store.exists(key).map_err(kv_error)?
+                || self.kept.store.exists(key).map_err(kv_error)?
                 || !self.take_over(&claim, now)?
             {
                 return Ok(false);
             }
         }
-        if self.store.exists(key).map_err(kv_error)? {
+        if self.kept.store.exists(key).map_err(kv_error)? {
             return Ok(false);
         }
-        self.store.set(key, new).map_err(kv_error)?;
+        self.kept.store.set(key, new).map_err(kv_error)?;
         Ok(true)
     }
 
     /// Takes a stale claim over by compare-and-swap (from a value, which every store does
     /// atomically), so of several takers one wins.
     fn take_over(&self, claim: &str, now: i64) -> Result<bool, KvError> {
-        let cas = atomics::Cas::new(&self.bucket, claim).map_err(wasi_kv_error)?;
+        let cas = atomics::Cas::new(&self.kept.bucket, claim).map_err(wasi_kv_error)?;
         let Some(old) = cas.current().map_err(wasi_kv_error)? else {
             return Ok(false);
         };
@@ -114,7 +108,7 @@ fn wasi_kv_error(e: wasi_store::Error) -> KvError {
 
 impl KeyValue for SpinHost {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.store.get(key).map_err(kv_error)
+        self.kept.store.get(key).map_err(kv_error)
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
@@ -123,7 +117,7 @@ impl KeyValue for SpinHost {
         }
         // Spin's SQLite store answers only the keys it found, in no set order.
         let mut found: std::collections::HashMap<String, Vec<u8>> =
-            batch::get_many(&self.bucket, keys)
+            batch::get_many(&self.kept.bucket, keys)
                 .map_err(wasi_kv_error)?
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v?)))
@@ -132,19 +126,19 @@ impl KeyValue for SpinHost {
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store.set(key, value).map_err(kv_error)
+        self.kept.store.set(key, value).map_err(kv_error)
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store.delete(key).map_err(kv_error)?;
+        self.kept.store.delete(key).map_err(kv_error)?;
         // A key made by `create` keeps a claim; deleting the key releases it, so the key can
         // be made again.
-        self.store.delete(&claim_key(key)).map_err(kv_error)
+        self.kept.store.delete(&claim_key(key)).map_err(kv_error)
     }
 
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, KvError> {
         // Spin's interface lists every key; the prefix is applied here.
-        let mut keys = self.store.get_keys().map_err(kv_error)?;
+        let mut keys = self.kept.store.get_keys().map_err(kv_error)?;
         keys.retain(|k| k.starts_with(prefix));
         Ok(keys)
     }
@@ -156,7 +150,7 @@ impl KeyValue for SpinHost {
         // `current` is where Spin's stores take the value the swap then expects (its SQLite
         // store reads it there, its Redis store watches the key), so it comes first even though
         // `expected` is known; a mismatch found there already is a failed swap.
-        let cas = atomics::Cas::new(&self.bucket, key).map_err(wasi_kv_error)?;
+        let cas = atomics::Cas::new(&self.kept.bucket, key).map_err(wasi_kv_error)?;
         if cas.current().map_err(wasi_kv_error)?.as_deref() != expected {
             return Ok(false);
         }
@@ -172,7 +166,7 @@ impl KeyValue for SpinHost {
     }
 
     fn chunk_source(&self) -> Option<Rc<dyn ChunkSource>> {
-        Some(Rc::new(StoreChunks(self.store.clone())))
+        Some(Rc::new(StoreChunks(self.kept.store.clone())))
     }
 }
 
@@ -188,7 +182,7 @@ impl ChunkSource for StoreChunks {
 
 impl Variables for SpinHost {
     async fn variable(&self, name: &str) -> Option<String> {
-        if let Some(bundled) = &self.bundled {
+        if let Some(bundled) = &self.kept.bundled {
             return bundled
                 .iter()
                 .find(|(n, _)| n == name)
@@ -646,9 +640,14 @@ async fn open_store() -> Result<(key_value::Store, wasi_store::Bucket), String> 
 /// starts a fresh instance per request, so there this lives for one request. A trap ends
 /// the instance and what it kept with it. Nothing about a request or its caller is kept.
 struct Kept {
+    /// Shared with the bodies of stored objects, which read their chunks after `handle`
+    /// returned.
     store: Rc<key_value::Store>,
-    bucket: Rc<wasi_store::Bucket>,
-    bundled: Option<Rc<[(String, String)]>>,
+    /// The same store through `wasi:keyvalue`, whose `atomics` give compare-and-swap, which
+    /// Spin's own key-value interface lacks.
+    bucket: wasi_store::Bucket,
+    /// Every variable at once, when the host hands them over bundled (the native runner does).
+    bundled: Option<Vec<(String, String)>>,
 }
 
 thread_local! {
@@ -666,11 +665,10 @@ async fn kept() -> Result<Rc<Kept>, String> {
     // variable providers answer it.
     let bundled = variables::get(BUNDLED_VARIABLE)
         .ok()
-        .and_then(|text| unbundle_variables(&text))
-        .map(Rc::from);
+        .and_then(|text| unbundle_variables(&text));
     let kept = Rc::new(Kept {
         store: Rc::new(store),
-        bucket: Rc::new(bucket),
+        bucket,
         bundled,
     });
     KEPT.with_borrow_mut(|k| *k = Some(kept.clone()));
@@ -692,9 +690,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         }
     };
     let host = SpinHost {
-        store: kept.store.clone(),
-        bucket: kept.bucket.clone(),
-        bundled: kept.bundled.clone(),
+        kept,
         request_id: request_id(&req),
     };
     let resp = match core_request(req) {
