@@ -102,11 +102,12 @@ fn fresh_request_id() -> String {
     format!("{prefix:016x}{n:016x}")
 }
 
-/// 32 random hex digits: request ids, and the ids of jobs the runner starts.
+/// 32 random hex digits, for ids that stand for something: the jobs the runner starts, and
+/// the runner itself as the holder of its jobs.
 pub fn random_id() -> String {
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).expect("the operating system's random source is available");
-    raw.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:032x}", u128::from_be_bytes(raw))
 }
 
 #[cfg(test)]
@@ -129,6 +130,16 @@ mod tests {
             assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
         }
         assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn a_random_id_is_32_hex_digits_and_new_each_time() {
+        let (a, b) = (random_id(), random_id());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        }
     }
 
     #[test]
