@@ -253,17 +253,32 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         let value = it
             .next()
             .with_context(|| format!("{flag} needs a value; {USAGE}"))?;
+        // A value that does not parse names its flag, instead of a bare parser error.
+        let number = |v: &str| -> Result<usize> {
+            v.parse()
+                .with_context(|| format!("{flag} needs a whole number, not {v:?}"))
+        };
         match flag.as_str() {
-            "--seconds" => a.duration = Duration::from_secs_f64(value.parse()?),
-            "--connections" => a.connections = value.parse()?,
-            "--workflows" => a.workflows = value.parse()?,
-            "--other-tenants" => a.other_tenants = value.parse()?,
+            "--seconds" => {
+                a.duration = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| *s > 0.0)
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .with_context(|| format!("--seconds needs a positive number, not {value:?}"))?
+            }
+            "--connections" => match number(&value)? {
+                0 => bail!("--connections must be at least 1"),
+                n => a.connections = n,
+            },
+            "--workflows" => a.workflows = number(&value)?,
+            "--other-tenants" => a.other_tenants = number(&value)?,
             "--only" => a.only = Some(value),
             "--store" => match value.as_str() {
                 "sqlite" | "redis" => a.store = value,
                 _ => bail!("--store is sqlite or redis"),
             },
-            "--chat-requests" => match value.parse()? {
+            "--chat-requests" => match number(&value)? {
                 0 => bail!("--chat-requests must be at least 1"),
                 n => a.chat_requests = Some(n),
             },
